@@ -1,0 +1,27 @@
+#include "common/base/main_guard.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "common/base/error.h"
+
+namespace ptk {
+
+int run_main(const std::string& tool, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    // LibTorch (c10::Error) and the standard library report through std::exception; their
+    // messages can span lines, so keep only the first one for the summary line.
+    std::string message = e.what();
+    auto newline = message.find('\n');
+    if (newline != std::string::npos) message.resize(newline);
+    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), message.c_str());
+    return 1;
+  }
+}
+
+}  // namespace ptk

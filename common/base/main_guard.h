@@ -1,0 +1,12 @@
+// Runs a binary's body and turns every escaping exception into one line on stderr,
+// "ptk-<tool>: error: ...", and an exit code: 1 for runtime errors, 2 for usage errors.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace ptk {
+
+int run_main(const std::string& tool, const std::function<int()>& body);
+
+}  // namespace ptk
