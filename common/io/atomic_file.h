@@ -1,0 +1,25 @@
+// Whole-file reads and crash-safe whole-file writes. write_file_atomic either replaces the
+// target with the complete new bytes or leaves the old file untouched: a reader (or a process
+// restarted after a crash) sees the old content or the new content, never a mix or a prefix.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace ptk::io {
+
+// Writes `bytes` to a temporary file in the directory of `path`, fsyncs it, renames it over
+// `path` and fsyncs the directory. On any failure (ENOSPC, EFBIG from RLIMIT_FSIZE, EIO, ...)
+// the temporary is removed, the old file stays as it was, and a ptk::Error names the path
+// and the system error. The new file gets mode 0644 (subject to the umask).
+void write_file_atomic(const std::string& path, const std::string& bytes);
+void write_file_atomic(const std::string& path, const void* data, std::size_t size);
+
+// Reads a whole file. Throws ptk::Error naming the path when it is missing or unreadable.
+std::string read_file(const std::string& path);
+
+// fsyncs a directory so that a rename or create inside it survives a power loss.
+// Throws ptk::Error naming the directory on failure.
+void fsync_directory(const std::string& dir);
+
+}  // namespace ptk::io
