@@ -10,11 +10,13 @@
 namespace ptk::config {
 
 struct CommandLine {
-  std::string verb;         // first positional argument when the tool has verbs
-  std::string config_path;  // --config FILE (or --config=FILE)
+  std::string verb;                    // first positional argument when the tool has verbs
+  std::string config_path;             // --config FILE (or --config=FILE)
   std::vector<std::string> overrides;  // every "key=value"
-  bool help = false;                   // -h / --help
-  bool dump_config = false;            // --dump-config
+  std::vector<std::string>
+      positionals;           // other bare arguments; a tool that takes none rejects them
+  bool help = false;         // -h / --help
+  bool dump_config = false;  // --dump-config
 };
 
 // `verbs` empty: the tool has no verbs. An unknown flag or verb is a usage error.

@@ -1,0 +1,60 @@
+#include "common/config/command_line.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/base/error.h"
+
+namespace ptk::config {
+
+CommandLine parse_command_line(int argc, const char* const* argv,
+                               const std::vector<std::string>& verbs) {
+  CommandLine result;
+  int first = 1;
+  if (!verbs.empty()) {
+    std::string list;
+    for (const auto& v : verbs) list += (list.empty() ? "" : ", ") + v;
+    if (argc < 2) throw UsageError("missing verb; one of: " + list);
+    std::string verb = argv[1];
+    if (verb == "-h" || verb == "--help") {
+      result.help = true;
+      return result;
+    }
+    if (std::find(verbs.begin(), verbs.end(), verb) == verbs.end()) {
+      throw UsageError("unknown verb '" + verb + "'; one of: " + list);
+    }
+    result.verb = verb;
+    first = 2;
+  }
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      result.help = true;
+    } else if (arg == "--dump-config") {
+      result.dump_config = true;
+    } else if (arg == "--config") {
+      if (i + 1 >= argc) throw UsageError("--config needs a file");
+      result.config_path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      result.config_path = arg.substr(9);
+    } else if (!arg.empty() && arg[0] == '-') {
+      throw UsageError("unknown option '" + arg + "'; see --help");
+    } else if (arg.find('=') != std::string::npos) {
+      result.overrides.push_back(arg);
+    } else {
+      result.positionals.push_back(arg);
+    }
+  }
+  return result;
+}
+
+Config resolve_command_line(const Schema& schema, const CommandLine& command_line) {
+  Config config = resolve(schema, command_line.config_path, command_line.overrides);
+  if (command_line.dump_config) {
+    std::fputs(config.to_yaml().c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return config;
+}
+
+}  // namespace ptk::config
