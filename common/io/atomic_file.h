@@ -11,9 +11,32 @@ namespace ptk::io {
 // Writes `bytes` to a temporary file in the directory of `path`, fsyncs it, renames it over
 // `path` and fsyncs the directory. On any failure (ENOSPC, EFBIG from RLIMIT_FSIZE, EIO, ...)
 // the temporary is removed, the old file stays as it was, and a ptk::Error names the path
-// and the system error. The new file gets mode 0644 (subject to the umask).
+// and the system error. The new file gets mode 0644.
 void write_file_atomic(const std::string& path, const std::string& bytes);
 void write_file_atomic(const std::string& path, const void* data, std::size_t size);
+
+// The streaming form of write_file_atomic, for files too large to assemble in memory:
+// write() appends to the temporary, commit() publishes it. Destroying an AtomicFile that was
+// not committed removes the temporary and leaves `path` untouched. Not thread-safe.
+class AtomicFile {
+ public:
+  explicit AtomicFile(const std::string& path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, std::size_t size);
+  void commit();  // fsync, rename over `path`, fsync the directory
+  const std::string& path() const { return path_; }
+
+ private:
+  void fail(const std::string& what, int err);  // removes the temporary, throws
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
 
 // Reads a whole file. Throws ptk::Error naming the path when it is missing or unreadable.
 std::string read_file(const std::string& path);
