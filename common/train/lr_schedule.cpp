@@ -1,0 +1,168 @@
+#include "common/train/lr_schedule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "common/base/error.h"
+
+namespace ptk::train {
+namespace {
+
+const char* const kNames[] = {"constant", "step", "cosine", "linear", "polynomial"};
+
+bool known_name(const std::string& name) {
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
+std::string format_double(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+// Decays to the floor over the decay phase: the three shapes that take final_lr_fraction.
+bool decays_to_floor(const std::string& name) {
+  return name == "cosine" || name == "linear" || name == "polynomial";
+}
+
+void validate(double peak_lr, const ScheduleOptions& options) {
+  if (!known_name(options.name)) {
+    throw UsageError("schedule.name: unknown schedule '" + options.name +
+                     "' (expected constant, step, cosine, linear or polynomial)");
+  }
+  if (!(peak_lr >= 0.0) || !std::isfinite(peak_lr)) {
+    throw UsageError("schedule: peak learning rate must be a finite value >= 0, got " +
+                     format_double(peak_lr));
+  }
+  if (options.warmup_steps < 0) {
+    throw UsageError("schedule.warmup_steps must be >= 0, got " +
+                     std::to_string(options.warmup_steps));
+  }
+  if (!(options.warmup_start_factor >= 0.0 && options.warmup_start_factor <= 1.0)) {
+    throw UsageError("schedule.warmup_start_factor must be in [0, 1], got " +
+                     format_double(options.warmup_start_factor));
+  }
+  if (options.total_steps < 0) {
+    throw UsageError("schedule: total_steps must be >= 0, got " +
+                     std::to_string(options.total_steps));
+  }
+  if (decays_to_floor(options.name)) {
+    if (options.total_steps <= 0) {
+      throw UsageError("schedule.name=" + options.name +
+                       " needs the run's total number of steps (> 0), got " +
+                       std::to_string(options.total_steps));
+    }
+    if (options.warmup_steps > options.total_steps) {
+      throw UsageError("schedule.warmup_steps (" + std::to_string(options.warmup_steps) +
+                       ") exceeds the total number of steps (" +
+                       std::to_string(options.total_steps) + ")");
+    }
+  }
+  if (!(options.final_lr_fraction >= 0.0 && options.final_lr_fraction <= 1.0)) {
+    throw UsageError("schedule.final_lr_fraction must be in [0, 1], got " +
+                     format_double(options.final_lr_fraction));
+  }
+  if (!(options.gamma > 0.0 && options.gamma <= 1.0)) {
+    throw UsageError("schedule.gamma must be in (0, 1], got " + format_double(options.gamma));
+  }
+  if (!(options.power > 0.0) || !std::isfinite(options.power)) {
+    throw UsageError("schedule.power must be > 0, got " + format_double(options.power));
+  }
+  for (size_t i = 0; i < options.milestones.size(); ++i) {
+    if (options.milestones[i] <= 0) {
+      throw UsageError("schedule.milestones: milestone " + std::to_string(i) + " is " +
+                       std::to_string(options.milestones[i]) + ", must be > 0");
+    }
+    if (i > 0 && options.milestones[i] <= options.milestones[i - 1]) {
+      throw UsageError("schedule.milestones must be strictly increasing, got " +
+                       std::to_string(options.milestones[i - 1]) + " then " +
+                       std::to_string(options.milestones[i]));
+    }
+  }
+  if (options.name == "step" && options.milestones.empty()) {
+    throw UsageError("schedule.name=step needs schedule.milestones (steps where the LR drops)");
+  }
+}
+
+}  // namespace
+
+config::Schema schedule_schema() {
+  config::Schema schema;
+  schema
+      .add("schedule.name", "cosine",
+           "LR decay after warmup: constant, step, cosine, linear or polynomial")
+      .add("schedule.warmup_steps", 0, "steps of linear warmup to the peak LR")
+      .add("schedule.warmup_fraction", config::Value(0.0),
+           "warmup as a fraction of the total steps; > 0 overrides schedule.warmup_steps")
+      .add("schedule.warmup_start_factor", config::Value(0.0),
+           "LR at the first warmup step, as a fraction of the peak LR")
+      .add("schedule.milestones", config::Value(std::vector<int64_t>{}),
+           "step decay: steps at which the LR is multiplied by schedule.gamma")
+      .add("schedule.gamma", config::Value(0.1), "step decay: factor applied at each milestone")
+      .add("schedule.power", config::Value(1.0), "polynomial decay: exponent")
+      .add("schedule.final_lr_fraction", config::Value(0.0),
+           "cosine/linear/polynomial: LR at the last step, as a fraction of the peak LR");
+  return schema;
+}
+
+ScheduleOptions schedule_options(const config::Config& config, int64_t total_steps) {
+  ScheduleOptions options;
+  options.name = config.get_string("schedule.name");
+  options.warmup_steps = config.get_int("schedule.warmup_steps");
+  const double warmup_fraction = config.get_float("schedule.warmup_fraction");
+  if (!(warmup_fraction >= 0.0 && warmup_fraction <= 1.0)) {
+    throw UsageError("schedule.warmup_fraction must be in [0, 1], got " +
+                     format_double(warmup_fraction));
+  }
+  if (warmup_fraction > 0.0) {
+    options.warmup_steps =
+        static_cast<int64_t>(std::llround(warmup_fraction * static_cast<double>(total_steps)));
+  }
+  options.warmup_start_factor = config.get_float("schedule.warmup_start_factor");
+  options.total_steps = total_steps;
+  options.milestones = config.get_int_list("schedule.milestones");
+  options.gamma = config.get_float("schedule.gamma");
+  options.power = config.get_float("schedule.power");
+  options.final_lr_fraction = config.get_float("schedule.final_lr_fraction");
+  validate(1.0, options);
+  return options;
+}
+
+LrSchedule::LrSchedule(double peak_lr, ScheduleOptions options)
+    : peak_lr_(peak_lr), options_(std::move(options)) {
+  validate(peak_lr_, options_);
+}
+
+double LrSchedule::lr_at(int64_t step) const {
+  step = std::max<int64_t>(step, 0);
+  const ScheduleOptions& o = options_;
+  if (step < o.warmup_steps) {
+    const double t = static_cast<double>(step) / static_cast<double>(o.warmup_steps);
+    return peak_lr_ * (o.warmup_start_factor + (1.0 - o.warmup_start_factor) * t);
+  }
+  if (o.name == "constant") return peak_lr_;
+  if (o.name == "step") {
+    // Milestones are absolute steps; the LR drops once per milestone already reached.
+    const auto reached =
+        std::upper_bound(o.milestones.begin(), o.milestones.end(), step) - o.milestones.begin();
+    return peak_lr_ * std::pow(o.gamma, static_cast<double>(reached));
+  }
+  const int64_t decay_steps = o.total_steps - o.warmup_steps;
+  const double progress = decay_steps <= 0
+                              ? 1.0
+                              : std::min(1.0, static_cast<double>(step - o.warmup_steps) /
+                                                  static_cast<double>(decay_steps));
+  double shape = 1.0;  // fraction of the way from the floor to the peak
+  if (o.name == "cosine") {
+    shape = 0.5 * (1.0 + std::cos(M_PI * progress));
+  } else if (o.name == "linear") {
+    shape = 1.0 - progress;
+  } else {  // polynomial
+    shape = std::pow(1.0 - progress, o.power);
+  }
+  const double floor = peak_lr_ * o.final_lr_fraction;
+  return floor + (peak_lr_ - floor) * shape;
+}
+
+}  // namespace ptk::train
