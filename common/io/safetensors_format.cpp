@@ -545,9 +545,11 @@ SafetensorsHeader parse_safetensors(const uint8_t* data, std::size_t size,
     if (e->end > e->begin) previous = e;
   }
   if (covered != data_size) {
+    const std::string last = previous ? " after the last tensor \"" + previous->name + "\"" : "";
     throw Error(where + "the tensors cover " + std::to_string(covered) +
                 " bytes of data but the file holds " + std::to_string(data_size) +
-                " bytes after the header (trailing bytes)");
+                " bytes after the header (" + std::to_string(data_size - covered) +
+                " trailing bytes" + last + ")");
   }
   return header;
 }
