@@ -12,7 +12,8 @@ namespace ptk::dist {
 
 // Broadcasts every parameter and buffer of `module` (recursively, in named order) from rank 0,
 // in place and without recording autograd history. All ranks must hold the same module tree;
-// a mismatch in count or shape throws ptk::Error naming the first differing tensor.
+// a mismatch in count, name, shape or dtype throws ptk::Error on every rank (no rank hangs)
+// naming the first differing tensor.
 void broadcast_module(ProcessGroup& group, torch::nn::Module& module);
 
 }  // namespace ptk::dist

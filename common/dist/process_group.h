@@ -53,6 +53,8 @@ class ProcessGroup {
   int rank() const;
   int size() const;
   BackendKind backend() const;
+  // Where collective inputs must live: CPU for gloo, this rank's GPU (cuda:local_rank) for nccl.
+  at::Device device() const;
 
   // Element-wise sum across ranks, in place. All tensors must be dense and contiguous, on the
   // backend's device (CPU for Gloo, this rank's GPU for NCCL).

@@ -3,6 +3,7 @@
 // Every rank must call these in the same order (they are collectives).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -20,6 +21,10 @@ struct SumCount {
 // key set throws ptk::Error naming the mismatch (checked before reducing, so no rank hangs).
 std::map<std::string, SumCount> reduce_sums(ProcessGroup& group,
                                             const std::map<std::string, SumCount>& local);
+
+// True on every rank when every rank passed the same value (a fingerprint of a key list, a
+// config hash, a module layout). Exact for all 64 bits.
+bool all_ranks_equal(ProcessGroup& group, uint64_t value);
 
 // Sum of `value` over ranks (in double precision).
 double all_reduce_scalar_sum(ProcessGroup& group, double value);

@@ -1,0 +1,252 @@
+#include "common/train/checkpoint.h"
+
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "common/base/error.h"
+#include "common/io/atomic_file.h"
+
+namespace ptk::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kStepPrefix = "step_";
+
+// The step of a directory name "step_<N>" (digits only), or -1.
+int64_t parse_step_name(const std::string& name) {
+  if (name.rfind(kStepPrefix, 0) != 0) return -1;
+  std::string digits = name.substr(std::string(kStepPrefix).size());
+  if (digits.empty() || digits.size() > 18 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return -1;
+  }
+  return std::stoll(digits);
+}
+
+bool is_temporary_name(const std::string& name) { return name.find(".tmp-") != std::string::npos; }
+
+void remove_tree(const fs::path& path) {
+  std::error_code error;
+  fs::remove_all(path, error);
+  if (error) {
+    throw Error("cannot remove " + path.string() + ": " + error.message());
+  }
+}
+
+// Renames and removes, so that a crash during a long remove_all leaves a `*.tmp-*` directory
+// (cleaned at the next start) rather than a half-deleted step_<N> that looks like a checkpoint.
+void retire_checkpoint(const fs::path& dir) {
+  fs::path doomed = dir;
+  doomed += ".tmp-delete-" + std::to_string(::getpid());
+  std::error_code error;
+  fs::rename(dir, doomed, error);
+  if (error) throw Error("cannot remove old checkpoint " + dir.string() + ": " + error.message());
+  remove_tree(doomed);
+}
+
+std::string state_to_yaml(const CheckpointState& state) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "step" << YAML::Value << state.step;
+  out << YAML::Key << "epoch" << YAML::Value << state.position.epoch;
+  out << YAML::Key << "samples_in_epoch" << YAML::Value << state.position.samples_in_epoch;
+  out << YAML::Key << "samples_consumed" << YAML::Value << state.samples_consumed;
+  out << YAML::Key << "seed" << YAML::Value << state.seed;
+  out << YAML::Key << "world_size" << YAML::Value << state.world_size;
+  out << YAML::Key << "skipped_steps" << YAML::Value << state.skipped_steps;
+  out << YAML::Key << "config" << YAML::Value;
+  YAML::Node config =
+      state.config_yaml.empty() ? YAML::Node(YAML::NodeType::Map) : YAML::Load(state.config_yaml);
+  out << config;
+  out << YAML::EndMap;
+  if (!out.good()) throw Error("cannot format checkpoint state: " + out.GetLastError());
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string optimizer_bytes(const torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t size) -> size_t {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  return bytes;
+}
+
+}  // namespace
+
+std::string checkpoints_dir(const std::string& run_dir) {
+  return (fs::path(run_dir) / "checkpoints").string();
+}
+
+std::string checkpoint_path(const std::string& run_dir, int64_t step) {
+  return (fs::path(checkpoints_dir(run_dir)) / (kStepPrefix + std::to_string(step))).string();
+}
+
+int remove_stale_checkpoint_temporaries(const std::string& run_dir) {
+  fs::path root = checkpoints_dir(run_dir);
+  std::error_code error;
+  if (!fs::is_directory(root, error)) return 0;
+  std::vector<fs::path> stale;
+  for (const auto& entry : fs::directory_iterator(root, error)) {
+    if (is_temporary_name(entry.path().filename().string())) stale.push_back(entry.path());
+  }
+  if (error) throw Error("cannot list " + root.string() + ": " + error.message());
+  for (const auto& path : stale) remove_tree(path);
+  return static_cast<int>(stale.size());
+}
+
+CheckpointState read_checkpoint_state(const std::string& dir) {
+  const std::string path = (fs::path(dir) / kStateFile).string();
+  YAML::Node root;
+  try {
+    root = YAML::Load(io::read_file(path));
+  } catch (const YAML::Exception& e) {
+    throw Error(path + ": not valid YAML: " + e.what());
+  }
+  if (!root.IsMap()) throw Error(path + ": expected a mapping of checkpoint fields");
+  auto integer = [&](const char* key) -> int64_t {
+    YAML::Node node = root[key];
+    if (!node || !node.IsScalar()) throw Error(path + ": missing key '" + key + "'");
+    try {
+      return node.as<int64_t>();
+    } catch (const YAML::Exception&) {
+      throw Error(path + ": key '" + key + "' is not an integer: '" + node.Scalar() + "'");
+    }
+  };
+  CheckpointState state;
+  state.step = integer("step");
+  state.position.epoch = integer("epoch");
+  state.position.samples_in_epoch = integer("samples_in_epoch");
+  state.samples_consumed = integer("samples_consumed");
+  state.seed = integer("seed");
+  state.world_size = static_cast<int>(integer("world_size"));
+  state.skipped_steps = root["skipped_steps"] ? integer("skipped_steps") : 0;
+  if (state.step < 0 || state.position.epoch < 0 || state.position.samples_in_epoch < 0 ||
+      state.samples_consumed < 0 || state.world_size < 1) {
+    throw Error(path + ": negative step, position or sample count, or world_size < 1");
+  }
+  if (root["config"]) {
+    YAML::Emitter out;
+    out << root["config"];
+    state.config_yaml = std::string(out.c_str()) + "\n";
+  }
+  return state;
+}
+
+bool is_complete_checkpoint(const std::string& dir) {
+  std::error_code error;
+  for (const char* file : {kModelFile, kOptimizerFile, kStateFile}) {
+    if (!fs::is_regular_file(fs::path(dir) / file, error)) return false;
+  }
+  try {
+    CheckpointState state = read_checkpoint_state(dir);
+    return parse_step_name(fs::path(dir).filename().string()) == state.step;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+std::vector<std::string> list_checkpoints(const std::string& run_dir) {
+  fs::path root = checkpoints_dir(run_dir);
+  std::error_code error;
+  std::vector<std::pair<int64_t, std::string>> found;
+  if (!fs::is_directory(root, error)) return {};
+  for (const auto& entry : fs::directory_iterator(root, error)) {
+    int64_t step = parse_step_name(entry.path().filename().string());
+    if (step >= 0 && is_complete_checkpoint(entry.path().string())) {
+      found.emplace_back(step, entry.path().string());
+    }
+  }
+  if (error) throw Error("cannot list " + root.string() + ": " + error.message());
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> dirs;
+  for (auto& [step, dir] : found) dirs.push_back(std::move(dir));
+  return dirs;
+}
+
+std::optional<std::string> find_resumable_checkpoint(const std::string& run_dir) {
+  // A complete step_<N> only exists after all its files were fsynced and renamed into place,
+  // so the newest complete one is the right one even when `latest` lags behind it (crash
+  // between the rename and the pointer update) or names a directory that was damaged.
+  std::vector<std::string> complete = list_checkpoints(run_dir);
+  if (complete.empty()) return std::nullopt;
+  return complete.back();
+}
+
+std::string write_checkpoint(const std::string& run_dir, const io::StateDict& model,
+                             const torch::optim::Optimizer& optimizer, const CheckpointState& state,
+                             int64_t keep) {
+  const fs::path root = checkpoints_dir(run_dir);
+  const fs::path final_dir = checkpoint_path(run_dir, state.step);
+  std::error_code error;
+  fs::create_directories(root, error);
+  if (error) throw Error("cannot create " + root.string() + ": " + error.message());
+
+  if (!is_complete_checkpoint(final_dir.string())) {
+    fs::path temp_dir = final_dir;
+    temp_dir += ".tmp-" + std::to_string(::getpid());
+    remove_tree(temp_dir);
+    fs::create_directory(temp_dir, error);
+    if (error) throw Error("cannot create " + temp_dir.string() + ": " + error.message());
+    try {
+      // Each writer fsyncs its file; the state goes last so that a directory with a valid
+      // state.yaml has its tensors too (belt and braces: the rename below is what publishes).
+      io::save_torch_state_dict((temp_dir / kModelFile).string(), model);
+      io::write_file_atomic((temp_dir / kOptimizerFile).string(), optimizer_bytes(optimizer));
+      io::write_file_atomic((temp_dir / kStateFile).string(), state_to_yaml(state));
+      io::fsync_directory(temp_dir.string());
+      if (fs::exists(final_dir)) retire_checkpoint(final_dir);  // an incomplete leftover
+      fs::rename(temp_dir, final_dir, error);
+      if (error) {
+        throw Error("cannot rename " + temp_dir.string() + " to " + final_dir.string() + ": " +
+                    error.message());
+      }
+      io::fsync_directory(root.string());
+    } catch (...) {
+      std::error_code ignored;
+      fs::remove_all(temp_dir, ignored);
+      throw;
+    }
+  }
+
+  io::write_file_atomic((root / kLatestFile).string(), final_dir.filename().string() + "\n");
+
+  std::vector<std::string> complete = list_checkpoints(run_dir);
+  const size_t kept = static_cast<size_t>(std::max<int64_t>(keep, 1));
+  for (size_t i = 0; i + kept < complete.size(); ++i) {
+    if (fs::path(complete[i]) == final_dir) continue;
+    retire_checkpoint(complete[i]);
+  }
+  io::fsync_directory(root.string());
+  return final_dir.string();
+}
+
+io::StateDict read_checkpoint_model(const std::string& dir) {
+  return io::load_torch_state_dict((fs::path(dir) / kModelFile).string());
+}
+
+void load_checkpoint_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer) {
+  const std::string path = (fs::path(dir) / kOptimizerFile).string();
+  const std::string bytes = io::read_file(path);
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(bytes.data(), bytes.size());
+    optimizer.load(archive);
+  } catch (const c10::Error& e) {
+    std::string message = e.what_without_backtrace();
+    throw Error(path +
+                ": cannot restore the optimizer state: " + message.substr(0, message.find('\n')));
+  }
+}
+
+}  // namespace ptk::train

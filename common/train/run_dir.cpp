@@ -1,0 +1,36 @@
+#include "common/train/run_dir.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "common/base/error.h"
+#include "common/train/checkpoint.h"
+
+namespace ptk::train {
+namespace fs = std::filesystem;
+
+std::string run_config_path(const std::string& path) {
+  return (fs::path(path) / "config.yaml").string();
+}
+
+RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& config) {
+  RunDir run;
+  run.path = path;
+  std::error_code error;
+  fs::create_directories(checkpoints_dir(path), error);
+  if (error) {
+    throw Error("cannot create run directory " + path + ": " + error.message() +
+                " (set run.dir to a writable place)");
+  }
+  if (rank == 0) {
+    run.removed_temporaries = remove_stale_checkpoint_temporaries(path);
+    config.save(run_config_path(path));
+  }
+  return run;
+}
+
+std::optional<std::string> find_resume(const std::string& path) {
+  return find_resumable_checkpoint(path);
+}
+
+}  // namespace ptk::train
