@@ -1,0 +1,156 @@
+#include "common/data/manifest.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/base/error.h"
+
+namespace ptk::data {
+
+uint64_t Manifest::num_samples() const {
+  uint64_t total = 0;
+  for (const auto& shard : shards) total += shard.num_samples;
+  return total;
+}
+
+uint64_t Manifest::total_bytes() const {
+  uint64_t total = 0;
+  for (const auto& shard : shards) total += shard.bytes;
+  return total;
+}
+
+namespace {
+
+template <class T>
+T required(const YAML::Node& node, const std::string& key, const std::string& where) {
+  const YAML::Node value = node[key];
+  if (!value) throw Error(where + ": missing key '" + key + "'");
+  try {
+    return value.as<T>();
+  } catch (const YAML::Exception&) {
+    throw Error(where + ": key '" + key + "' has the wrong type");
+  }
+}
+
+std::map<std::string, std::string> string_map(const YAML::Node& node, const std::string& where) {
+  std::map<std::string, std::string> out;
+  if (!node) return out;
+  if (!node.IsMap()) throw Error(where + " must be a mapping");
+  for (const auto& item : node) out[item.first.as<std::string>()] = item.second.as<std::string>();
+  return out;
+}
+
+}  // namespace
+
+Manifest Manifest::load(const std::string& dir) {
+  const std::string path = (std::filesystem::path(dir) / kManifestName).string();
+  if (!std::filesystem::exists(path)) {
+    throw Error("'" + dir + "' is not a shard set: " + kManifestName +
+                " is missing (an unfinished write leaves no manifest)");
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw Error(path + ": invalid YAML: " + e.what());
+  }
+  Manifest m;
+  try {
+    const auto format = required<std::string>(root, "format", path);
+    if (format != "ptk-shards") throw Error(path + ": format is '" + format + "', not ptk-shards");
+    m.version = required<int>(root, "version", path);
+    if (m.version != kShardFormatVersion) {
+      throw Error(path + ": shard format version " + std::to_string(m.version) +
+                  " is not supported (this build reads version " +
+                  std::to_string(kShardFormatVersion) + ")");
+    }
+    m.kind = parse_kind(required<std::string>(root, "kind", path), path);
+    m.attributes = string_map(root["attributes"], path + ": attributes");
+    m.files = string_map(root["files"], path + ": files");
+    if (root["built_by"]) m.built_by = root["built_by"].as<std::string>();
+    const YAML::Node shards = root["shards"];
+    if (!shards || !shards.IsSequence()) throw Error(path + ": 'shards' must be a list");
+    for (size_t i = 0; i < shards.size(); ++i) {
+      const std::string where = path + ": shards[" + std::to_string(i) + "]";
+      ManifestShard s;
+      s.file = required<std::string>(shards[i], "file", where);
+      s.num_samples = required<uint64_t>(shards[i], "num_samples", where);
+      s.bytes = required<uint64_t>(shards[i], "bytes", where);
+      const auto hex = required<std::string>(shards[i], "xxh64", where);
+      size_t used = 0;
+      try {
+        s.xxh64 = std::stoull(hex, &used, 16);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != hex.size() || hex.empty()) {
+        throw Error(where + ": xxh64 '" + hex + "' is not a hexadecimal checksum");
+      }
+      m.shards.push_back(std::move(s));
+    }
+    if (root["num_samples"] && root["num_samples"].as<uint64_t>() != m.num_samples()) {
+      throw Error(path + ": num_samples " + root["num_samples"].as<std::string>() +
+                  " differs from the sum over shards " + std::to_string(m.num_samples()));
+    }
+  } catch (const YAML::Exception& e) {
+    throw Error(path + ": " + e.what());
+  }
+  return m;
+}
+
+std::string Manifest::to_yaml() const {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "format" << YAML::Value << "ptk-shards";
+  out << YAML::Key << "version" << YAML::Value << version;
+  out << YAML::Key << "kind" << YAML::Value << kind_name(kind);
+  out << YAML::Key << "num_samples" << YAML::Value << num_samples();
+  out << YAML::Key << "total_bytes" << YAML::Value << total_bytes();
+  out << YAML::Key << "built_by" << YAML::Value << built_by;
+  out << YAML::Key << "attributes" << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, v] : attributes) out << YAML::Key << k << YAML::Value << v;
+  out << YAML::EndMap;
+  out << YAML::Key << "files" << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, v] : files) out << YAML::Key << k << YAML::Value << v;
+  out << YAML::EndMap;
+  out << YAML::Key << "shards" << YAML::Value << YAML::BeginSeq;
+  for (const auto& s : shards) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "file" << YAML::Value << s.file;
+    out << YAML::Key << "num_samples" << YAML::Value << s.num_samples;
+    out << YAML::Key << "bytes" << YAML::Value << s.bytes;
+    out << YAML::Key << "xxh64" << YAML::Value << YAML::DoubleQuoted << hex64(s.xxh64);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+void Manifest::save(const std::string& dir) const {
+  const std::string path = (std::filesystem::path(dir) / kManifestName).string();
+  const std::string tmp = path + ".tmp";
+  const std::string text = to_yaml();
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw Error("cannot create '" + tmp + "'");
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      throw Error("cannot write '" + tmp + "' (disk full?)");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) throw Error("cannot flush '" + tmp + "'");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw Error("cannot rename '" + tmp + "' to '" + path + "'");
+  }
+}
+
+}  // namespace ptk::data

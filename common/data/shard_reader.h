@@ -1,0 +1,117 @@
+// ShardReader serves the records of one shard from a read-only memory map. HDF5 is used once,
+// at open, to validate the layout (every dataset present, contiguous, unfiltered, of the right
+// type, inside the file) and to take the datasets' file offsets; after that records are read
+// without HDF5 and without locks, from any number of threads. ShardSet is a shard directory
+// (manifest.yaml + shards) that opens each shard on first use.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/data/manifest.h"
+#include "common/data/shard_format.h"
+
+namespace ptk::data {
+
+// Where a dataset lives in the file, for `ptk-shards inspect`.
+struct DatasetLayout {
+  std::string name;
+  std::string type;  // "uint8", "int32", "uint64", "string[16]", ...
+  uint64_t count = 0;
+  uint64_t file_offset = 0;
+  uint64_t bytes = 0;
+};
+
+class ShardReader {
+ public:
+  // Validates and maps `path`. Any problem is an Error naming the shard and the dataset.
+  explicit ShardReader(const std::string& path);
+  ShardReader(const ShardReader&) = delete;
+  ShardReader& operator=(const ShardReader&) = delete;
+  ~ShardReader();
+
+  const std::string& path() const { return path_; }
+  ShardKind kind() const { return kind_; }
+  uint64_t num_records() const { return num_records_; }
+  uint64_t file_bytes() const { return file_bytes_; }
+  const std::vector<DatasetLayout>& layout() const { return layout_; }
+  // Root attributes rendered as text (format, version, num_samples, tokenizer, ...).
+  const std::map<std::string, std::string>& attributes() const { return attributes_; }
+
+  // Views into the map; `index` out of range is an Error. Thread safe.
+  RecordView record(uint64_t index) const;
+  // Whether the record's stored checksum matches its bytes. Thread safe.
+  bool verify(uint64_t index) const;
+
+ private:
+  struct Dataset {
+    uint64_t offset = 0;  // in the file
+    uint64_t count = 0;
+    uint64_t width = 1;  // bytes per element
+  };
+  template <class T>
+  const T* at(const Dataset& d) const {
+    return reinterpret_cast<const T*>(base_ + d.offset);
+  }
+  void open_with_hdf5();
+  void check_offsets(const Dataset& offsets, const Dataset& data, const char* offsets_name,
+                     const char* data_name) const;
+
+  std::string path_;
+  ShardKind kind_ = ShardKind::kImage;
+  uint64_t num_records_ = 0;
+  uint64_t file_bytes_ = 0;
+  std::vector<DatasetLayout> layout_;
+  std::map<std::string, std::string> attributes_;
+  std::map<std::string, Dataset> datasets_;
+  const uint8_t* base_ = nullptr;
+  size_t map_bytes_ = 0;
+  // Resolved once after open, so record() does no map lookups.
+  Dataset data_, data_offsets_, ints_, int_offsets_, keys_, b_start_, nsp_, checksums_;
+};
+
+struct SampleLocation {
+  uint32_t shard = 0;
+  uint64_t record = 0;
+};
+
+class ShardSet {
+ public:
+  // Reads `<dir>/manifest.yaml`; shards are opened lazily by shard().
+  explicit ShardSet(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  const Manifest& manifest() const { return manifest_; }
+  ShardKind kind() const { return manifest_.kind; }
+  size_t num_shards() const { return manifest_.shards.size(); }
+  uint64_t num_samples() const { return prefix_.back(); }
+  std::vector<uint64_t> shard_sizes() const;
+  std::string shard_path(size_t shard) const;
+
+  // Global sample index -> (shard, record), by binary search over prefix sums (O(#shards)
+  // memory). Out of range is an Error.
+  SampleLocation locate(uint64_t global_index) const;
+
+  // The shard, opened and validated on first use; a shard that failed to open throws the same
+  // Error on every call. Thread safe.
+  const ShardReader& shard(size_t index) const;
+
+ private:
+  struct Slot {
+    std::mutex mutex;
+    std::atomic<const ShardReader*> ready{nullptr};
+    std::unique_ptr<ShardReader> reader;
+    std::string error;
+  };
+  std::string dir_;
+  Manifest manifest_;
+  std::vector<uint64_t> prefix_;  // prefix_[i] = samples in shards [0, i)
+  std::unique_ptr<Slot[]> slots_;
+};
+
+}  // namespace ptk::data

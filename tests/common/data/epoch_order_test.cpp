@@ -1,0 +1,161 @@
+#include "common/data/epoch_order.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "common/base/error.h"
+
+namespace ptk::data {
+namespace {
+
+void expect_bijection(uint64_t n, uint64_t key) {
+  FeistelPermutation perm(n, key);
+  std::vector<bool> seen(n, false);
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t x = perm(i);
+    ASSERT_LT(x, n) << "n=" << n;
+    ASSERT_FALSE(seen[x]) << "n=" << n << " value " << x << " produced twice";
+    seen[x] = true;
+  }
+}
+
+TEST(FeistelPermutation, IsABijectionForManySizes) {
+  const std::vector<uint64_t> sizes = {1,   2,    3,    5,    7,    13,    97,   1009, 4,
+                                       8,   15,   16,   17,   31,   33,    63,   65,   255,
+                                       257, 1023, 1025, 4095, 4097, 65535, 65537};
+  for (uint64_t n : sizes) {
+    for (uint64_t key : {0ull, 1ull, 0xdeadbeefull}) expect_bijection(n, key);
+  }
+}
+
+TEST(FeistelPermutation, IsABijectionForAMillion) { expect_bijection(1000000, 12345); }
+
+TEST(FeistelPermutation, ActuallyShuffles) {
+  FeistelPermutation perm(1000, 3);
+  int fixed = 0;
+  for (uint64_t i = 0; i < 1000; ++i) fixed += perm(i) == i;
+  EXPECT_LT(fixed, 20);
+}
+
+TEST(EpochOrder, EachEpochVisitsEverySampleOnceInADifferentOrder) {
+  EpochOrder order(1000, 7);
+  std::vector<uint64_t> e0, e1;
+  for (uint64_t p = 0; p < 1000; ++p) {
+    e0.push_back(order.sample_at(0, p));
+    e1.push_back(order.sample_at(1, p));
+  }
+  EXPECT_NE(e0, e1);
+  std::sort(e0.begin(), e0.end());
+  std::sort(e1.begin(), e1.end());
+  for (uint64_t p = 0; p < 1000; ++p) {
+    EXPECT_EQ(e0[p], p);
+    EXPECT_EQ(e1[p], p);
+  }
+  EpochOrder other_seed(1000, 8);
+  int same = 0;
+  for (uint64_t p = 0; p < 1000; ++p) same += other_seed.sample_at(0, p) == order.sample_at(0, p);
+  EXPECT_LT(same, 20);
+}
+
+TEST(EpochOrder, UnshuffledOrderIsTheIdentity) {
+  EpochOrder order(10, 1, /*shuffle=*/false);
+  for (uint64_t p = 0; p < 10; ++p) EXPECT_EQ(order.sample_at(4, p), p);
+}
+
+TEST(EpochOrder, WeightedSamplingIsDeterministicAndFollowsTheWeights) {
+  const std::vector<double> weights = {1.0, 0.0, 3.0, 6.0};
+  EpochOrder a = EpochOrder::weighted(weights, 5, 20000);
+  EpochOrder b = EpochOrder::weighted(weights, 5, 20000);
+  EXPECT_EQ(a.epoch_length(), 20000u);
+  std::vector<int> counts(4, 0);
+  for (uint64_t p = 0; p < 20000; ++p) {
+    const uint64_t s = a.sample_at(2, p);
+    ASSERT_EQ(s, b.sample_at(2, p));
+    ++counts[s];
+  }
+  EXPECT_EQ(counts[1], 0);
+  EXPECT_NEAR(counts[0] / 20000.0, 0.1, 0.015);
+  EXPECT_NEAR(counts[2] / 20000.0, 0.3, 0.015);
+  EXPECT_NEAR(counts[3] / 20000.0, 0.6, 0.015);
+}
+
+TEST(EpochOrder, RejectsBadWeights) {
+  EXPECT_THROW(EpochOrder::weighted({0.0, 0.0}, 1, 10), Error);
+  EXPECT_THROW(EpochOrder::weighted({1.0, -1.0}, 1, 10), Error);
+  EXPECT_THROW(EpochOrder::weighted({}, 1, 10), Error);
+}
+
+TEST(BatchPlan, RankSlicesAreDisjointAndCoverTheGlobalBatch) {
+  for (int world : {1, 2, 3, 4, 8}) {
+    const uint64_t global_batch = 24;
+    BatchPlan plan(1000, global_batch, world);
+    for (uint64_t g = 0; g < plan.batches_per_epoch(); ++g) {
+      std::set<uint64_t> positions;
+      for (int r = 0; r < world; ++r) {
+        const PositionRange slice = plan.rank_slice(g, r);
+        EXPECT_EQ(slice.size(), global_batch / world);
+        for (uint64_t p = slice.begin; p < slice.end; ++p) {
+          EXPECT_TRUE(positions.insert(p).second) << "position " << p << " in two ranks";
+        }
+      }
+      EXPECT_EQ(positions.size(), global_batch);
+      EXPECT_EQ(*positions.begin(), g * global_batch);
+      EXPECT_EQ(*positions.rbegin(), (g + 1) * global_batch - 1);
+    }
+  }
+}
+
+TEST(BatchPlan, RejectsAGlobalBatchNotDivisibleByTheWorldSize) {
+  EXPECT_THROW(BatchPlan(100, 10, 3), Error);
+  EXPECT_THROW(BatchPlan(100, 0, 1), Error);
+}
+
+// The samples rank `rank` of `world` reads from `start` until the end of epoch `end_epoch`.
+std::vector<uint64_t> global_stream(const EpochOrder& order, const BatchPlan& plan,
+                                    LoaderPosition start, uint64_t end_epoch) {
+  std::vector<uint64_t> out;
+  for (LoaderPosition pos = start; pos.epoch < end_epoch; pos = plan.advance(pos)) {
+    const uint64_t g = pos.samples_consumed / plan.global_batch();
+    for (int r = 0; r < plan.world_size(); ++r) {
+      const PositionRange slice = plan.rank_slice(g, r);
+      for (uint64_t p = slice.begin; p < slice.end; ++p) {
+        out.push_back(order.sample_at(pos.epoch, p % order.epoch_length()));
+      }
+    }
+  }
+  return out;
+}
+
+TEST(EpochOrder, ResumeReproducesRemainingOrder) {
+  EpochOrder order(103, 99);
+  BatchPlan plan(order.epoch_length(), 8, 2);
+  const std::vector<uint64_t> full = global_stream(order, plan, {0, 0}, 3);
+  // Resume at every batch boundary of three epochs, also with 1, 4 and 8 ranks.
+  for (int world : {1, 2, 4, 8}) {
+    BatchPlan resumed_plan(order.epoch_length(), 8, world);
+    uint64_t offset = 0;
+    for (LoaderPosition pos{0, 0}; pos.epoch < 3; pos = plan.advance(pos)) {
+      const std::vector<uint64_t> rest = global_stream(order, resumed_plan, pos, 3);
+      ASSERT_EQ(rest.size(), full.size() - offset);
+      ASSERT_TRUE(std::equal(rest.begin(), rest.end(), full.begin() + offset))
+          << "world " << world << " epoch " << pos.epoch << " consumed " << pos.samples_consumed;
+      offset += 8;
+    }
+  }
+}
+
+TEST(BatchPlan, LastBatchWrapsSoEveryRankGetsTheSameCount) {
+  BatchPlan plan(10, 4, 2);
+  EXPECT_EQ(plan.batches_per_epoch(), 3u);
+  EXPECT_EQ(plan.rank_slice(2, 1).begin, 10u);  // position 10 wraps to 0
+  LoaderPosition pos{0, 8};
+  EXPECT_EQ(plan.advance(pos), (LoaderPosition{1, 0}));
+  EXPECT_THROW(plan.check_position({0, 6}), Error);
+  EXPECT_NO_THROW(plan.check_position({5, 8}));
+}
+
+}  // namespace
+}  // namespace ptk::data

@@ -1,0 +1,156 @@
+#include "common/data/shard_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/base/error.h"
+#include "common/data/manifest.h"
+#include "common/data/shard_reader.h"
+#include "tests/common/data/test_shards.h"
+
+namespace ptk::data {
+namespace {
+
+using testing::TempDir;
+
+void expect_same(const RecordView& view, const ImageRecord& expected) {
+  ASSERT_EQ(view.kind, ShardKind::kImage);
+  EXPECT_EQ(std::vector<uint8_t>(view.image_bytes.begin(), view.image_bytes.end()), expected.bytes);
+  EXPECT_EQ(std::vector<int32_t>(view.labels.begin(), view.labels.end()), expected.labels);
+  EXPECT_EQ(std::string(view.key), expected.key);
+  EXPECT_EQ(view.checksum, record_checksum(expected));
+}
+
+TEST(ShardSetWriter, ImageRecordsReadBackIdentically) {
+  TempDir tmp;
+  const Manifest written = testing::write_image_set(tmp.path(), 57, 10);
+  ShardSet set(tmp.path());
+  EXPECT_EQ(set.kind(), ShardKind::kImage);
+  EXPECT_EQ(set.num_samples(), 57u);
+  EXPECT_EQ(set.num_shards(), 6u);
+  for (uint64_t i = 0; i < 57; ++i) {
+    const SampleLocation at = set.locate(i);
+    EXPECT_EQ(at.shard, i / 10);
+    EXPECT_EQ(at.record, i % 10);
+    const ShardReader& shard = set.shard(at.shard);
+    expect_same(shard.record(at.record), testing::make_image(i));
+    EXPECT_TRUE(shard.verify(at.record));
+  }
+  EXPECT_THROW(set.locate(57), Error);
+}
+
+TEST(ShardSetWriter, TokenRecordsReadBackIdentically) {
+  TempDir tmp;
+  testing::write_token_set(tmp.path(), 40, 16);
+  ShardSet set(tmp.path());
+  EXPECT_EQ(set.kind(), ShardKind::kToken);
+  EXPECT_EQ(set.manifest().attributes.at("tokenizer"), "wordpiece");
+  EXPECT_EQ(set.manifest().files.at("vocabulary"), "vocab.txt");
+  EXPECT_EQ(set.shard(0).attributes().at("tokenizer_hash"), "abc123");
+  for (uint64_t i = 0; i < 40; ++i) {
+    const SampleLocation at = set.locate(i);
+    const RecordView view = set.shard(at.shard).record(at.record);
+    const TokenRecord expected = testing::make_tokens(i);
+    EXPECT_EQ(std::vector<int32_t>(view.tokens.begin(), view.tokens.end()), expected.tokens);
+    EXPECT_EQ(view.b_start, expected.b_start);
+    EXPECT_EQ(view.nsp_label, expected.nsp_label);
+    EXPECT_EQ(view.checksum, record_checksum(expected));
+  }
+}
+
+TEST(ShardSetWriter, FillsShardsUpToTheConfiguredBytes) {
+  TempDir tmp;
+  ShardWriterOptions options;
+  options.dir = tmp.path();
+  options.max_shard_bytes = 1000;
+  ShardSetWriter writer(options);
+  ImageRecord record;
+  record.bytes.assign(300, 1);
+  record.key = "k";
+  for (int i = 0; i < 10; ++i) writer.add(record);
+  const Manifest m = writer.finish();
+  // 301 bytes per record: three fit in 1000, the fourth starts a new shard.
+  ASSERT_EQ(m.shards.size(), 4u);
+  EXPECT_EQ(m.shards[0].num_samples, 3u);
+  EXPECT_EQ(m.shards[3].num_samples, 1u);
+  EXPECT_EQ(m.num_samples(), 10u);
+}
+
+TEST(ShardSetWriter, ManifestListsShardsWithSizesAndFileChecksums) {
+  TempDir tmp;
+  const Manifest written = testing::write_image_set(tmp.path(), 25, 10);
+  const Manifest loaded = Manifest::load(tmp.path());
+  ASSERT_EQ(loaded.shards.size(), 3u);
+  EXPECT_EQ(loaded.built_by, "data tests");
+  for (size_t i = 0; i < 3; ++i) {
+    const std::string path = tmp.path() + "/" + loaded.shards[i].file;
+    EXPECT_EQ(loaded.shards[i].num_samples, written.shards[i].num_samples);
+    EXPECT_EQ(loaded.shards[i].bytes, std::filesystem::file_size(path));
+    EXPECT_EQ(loaded.shards[i].xxh64, file_checksum(path));
+  }
+  EXPECT_EQ(loaded.num_samples(), 25u);
+}
+
+TEST(ShardSetWriter, UnfinishedWriteLeavesNoManifestAndNoPartialShard) {
+  TempDir tmp;
+  {
+    ShardWriterOptions options;
+    options.dir = tmp.path();
+    options.max_shard_records = 4;
+    ShardSetWriter writer(options);
+    for (uint64_t i = 0; i < 10; ++i) writer.add(testing::make_image(i));
+    // Interrupted: destroyed without finish().
+  }
+  int complete = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(tmp.path())) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
+    ShardReader reader(entry.path().string());  // every shard present is whole
+    EXPECT_EQ(reader.num_records(), 4u);
+    ++complete;
+  }
+  EXPECT_EQ(complete, 2);
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() + "/manifest.yaml"));
+  try {
+    ShardSet set(tmp.path());
+    FAIL() << "a set without manifest opened";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("manifest.yaml is missing"), std::string::npos);
+  }
+}
+
+TEST(ShardSetWriter, RejectsRecordsOfTheWrongKind) {
+  TempDir tmp;
+  ShardWriterOptions options;
+  options.dir = tmp.path();
+  options.kind = ShardKind::kToken;
+  ShardSetWriter writer(options);
+  EXPECT_THROW(writer.add(testing::make_image(0)), Error);
+  ImageRecord bad_key;
+  bad_key.key = std::string("a\0b", 3);
+  options.kind = ShardKind::kImage;
+  ShardSetWriter image_writer(options);
+  EXPECT_THROW(image_writer.add(bad_key), Error);
+}
+
+TEST(Manifest, BadManifestNamesTheFileAndKey) {
+  TempDir tmp;
+  testing::write_image_set(tmp.path(), 5, 10);
+  {
+    std::ofstream out(tmp.path() + "/manifest.yaml");
+    out << "format: ptk-shards\nversion: 1\nkind: image\nshards:\n  - file: a.h5\n    bytes: 3\n";
+  }
+  try {
+    Manifest::load(tmp.path());
+    FAIL();
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("manifest.yaml"), std::string::npos) << message;
+    EXPECT_NE(message.find("num_samples"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace ptk::data
