@@ -42,7 +42,10 @@ double scaled_lr(double lr_per_256, int64_t global_batch);
 
 // Builds the optimizer over the parameters that require grad, in two param groups, always in
 // this order: 0 = with weight decay, 1 = without (a name containing any no_decay pattern).
-// Either group may be empty. Duplicate names or undefined tensors are a ptk::Error.
+// Either group may be empty. A tensor listed under two names (tied weights) is optimized once,
+// in the group of its first name. Duplicate names or undefined tensors are a ptk::Error.
+// torch::load restores the per-parameter state (momentum, moments, step counts) but, as
+// LibTorch does, not the group options: the trainer sets the LR from the schedule every step.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(
     const OptimizerOptions& options,
     const std::vector<std::pair<std::string, at::Tensor>>& named_parameters);
