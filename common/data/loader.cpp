@@ -22,21 +22,32 @@ RecordSource::Fetched RecordSource::fetch(uint64_t sample_index) const {
     out.ok = true;
   } catch (const Error& e) {
     out.problem = e.what();
+    // record() only fails for an index out of range, which locate() already excludes.
+    out.shard_broken = true;
   }
   return out;
 }
 
-void RecordSource::report_bad(const SampleLocation& where, const std::string& problem) {
+void RecordSource::report_bad(const Fetched& fetched) {
+  const uint64_t record = fetched.shard_broken ? UINT64_MAX : fetched.where.record;
   bool first = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    ++substitutions_;
-    first = logged_.insert({where.shard, where.record}).second;
+    first = logged_.insert({fetched.where.shard, record}).second;
   }
-  if (first) {
-    spdlog::warn("bad record {} of shard '{}' ({}); replaced by a substitute", where.record,
-                 shards_->shard_path(where.shard), problem);
+  if (!first) return;
+  if (fetched.shard_broken) {
+    spdlog::warn("shard '{}' cannot be read ({}); its records are replaced by substitutes",
+                 shards_->shard_path(fetched.where.shard), fetched.problem);
+  } else {
+    spdlog::warn("bad record {} of shard '{}' ({}); replaced by a substitute", fetched.where.record,
+                 shards_->shard_path(fetched.where.shard), fetched.problem);
   }
+}
+
+void RecordSource::count_substitution() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++substitutions_;
 }
 
 uint64_t RecordSource::substitutions() const {

@@ -61,12 +61,15 @@ class RecordSource {
     bool ok = false;
     RecordView record;
     SampleLocation where;
-    std::string problem;  // why it is not ok
+    std::string problem;        // why it is not ok
+    bool shard_broken = false;  // the whole shard failed to open
   };
   Fetched fetch(uint64_t sample_index) const;
-  // Counts one substitution for a bad record, logging it (shard file and record index) the
-  // first time this record is seen bad.
-  void report_bad(const SampleLocation& where, const std::string& problem);
+  // Logs a bad record (shard file and record index) the first time it is seen bad; a shard
+  // that cannot be opened is logged once for all its records.
+  void report_bad(const Fetched& fetched);
+  // Counts one slot filled by a substitute.
+  void count_substitution();
   uint64_t substitutions() const;
   const ShardSet& shards() const { return *shards_; }
 
@@ -210,13 +213,14 @@ class Loader {
           Sample sample = decode_(fetched.record, rng);
           *index = sample_index;
           *substituted = probe > 0;
+          if (probe > 0) source_.count_substitution();
           return sample;
         } catch (const std::exception& e) {
           fetched.problem = std::string("decode failed: ") + e.what();
         }
       }
       last_problem = fetched.problem;
-      source_.report_bad(fetched.where, fetched.problem);
+      source_.report_bad(fetched);
     }
     throw Error("loader: no good record within " + std::to_string(options_.max_probes) +
                 " probes of epoch " + std::to_string(epoch) + " position " +

@@ -1,0 +1,73 @@
+// ptk-shards: look inside and check any shard set.
+//   ptk-shards inspect [SET_DIR] [shards.dir=DIR] [inspect.shard=0] [inspect.record=0]
+//   ptk-shards verify  [SET_DIR] [verify.jobs=2]   exit 1 when anything is damaged
+//   ptk-shards stats   [SET_DIR] [stats.top=20] [stats.bins=16]
+#include <iostream>
+
+#include "common/base/error.h"
+#include "common/base/main_guard.h"
+#include "common/config/command_line.h"
+#include "common/config/config.h"
+#include "common/data/shard_audit.h"
+
+namespace {
+
+ptk::config::Schema schema() {
+  ptk::config::Schema s;
+  s.add("shards.dir", "", "shard set directory (holds manifest.yaml); or give it as an argument");
+  s.add("inspect.shard", 0, "inspect: which shard to show");
+  s.add("inspect.record", 0, "inspect: which record of that shard to show");
+  s.add("verify.jobs", 2, "verify: shards checked in parallel");
+  s.add("stats.top", 20, "stats: most frequent labels to list (image shards)");
+  s.add("stats.bins", 16, "stats: bins of the sequence length histogram (token shards)");
+  return s;
+}
+
+int run(int argc, char** argv) {
+  const auto command_line =
+      ptk::config::parse_command_line(argc, argv, {"inspect", "verify", "stats"});
+  const auto options = schema();
+  if (command_line.help || command_line.verb.empty()) {
+    std::cout << "usage: ptk-shards inspect|verify|stats [SET_DIR] [--config FILE] "
+                 "[key=value ...]\n\n"
+              << options.help();
+    return command_line.help ? 0 : 2;
+  }
+  const auto config = ptk::config::resolve_command_line(options, command_line);
+  if (command_line.dump_config) return 0;
+  std::string dir = config.get_string("shards.dir");
+  if (command_line.positionals.size() > 1) {
+    throw ptk::UsageError("expected at most one shard set directory, got " +
+                          std::to_string(command_line.positionals.size()));
+  }
+  if (!command_line.positionals.empty()) dir = command_line.positionals[0];
+  if (dir.empty()) throw ptk::UsageError("no shard set given: pass SET_DIR or shards.dir=DIR");
+
+  const ptk::data::ShardSet set(dir);
+  if (command_line.verb == "inspect") {
+    std::cout << ptk::data::inspect_shard_set(
+        set, static_cast<size_t>(config.get_int("inspect.shard")),
+        static_cast<uint64_t>(config.get_int("inspect.record")));
+    return 0;
+  }
+  if (command_line.verb == "stats") {
+    std::cout << ptk::data::shard_set_stats(set, static_cast<int>(config.get_int("stats.top")),
+                                            static_cast<int>(config.get_int("stats.bins")));
+    return 0;
+  }
+  const auto report =
+      ptk::data::verify_shard_set(set, static_cast<int>(config.get_int("verify.jobs")));
+  for (const auto& problem : report.problems) std::cout << "DAMAGED " << problem << "\n";
+  std::cout << "verified " << report.shards_checked << " shards, " << report.records_checked
+            << " records, " << report.bytes_checked << " bytes in " << dir << ": "
+            << (report.ok() ? "all checksums match"
+                            : std::to_string(report.problems.size()) + " problems")
+            << "\n";
+  return report.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return ptk::run_main("ptk-shards", [&] { return run(argc, argv); });
+}
