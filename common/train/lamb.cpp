@@ -4,6 +4,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -36,6 +38,20 @@ void validate(const LambOptions& options) {
   if (!(options.weight_decay() >= 0.0)) {
     throw UsageError("lamb: weight_decay must be >= 0, got " +
                      format_double(options.weight_decay()));
+  }
+}
+
+// LibTorch keys optimizer state by the parameter's TensorImpl: as its printed address up to
+// 1.13, as the pointer itself from 2.0 on. Both spellings go through this one function.
+using StateMap = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>;
+using StateKey = StateMap::key_type;
+
+template <typename Key>
+Key state_key(const at::Tensor& param) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    return c10::str(param.unsafeGetTensorImpl());  // the format LibTorch's serializer writes
+  } else {
+    return param.unsafeGetTensorImpl();
   }
 }
 
@@ -103,7 +119,7 @@ at::Tensor Lamb::step(LossClosure closure) {
         throw Error("lamb: sparse gradients are not supported (parameter of shape " +
                     c10::str(param.sizes()) + ")");
       }
-      const std::string key = c10::guts::to_string(param.unsafeGetTensorImpl());
+      const StateKey key = state_key<StateKey>(param);
       auto found = state_.find(key);
       if (found == state_.end()) {
         auto fresh = std::make_unique<LambParamState>();
