@@ -153,17 +153,28 @@ StateDict load_torch_state_dict(const std::string& path) {
   const std::string text = read_file(path);
   if (text.empty()) throw Error("cannot load state dict '" + path + "': the file is empty");
   std::vector<char> bytes(text.begin(), text.end());
+  // LibTorch's unpickler turns collections.OrderedDict (what Python's Module.state_dict()
+  // returns) into None, so torch.save(model.state_dict()) cannot be read from C++. Say so
+  // instead of reporting a confusing internal failure. The pickle is stored uncompressed in
+  // the archive, so the class name is visible in the raw bytes.
+  const bool ordered_dict = text.find("collections\nOrderedDict\n") != std::string::npos;
+  const std::string hint = ordered_dict
+                               ? "; the file holds a Python collections.OrderedDict (torch.save of "
+                                 "model.state_dict()), which LibTorch cannot unpickle: save "
+                                 "dict(model.state_dict()) or a safetensors file instead"
+                               : "";
   c10::IValue value;
   try {
     value = torch::jit::pickle_load(bytes);
   } catch (const c10::Error& e) {
     throw Error("cannot load state dict '" + path + "': not a readable torch pickle (" +
-                first_line(e.what_without_backtrace()) + ")");
+                first_line(e.what_without_backtrace()) + ")" + hint);
   } catch (const std::exception& e) {
     throw Error("cannot load state dict '" + path + "': not a readable torch pickle (" +
-                first_line(e.what()) + ")");
+                first_line(e.what()) + ")" + hint);
   }
   if (!value.isGenericDict()) {
+    if (ordered_dict) throw Error("cannot load state dict '" + path + "'" + hint);
     throw Error("cannot load state dict '" + path + "': the file holds a " + value.tagKind() +
                 ", not a dict of str -> Tensor");
   }
