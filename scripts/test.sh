@@ -24,6 +24,8 @@ fi
 
 if command -v ccache >/dev/null 2>&1; then
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+  # Relative paths in the cache key let clones in other folders share compiled objects.
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
   ccache --max-size=5G >/dev/null 2>&1 || true
 fi
 
