@@ -215,4 +215,9 @@ void GradSync::finish() {
 
 size_t GradSync::num_buckets() const { return state_->buckets.size(); }
 
+size_t GradSync::launched_buckets() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->next_launch;
+}
+
 }  // namespace ptk::dist

@@ -38,6 +38,11 @@ class GradSync {
   void finish();
 
   size_t num_buckets() const;
+  // Buckets whose all-reduce has already started in the current synced step: right after a
+  // backward in which every parameter got its gradient, all of them (communication overlapped
+  // backward). Buckets start in index order, so a parameter that gets no gradient holds back
+  // the buckets after its own until finish().
+  size_t launched_buckets() const;
 
   struct State;
 

@@ -122,6 +122,24 @@ TEST_P(GradSyncRanks, AveragesAccumulatedGradientsAcrossRanks) {
   }
 }
 
+TEST_P(GradSyncRanks, BucketsStartDuringBackward) {
+  PTK_RUN_IN_RANKS(GetParam(), Env{});
+  auto group =
+      ProcessGroup::create(resolve_launch_env({}), BackendKind::kGloo, std::chrono::seconds(30));
+  Net net;
+  // The side head never gets a gradient here: leave it out, as a trainer would freeze it.
+  std::vector<at::Tensor> params{net.l1->weight, net.l1->bias,   net.l2->weight,
+                                 net.l2->bias,   net.l3->weight, net.l3->bias};
+  GradSync sync(group, params, 300);
+  ASSERT_GE(sync.num_buckets(), 3u);
+  sync.set_sync_enabled(true);
+  net.loss(batch(group->rank(), 0, 0), false).backward();
+  // Every all-reduce was started from a hook, before backward returned.
+  EXPECT_EQ(sync.launched_buckets(), sync.num_buckets());
+  sync.finish();
+  EXPECT_EQ(sync.launched_buckets(), 0u);
+}
+
 TEST_P(GradSyncRanks, ChangingSyncModeBeforeFinishIsAnError) {
   PTK_RUN_IN_RANKS(GetParam(), Env{});
   auto group =
