@@ -105,10 +105,10 @@ class MappedFile {
 
 void save_safetensors(const std::string& path, const StateDict& tensors,
                       const std::map<std::string, std::string>& metadata) {
+  // The header is laid out from shapes alone; data is then streamed one tensor at a time, so
+  // only one host copy of a GPU tensor exists at any moment.
   std::vector<SafetensorsEntry> entries;
-  std::vector<at::Tensor> host;
   entries.reserve(tensors.size());
-  host.reserve(tensors.size());
   uint64_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
     if (!tensor.defined()) {
@@ -120,19 +120,17 @@ void save_safetensors(const std::string& path, const StateDict& tensors,
                   std::string(c10::toString(tensor.scalar_type())) +
                   ", which safetensors files written by pretrainkit do not support");
     }
-    if (tensor.is_sparse() || tensor.is_quantized()) {
+    if (tensor.layout() != at::kStrided || tensor.is_quantized()) {
       throw Error("cannot write '" + path + "': tensor \"" + name + "\" is not a dense tensor");
     }
-    at::Tensor t = tensor.detach().to(at::kCPU).contiguous();
     SafetensorsEntry entry;
     entry.name = name;
     entry.dtype = dtype;
-    entry.shape = t.sizes().vec();
+    entry.shape = tensor.sizes().vec();
     entry.begin = offset;
-    entry.end = offset + static_cast<uint64_t>(t.numel()) * t.element_size();
+    entry.end = offset + static_cast<uint64_t>(tensor.numel()) * tensor.element_size();
     offset = entry.end;
     entries.push_back(std::move(entry));
-    host.push_back(std::move(t));
   }
   std::string header;
   try {
@@ -142,8 +140,10 @@ void save_safetensors(const std::string& path, const StateDict& tensors,
   }
   AtomicFile file(path);
   file.write(header.data(), header.size());
-  for (const at::Tensor& t : host) {
-    if (t.numel() > 0) file.write(t.data_ptr(), static_cast<std::size_t>(t.nbytes()));
+  for (const auto& item : tensors) {
+    if (item.second.numel() == 0) continue;
+    const at::Tensor t = item.second.detach().to(at::kCPU).contiguous();
+    file.write(t.data_ptr(), static_cast<std::size_t>(t.nbytes()));
   }
   file.commit();
 }
