@@ -9,6 +9,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   # training core
   libtorch-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libgtest-dev libgmock-dev
+  # Debian's c10d headers (ProcessGroupGloo.hpp) include the gloo headers
+  libgloo-dev
   # Debian's LibTorch calls the system libblas.so.3; without OpenBLAS that is the reference
   # BLAS, ~15x slower on BERT-sized matrix products.
   libopenblas0-pthread
