@@ -280,6 +280,9 @@ TrainResult Trainer::fit(Task& task) {
   int64_t consecutive_bad = 0;
   double grad_norm = 0.0;
   int64_t last_eval_step = -1;
+  std::vector<at::Tensor> buffers = model.buffers(/*recurse=*/true);
+  std::vector<at::Tensor> buffer_backup;
+  for (const auto& buffer : buffers) buffer_backup.push_back(buffer.detach().clone());
 
   while (step < o.steps) {
     if (dist::any_rank(group, stop_requested())) {
@@ -293,6 +296,9 @@ TrainResult Trainer::fit(Task& task) {
     set_learning_rate(*optimizer, lr);
     optimizer->zero_grad();
 
+    // Forward passes update buffers (BatchNorm running statistics) even when the step is then
+    // skipped; a non-finite batch would poison them for good, so they are restored.
+    for (size_t i = 0; i < buffers.size(); ++i) buffer_backup[i].copy_(buffers[i]);
     bool local_bad = false;
     std::map<std::string, dist::SumCount> step_metrics;
     for (int64_t micro = 0; micro < o.accumulation; ++micro) {
@@ -323,6 +329,10 @@ TrainResult Trainer::fit(Task& task) {
     const bool bad = dist::any_rank(group, local_bad || !std::isfinite(grad_norm));
     if (bad) {
       zero_gradients(parameters);
+      {
+        at::NoGradGuard no_grad;
+        for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(buffer_backup[i]);
+      }
       ++skipped_steps;
       ++consecutive_bad;
       spdlog::warn("step {}: non-finite loss or gradient, step skipped ({} in a row, {} in all)",
