@@ -1,0 +1,212 @@
+#include "vision/transforms/image_decoder.h"
+
+#include <turbojpeg.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "common/base/error.h"
+
+namespace ptk::vision {
+namespace {
+
+// A header can claim up to 65535x65535; refusing absurd sizes keeps one bad record from
+// exhausting memory. 2^28 pixels is a 16k x 16k photo.
+constexpr int64_t kMaxPixels = int64_t{1} << 28;
+
+constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+Error record_error(const std::string& record_name, const std::string& what) {
+  return Error("image record '" + record_name + "': " + what +
+               " (the record is damaged or not an image; rewrite the shard from its source)");
+}
+
+// One decompressor per thread: creating one costs an allocation of libjpeg state, and a handle
+// must never be used by two threads at once.
+tjhandle thread_decompressor() {
+  struct Deleter {
+    void operator()(void* handle) const { tjDestroy(handle); }
+  };
+  thread_local std::unique_ptr<void, Deleter> handle(tjInitDecompress());
+  if (!handle) throw Error("TurboJPEG: tjInitDecompress failed (out of memory?)");
+  return handle.get();
+}
+
+// The scale numerators n (of n/8) this libjpeg-turbo offers that do not enlarge, ascending.
+const std::vector<int>& available_eighths() {
+  static const std::vector<int> eighths = [] {
+    std::vector<int> result;
+    int count = 0;
+    const tjscalingfactor* factors = tjGetScalingFactors(&count);
+    for (int i = 0; factors != nullptr && i < count; ++i) {
+      const int num = factors[i].num;
+      const int denom = factors[i].denom;
+      if (num <= 0 || num > denom || 8 % denom != 0) continue;
+      result.push_back(num * (8 / denom));
+    }
+    if (std::find(result.begin(), result.end(), 8) == result.end()) result.push_back(8);
+    std::sort(result.begin(), result.end());
+    result.erase(std::unique(result.begin(), result.end()), result.end());
+    return result;
+  }();
+  return eighths;
+}
+
+int scaled(int dimension, int eighths) { return (dimension * eighths + 7) / 8; }
+
+// libjpeg warnings that do not mean lost pixels. Everything else (premature end of file or data
+// segment, bad Huffman or arithmetic codes, resync) means the picture is partly invented.
+bool benign_warning(const std::string& message) {
+  return message.find("extraneous bytes") != std::string::npos ||
+         message.find("unknown JFIF revision") != std::string::npos ||
+         message.find("Unknown Adobe color transform") != std::string::npos;
+}
+
+uint32_t read_be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+Image decode_with_opencv(const uint8_t* data, size_t size, const std::string& record_name) {
+  cv::Mat decoded;
+  try {
+    // cv::imdecode does not write to its input; the Mat header only wraps the bytes.
+    const cv::Mat raw(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
+    decoded = cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  } catch (const cv::Exception& e) {
+    throw record_error(record_name, std::string("OpenCV could not decode it: ") + e.what());
+  }
+  if (decoded.empty() || decoded.type() != CV_8UC3) {
+    throw record_error(record_name, "not a readable image (OpenCV imdecode failed; " +
+                                        std::to_string(size) + " bytes)");
+  }
+  Image image(decoded.cols, decoded.rows);
+  cv::Mat rgb(image.height, image.width, CV_8UC3, image.pixels.data());
+  cv::cvtColor(decoded, rgb, cv::COLOR_BGR2RGB);
+  return image;
+}
+
+struct JpegHeader {
+  int width = 0;
+  int height = 0;
+  int colorspace = 0;
+};
+
+JpegHeader read_jpeg_header(tjhandle handle, const uint8_t* data, size_t size,
+                            const std::string& record_name) {
+  JpegHeader header;
+  int subsampling = 0;
+  if (tjDecompressHeader3(handle, data, static_cast<unsigned long>(size), &header.width,
+                          &header.height, &subsampling, &header.colorspace) != 0) {
+    throw record_error(record_name, std::string("bad JPEG header: ") + tjGetErrorStr2(handle));
+  }
+  if (header.width <= 0 || header.height <= 0) {
+    throw record_error(record_name, "JPEG header gives an empty image");
+  }
+  return header;
+}
+
+}  // namespace
+
+ImageFormat sniff_image_format(const uint8_t* data, size_t size) {
+  if (data == nullptr) return ImageFormat::kOther;
+  if (size >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff) return ImageFormat::kJpeg;
+  if (size >= 8 && std::memcmp(data, kPngSignature, 8) == 0) return ImageFormat::kPng;
+  return ImageFormat::kOther;
+}
+
+const char* format_name(ImageFormat format) {
+  switch (format) {
+    case ImageFormat::kJpeg:
+      return "JPEG";
+    case ImageFormat::kPng:
+      return "PNG";
+    case ImageFormat::kOther:
+      break;
+  }
+  return "other";
+}
+
+int jpeg_scale_eighths(int width, int height, int min_width, int min_height) {
+  if (min_width <= 0 && min_height <= 0) return 8;
+  for (int eighths : available_eighths()) {
+    if (scaled(width, eighths) >= min_width && scaled(height, eighths) >= min_height) {
+      return eighths;
+    }
+  }
+  return 8;
+}
+
+ImageInfo peek_image(const uint8_t* data, size_t size, const std::string& record_name) {
+  if (data == nullptr || size == 0) throw record_error(record_name, "empty record (0 bytes)");
+  ImageInfo info;
+  info.format = sniff_image_format(data, size);
+  if (info.format == ImageFormat::kJpeg) {
+    const JpegHeader header = read_jpeg_header(thread_decompressor(), data, size, record_name);
+    info.width = header.width;
+    info.height = header.height;
+    return info;
+  }
+  if (info.format == ImageFormat::kPng) {
+    // Signature, then the IHDR chunk: length (4), type "IHDR" (4), width (4), height (4).
+    if (size < 24 || std::memcmp(data + 12, "IHDR", 4) != 0) {
+      throw record_error(record_name,
+                         "PNG without an IHDR header (" + std::to_string(size) + " bytes)");
+    }
+    const uint32_t width = read_be32(data + 16);
+    const uint32_t height = read_be32(data + 20);
+    if (width == 0 || height == 0 || width > (1u << 30) || height > (1u << 30)) {
+      throw record_error(record_name, "PNG header gives an impossible size " +
+                                          std::to_string(width) + "x" + std::to_string(height));
+    }
+    info.width = static_cast<int>(width);
+    info.height = static_cast<int>(height);
+    return info;
+  }
+  const Image image = decode_with_opencv(data, size, record_name);
+  info.width = image.width;
+  info.height = image.height;
+  return info;
+}
+
+Image decode_image(const uint8_t* data, size_t size, const std::string& record_name, int min_width,
+                   int min_height) {
+  if (data == nullptr || size == 0) throw record_error(record_name, "empty record (0 bytes)");
+  if (sniff_image_format(data, size) != ImageFormat::kJpeg) {
+    return decode_with_opencv(data, size, record_name);
+  }
+  tjhandle handle = thread_decompressor();
+  const JpegHeader header = read_jpeg_header(handle, data, size, record_name);
+  if (header.colorspace == TJCS_CMYK || header.colorspace == TJCS_YCCK) {
+    // TurboJPEG cannot convert CMYK to RGB; OpenCV's libjpeg path can (full size only).
+    return decode_with_opencv(data, size, record_name);
+  }
+  const int eighths = jpeg_scale_eighths(header.width, header.height, min_width, min_height);
+  const int out_width = scaled(header.width, eighths);
+  const int out_height = scaled(header.height, eighths);
+  if (static_cast<int64_t>(out_width) * out_height > kMaxPixels) {
+    throw record_error(record_name, "JPEG header claims " + std::to_string(header.width) + "x" +
+                                        std::to_string(header.height) +
+                                        " pixels, more than this decoder accepts");
+  }
+  Image image(out_width, out_height);
+  // Without TJFLAG_STOPONWARNING the decode runs to the end and reports a warning afterwards,
+  // so benign warnings can be told from truncation.
+  const int status =
+      tjDecompress2(handle, data, static_cast<unsigned long>(size), image.pixels.data(),
+                    image.width, /*pitch=*/0, image.height, TJPF_RGB, /*flags=*/0);
+  if (status != 0) {
+    const std::string message = tjGetErrorStr2(handle);
+    if (tjGetErrorCode(handle) != TJERR_WARNING || !benign_warning(message)) {
+      throw record_error(record_name, "JPEG data is damaged or truncated: " + message + " (" +
+                                          std::to_string(size) + " bytes)");
+    }
+  }
+  return image;
+}
+
+}  // namespace ptk::vision
