@@ -12,6 +12,9 @@ namespace ptk::io {
 // `path` and fsyncs the directory. On any failure (ENOSPC, EFBIG from RLIMIT_FSIZE, EIO, ...)
 // the temporary is removed, the old file stays as it was, and a ptk::Error names the path
 // and the system error. The new file gets mode 0644.
+// Side effect: the first atomic write sets SIGXFSZ to ignored (when it still has its default
+// action), so that exceeding RLIMIT_FSIZE fails the write with EFBIG instead of killing the
+// process; a handler installed by the application is left in place.
 void write_file_atomic(const std::string& path, const std::string& bytes);
 void write_file_atomic(const std::string& path, const void* data, std::size_t size);
 

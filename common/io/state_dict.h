@@ -36,9 +36,11 @@ void load_module_state_dict(torch::nn::Module& module, const StateDict& state, b
 // Tensors are saved from CPU copies (GPU tensors are copied to the host first).
 void save_torch_state_dict(const std::string& path, const StateDict& state);
 
-// Reads a file written by save_torch_state_dict (or a torch.save of a dict of str -> Tensor,
-// where LibTorch's unpickler supports it). Throws ptk::Error naming the file when it is
-// missing, garbage, truncated, or not a dict of str -> Tensor.
+// Reads a file written by save_torch_state_dict or by Python's torch.save of a plain dict of
+// str -> Tensor. LibTorch cannot unpickle collections.OrderedDict, so torch.save of
+// model.state_dict() itself is refused with an error saying to save dict(model.state_dict())
+// (or safetensors) instead. Throws ptk::Error naming the file when it is missing, garbage,
+// truncated, or not a dict of str -> Tensor.
 StateDict load_torch_state_dict(const std::string& path);
 
 // The tensor stored under `name`, or nullptr.
