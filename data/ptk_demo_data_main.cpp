@@ -1,0 +1,318 @@
+// ptk-demo-data: builds the demo hashtag data set from Fashion-MNIST and WordNet.
+//   ptk-demo-data [--config FILE] [demo.output_dir=DIR] [demo.train_images=N] ...
+// Writes <out>/hashtags/manifest.jsonl (+ images/) for `ptk-wsl prepare`, and an ImageNet
+// layout copy <out>/imagenet/{train,val}/<wnid>/*.JPEG for `ptk-eval imagenet`.
+#include <turbojpeg.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/base/error.h"
+#include "common/base/main_guard.h"
+#include "common/config/command_line.h"
+#include "common/config/config.h"
+#include "common/data/epoch_order.h"
+#include "data/demo_hashtags.h"
+#include "data/fashion_mnist.h"
+#include "vision/hashtags/canonicalizer.h"
+#include "vision/hashtags/wordnet.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: ptk-demo-data [--config FILE] [key=value ...]\n"
+    "\n"
+    "Builds a demo hashtag data set from Fashion-MNIST (dataset-fashion-mnist) and WordNet 3.0\n"
+    "(wordnet-base). Train images come from Fashion-MNIST's 60k train split, val images from\n"
+    "its 10k test split, each picked by a seeded permutation; output is identical for the same\n"
+    "options.\n"
+    "\n"
+    "Outputs under demo.output_dir:\n"
+    "  hashtags/manifest.jsonl  {\"image\": \"images/train_000000.jpg\", \"hashtags\": [...],\n"
+    "                            \"label\": 0..9, \"wnid\": \"n...\"}; image paths are relative\n"
+    "                            to the manifest; label/wnid are the truth, for checking only\n"
+    "  hashtags/images/         the train images as JPEG\n"
+    "  imagenet/train/<wnid>/   the same train images, ImageNet layout (*.JPEG)\n"
+    "  imagenet/val/<wnid>/     the val images\n"
+    "  classes.tsv              label, name, wnid, WordNet lemmas, tags used\n"
+    "  summary.json             options and the tag rates actually drawn\n"
+    "\n"
+    "Simulated hashtags per train image (each decision independent):\n"
+    "  class tag     p = demo.class_tag_rate (0.80): a lemma of the class synset whose first\n"
+    "                sense is that synset (e.g. #teeshirt, #tshirt); missing otherwise\n"
+    "  hypernym tag  p = demo.hypernym_tag_rate (0.50): a lemma of an ancestor 1-3 steps up\n"
+    "                that is not itself a class (#garment, #footwear, #clothing, #sweater)\n"
+    "  wrong tag     p = demo.wrong_tag_rate (0.10): a class tag of another random class\n"
+    "  popular tags  two chances of p = demo.popular_tag_rate (0.50) each: #love, #instagood,\n"
+    "                #fashion, #ootd, ... (unrelated to the image)\n"
+    "  surface form  55% lower case (#teeshirt), 20% CamelCase, 10% UPPER, 10% with '_' kept,\n"
+    "                5% with a trailing '!'\n"
+    "\n"
+    "Classes -> WordNet 3.0 noun synsets:\n"
+    "  T-shirt/top n03595614 (jersey, T-shirt, tee_shirt)   Trouser n04489008 (trouser, pant)\n"
+    "  Pullover n04021028 (pullover, slipover)   Dress n03236735 (dress, frock)\n"
+    "  Coat n03057021 (coat)   Sandal n04133789 (sandal)   Shirt n04197391 (shirt)\n"
+    "  Sneaker n03472535 (gym_shoe, sneaker, tennis_shoe)\n"
+    "  Bag n02774152 (bag, handbag, pocketbook, purse)   Ankle boot n02872752 (boot)\n"
+    "\n";
+
+ptk::config::Schema schema() {
+  ptk::config::Schema s;
+  s.add("demo.output_dir", "demo-hashtags", "output directory (created)");
+  s.add("demo.fashion_mnist_dir", ptk::demo::kDefaultFashionMnistDir,
+        "directory of the gzipped Fashion-MNIST IDX files");
+  s.add("demo.wordnet_dir", ptk::vision::kDefaultWordNetDir,
+        "WordNet 3.0 database directory (index.noun, data.noun, noun.exc)");
+  s.add("demo.train_images", 12000, "train images (<= 60000)");
+  s.add("demo.val_images", 2000, "val images (<= 10000)");
+  s.add("demo.seed", 1, "seed of image selection and hashtag simulation");
+  s.add("demo.image_size", 32, "28 (as stored) or 32 (bilinear upscale)");
+  s.add("demo.rgb", ptk::config::Value(false), "write 3-channel JPEGs instead of greyscale");
+  s.add("demo.jpeg_quality", 90, "JPEG quality 1..100");
+  s.add("demo.class_tag_rate", ptk::config::Value(0.80),
+        "probability of a tag naming the image's class");
+  s.add("demo.hypernym_tag_rate", ptk::config::Value(0.50),
+        "probability of a hypernym tag (#garment, #footwear)");
+  s.add("demo.wrong_tag_rate", ptk::config::Value(0.10), "probability of another class's tag");
+  s.add("demo.popular_tag_rate", ptk::config::Value(0.50),
+        "probability of each of two popular unrelated tags");
+  return s;
+}
+
+// Bilinear resize with pixel centres aligned (as OpenCV's INTER_LINEAR).
+std::vector<uint8_t> resize(const uint8_t* src, int in, int out) {
+  std::vector<uint8_t> dst(static_cast<size_t>(out) * out);
+  const double scale = static_cast<double>(in) / out;
+  for (int y = 0; y < out; ++y) {
+    const double sy = std::clamp((y + 0.5) * scale - 0.5, 0.0, in - 1.0);
+    const int y0 = static_cast<int>(sy), y1 = std::min(y0 + 1, in - 1);
+    const double fy = sy - y0;
+    for (int x = 0; x < out; ++x) {
+      const double sx = std::clamp((x + 0.5) * scale - 0.5, 0.0, in - 1.0);
+      const int x0 = static_cast<int>(sx), x1 = std::min(x0 + 1, in - 1);
+      const double fx = sx - x0;
+      const double v = (1 - fy) * ((1 - fx) * src[y0 * in + x0] + fx * src[y0 * in + x1]) +
+                       fy * ((1 - fx) * src[y1 * in + x0] + fx * src[y1 * in + x1]);
+      dst[static_cast<size_t>(y) * out + x] = static_cast<uint8_t>(std::lround(v));
+    }
+  }
+  return dst;
+}
+
+class JpegWriter {
+ public:
+  JpegWriter(int quality, bool rgb) : quality_(quality), rgb_(rgb), handle_(tjInitCompress()) {
+    if (handle_ == nullptr) throw ptk::Error("libjpeg-turbo: tjInitCompress failed");
+  }
+  ~JpegWriter() { tjDestroy(handle_); }
+  JpegWriter(const JpegWriter&) = delete;
+  JpegWriter& operator=(const JpegWriter&) = delete;
+
+  std::string encode(const std::vector<uint8_t>& grey, int size) {
+    std::vector<uint8_t> rgb;
+    const uint8_t* pixels = grey.data();
+    if (rgb_) {
+      rgb.reserve(grey.size() * 3);
+      for (uint8_t v : grey) rgb.insert(rgb.end(), {v, v, v});
+      pixels = rgb.data();
+    }
+    unsigned char* jpeg = nullptr;
+    unsigned long jpeg_size = 0;
+    if (tjCompress2(handle_, pixels, size, 0, size, rgb_ ? TJPF_RGB : TJPF_GRAY, &jpeg, &jpeg_size,
+                    rgb_ ? TJSAMP_444 : TJSAMP_GRAY, quality_, TJFLAG_ACCURATEDCT) != 0) {
+      throw ptk::Error(std::string("libjpeg-turbo: tjCompress2 failed: ") +
+                       tjGetErrorStr2(handle_));
+    }
+    std::string bytes(reinterpret_cast<const char*>(jpeg), jpeg_size);
+    tjFree(jpeg);
+    return bytes;
+  }
+
+ private:
+  int quality_;
+  bool rgb_;
+  tjhandle handle_;
+};
+
+void write_file(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw ptk::Error("cannot write " + path.string() + ": " + std::strerror(errno));
+}
+
+double rate(const ptk::config::Config& config, const std::string& key) {
+  const double value = config.get_float(key);
+  if (!(value >= 0.0 && value <= 1.0)) {
+    throw ptk::UsageError(key + " = " + std::to_string(value) + " is not a probability in [0, 1]");
+  }
+  return value;
+}
+
+char name_buffer[64];
+const char* image_name(const char* split, uint64_t i, const char* extension) {
+  std::snprintf(name_buffer, sizeof(name_buffer), "%s_%06llu.%s", split,
+                static_cast<unsigned long long>(i), extension);
+  return name_buffer;
+}
+
+int run(int argc, char** argv) {
+  const auto command_line = ptk::config::parse_command_line(argc, argv, {});
+  const auto options = schema();
+  if (command_line.help) {
+    std::cout << kUsage << options.help();
+    return 0;
+  }
+  if (!command_line.positionals.empty()) {
+    throw ptk::UsageError("unexpected argument '" + command_line.positionals[0] +
+                          "' (options are key=value; see --help)");
+  }
+  const auto config = ptk::config::resolve_command_line(options, command_line);
+  if (command_line.dump_config) return 0;
+
+  const fs::path out_dir = config.get_string("demo.output_dir");
+  const int64_t train_images = config.get_int("demo.train_images");
+  const int64_t val_images = config.get_int("demo.val_images");
+  const uint64_t seed = static_cast<uint64_t>(config.get_int("demo.seed"));
+  const int image_size = static_cast<int>(config.get_int("demo.image_size"));
+  const int quality = static_cast<int>(config.get_int("demo.jpeg_quality"));
+  if (image_size != 28 && image_size != 32) {
+    throw ptk::UsageError("demo.image_size must be 28 or 32, got " + std::to_string(image_size));
+  }
+  if (quality < 1 || quality > 100) {
+    throw ptk::UsageError("demo.jpeg_quality must be in 1..100, got " + std::to_string(quality));
+  }
+  ptk::demo::HashtagRates rates;
+  rates.class_tag = rate(config, "demo.class_tag_rate");
+  rates.hypernym_tag = rate(config, "demo.hypernym_tag_rate");
+  rates.wrong_tag = rate(config, "demo.wrong_tag_rate");
+  rates.popular_tag = rate(config, "demo.popular_tag_rate");
+
+  const auto train =
+      ptk::demo::read_fashion_mnist(config.get_string("demo.fashion_mnist_dir"), "train");
+  const auto test =
+      ptk::demo::read_fashion_mnist(config.get_string("demo.fashion_mnist_dir"), "t10k");
+  if (train_images < 1 || static_cast<uint64_t>(train_images) > train.count) {
+    throw ptk::UsageError("demo.train_images must be in 1.." + std::to_string(train.count) +
+                          ", got " + std::to_string(train_images));
+  }
+  if (val_images < 0 || static_cast<uint64_t>(val_images) > test.count) {
+    throw ptk::UsageError("demo.val_images must be in 0.." + std::to_string(test.count) + ", got " +
+                          std::to_string(val_images));
+  }
+  const auto wordnet = ptk::vision::WordNet::load(config.get_string("demo.wordnet_dir"));
+  const ptk::vision::Canonicalizer canonicalizer(wordnet);
+  const auto class_tags = ptk::demo::resolve_class_tags(canonicalizer);
+
+  const fs::path hashtag_dir = out_dir / "hashtags";
+  fs::create_directories(hashtag_dir / "images");
+  for (const char* split : {"train", "val"}) {
+    for (const auto& c : ptk::demo::kFashionClasses) {
+      fs::create_directories(out_dir / "imagenet" / split / ptk::vision::wnid(c.synset));
+    }
+  }
+
+  JpegWriter jpeg(quality, config.get_bool("demo.rgb"));
+  auto encode = [&](const uint8_t* pixels) {
+    std::vector<uint8_t> grey(pixels, pixels + 28 * 28);
+    if (image_size != 28) grey = resize(pixels, 28, image_size);
+    return jpeg.encode(grey, image_size);
+  };
+
+  // Train: hashtag set + ImageNet train copy.
+  const std::string manifest_path = (hashtag_dir / "manifest.jsonl").string();
+  const std::string manifest_tmp = manifest_path + ".tmp";
+  std::ofstream manifest(manifest_tmp, std::ios::trunc);
+  if (!manifest) throw ptk::Error("cannot write " + manifest_tmp + ": " + std::strerror(errno));
+  const ptk::data::FeistelPermutation train_pick(train.count, seed);
+  uint64_t tag_count = 0, untagged = 0;
+  for (int64_t i = 0; i < train_images; ++i) {
+    const uint64_t source = train_pick(static_cast<uint64_t>(i));
+    const int label = train.labels[source];
+    const std::string bytes = encode(train.image(source));
+    const std::string wnid = ptk::vision::wnid(ptk::demo::kFashionClasses[label].synset);
+    const std::string name = image_name("train", static_cast<uint64_t>(i), "jpg");
+    write_file(hashtag_dir / "images" / name, bytes);
+    write_file(out_dir / "imagenet" / "train" / wnid /
+                   image_name("train", static_cast<uint64_t>(i), "JPEG"),
+               bytes);
+    const auto tags =
+        ptk::demo::simulate_hashtags(label, class_tags, rates, seed, 0, static_cast<uint64_t>(i));
+    tag_count += tags.size();
+    untagged += tags.empty();
+    nlohmann::json line = {
+        {"image", "images/" + name}, {"hashtags", tags}, {"label", label}, {"wnid", wnid}};
+    manifest << line.dump() << '\n';
+    if ((i + 1) % 2000 == 0) {
+      std::cerr << "\rptk-demo-data: train " << (i + 1) << "/" << train_images << std::flush;
+    }
+  }
+  manifest.close();
+  if (!manifest) throw ptk::Error("write to " + manifest_tmp + " failed (disk full?)");
+  fs::rename(manifest_tmp, manifest_path);
+
+  const ptk::data::FeistelPermutation val_pick(test.count, seed + 1);
+  for (int64_t i = 0; i < val_images; ++i) {
+    const uint64_t source = val_pick(static_cast<uint64_t>(i));
+    const int label = test.labels[source];
+    write_file(out_dir / "imagenet" / "val" /
+                   ptk::vision::wnid(ptk::demo::kFashionClasses[label].synset) /
+                   image_name("val", static_cast<uint64_t>(i), "JPEG"),
+               encode(test.image(source)));
+  }
+  if (train_images >= 2000) std::cerr << "\n";
+
+  std::ofstream classes(out_dir / "classes.tsv", std::ios::trunc);
+  classes << "label\tname\twnid\twordnet_lemmas\tclass_tags\thypernym_tags\n";
+  for (size_t k = 0; k < ptk::demo::kFashionClasses.size(); ++k) {
+    const auto& c = ptk::demo::kFashionClasses[k];
+    auto join = [](const std::vector<std::string>& items) {
+      std::string text;
+      for (const auto& item : items) text += (text.empty() ? "" : ",") + item;
+      return text;
+    };
+    classes << k << '\t' << c.name << '\t' << ptk::vision::wnid(c.synset) << '\t' << c.lemmas
+            << '\t' << join(class_tags[k].synonyms) << '\t' << join(class_tags[k].hypernyms)
+            << '\n';
+  }
+  if (!classes) throw ptk::Error("cannot write " + (out_dir / "classes.tsv").string());
+
+  nlohmann::json summary = {
+      {"tool", "ptk-demo-data"},
+      {"options", nlohmann::json::parse(R"({})")},
+      {"train_images", train_images},
+      {"val_images", val_images},
+      {"hashtags_per_image", static_cast<double>(tag_count) / static_cast<double>(train_images)},
+      {"images_without_hashtags", untagged},
+      {"rates",
+       {{"class_tag", rates.class_tag},
+        {"hypernym_tag", rates.hypernym_tag},
+        {"wrong_tag", rates.wrong_tag},
+        {"popular_tag", rates.popular_tag}}}};
+  for (const auto& [key, value] : config.values()) {
+    std::visit([&](const auto& v) { summary["options"][key] = v; }, value);
+  }
+  std::ofstream(out_dir / "summary.json", std::ios::trunc) << summary.dump(2) << '\n';
+
+  std::cout << "ptk-demo-data: read Fashion-MNIST (" << train.count << " train, " << test.count
+            << " test) and WordNet (" << wordnet.num_lemmas() << " noun lemmas); wrote "
+            << train_images << " train images with " << tag_count << " hashtags ("
+            << static_cast<double>(tag_count) / static_cast<double>(train_images) << " per image, "
+            << untagged << " with none) to " << manifest_path << ", and " << train_images
+            << " train + " << val_images << " val images in ImageNet layout under "
+            << (out_dir / "imagenet").string() << " (" << image_size << "x" << image_size
+            << (config.get_bool("demo.rgb") ? " RGB" : " grey") << " JPEG, seed " << seed << ").\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return ptk::run_main("ptk-demo-data", [&] { return run(argc, argv); });
+}

@@ -1,0 +1,114 @@
+#include "vision/hashtags/resampling.h"
+
+#include <cmath>
+
+#include "common/base/error.h"
+
+namespace ptk::vision {
+
+Resampling parse_resampling(const std::string& name) {
+  if (name == "natural") return Resampling::kNatural;
+  if (name == "sqrt" || name == "square_root") return Resampling::kSquareRoot;
+  if (name == "uniform") return Resampling::kUniform;
+  throw UsageError("unknown resampling '" + name + "' (expected natural, sqrt or uniform)");
+}
+
+const char* to_string(Resampling mode) {
+  switch (mode) {
+    case Resampling::kNatural:
+      return "natural";
+    case Resampling::kSquareRoot:
+      return "sqrt";
+    case Resampling::kUniform:
+      return "uniform";
+  }
+  return "?";
+}
+
+double resampling_exponent(Resampling mode) {
+  switch (mode) {
+    case Resampling::kNatural:
+      return 0.0;
+    case Resampling::kSquareRoot:
+      return 0.5;
+    case Resampling::kUniform:
+      return 1.0;
+  }
+  return 0.0;
+}
+
+std::vector<uint64_t> class_counts(const std::vector<std::vector<int32_t>>& labels,
+                                   size_t num_classes) {
+  std::vector<uint64_t> counts(num_classes, 0);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    for (int32_t c : labels[i]) {
+      if (c < 0 || static_cast<size_t>(c) >= num_classes) {
+        throw Error("image " + std::to_string(i) + " has class id " + std::to_string(c) +
+                    ", outside [0, " + std::to_string(num_classes) + ")");
+      }
+      ++counts[static_cast<size_t>(c)];
+    }
+  }
+  return counts;
+}
+
+std::vector<double> resampling_weights(const std::vector<std::vector<int32_t>>& labels,
+                                       const std::vector<uint64_t>& counts, Resampling mode) {
+  const double p = resampling_exponent(mode);
+  std::vector<double> class_weight(counts.size(), 0.0);
+  for (size_t c = 0; c < counts.size(); ++c) {
+    if (counts[c] > 0) class_weight[c] = std::pow(static_cast<double>(counts[c]), -p);
+  }
+  std::vector<double> weights(labels.size(), 0.0);
+  double total = 0.0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].empty()) continue;
+    double sum = 0.0;
+    for (int32_t c : labels[i]) {
+      if (c < 0 || static_cast<size_t>(c) >= counts.size()) {
+        throw Error("resampling: image " + std::to_string(i) + " has class id " +
+                    std::to_string(c) + ", outside the vocabulary of " +
+                    std::to_string(counts.size()));
+      }
+      if (counts[static_cast<size_t>(c)] == 0) {
+        throw Error("resampling: image " + std::to_string(i) + " has class " + std::to_string(c) +
+                    " whose count is 0 (counts from another data set?)");
+      }
+      sum += class_weight[static_cast<size_t>(c)];
+    }
+    weights[i] = sum / static_cast<double>(labels[i].size());
+    total += weights[i];
+  }
+  if (total > 0.0) {
+    const double scale = static_cast<double>(labels.size()) / total;
+    for (double& w : weights) w *= scale;
+  }
+  return weights;
+}
+
+std::vector<double> expected_class_frequencies(const std::vector<std::vector<int32_t>>& labels,
+                                               const std::vector<double>& weights,
+                                               size_t num_classes) {
+  if (weights.size() != labels.size()) {
+    throw Error("expected_class_frequencies: " + std::to_string(weights.size()) + " weights for " +
+                std::to_string(labels.size()) + " images");
+  }
+  std::vector<double> frequencies(num_classes, 0.0);
+  double total = 0.0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    total += weights[i];
+    for (int32_t c : labels[i]) {
+      if (c < 0 || static_cast<size_t>(c) >= num_classes) {
+        throw Error("image " + std::to_string(i) + " has class id " + std::to_string(c) +
+                    ", outside [0, " + std::to_string(num_classes) + ")");
+      }
+      frequencies[static_cast<size_t>(c)] += weights[i];
+    }
+  }
+  if (total > 0.0) {
+    for (double& f : frequencies) f /= total;
+  }
+  return frequencies;
+}
+
+}  // namespace ptk::vision
