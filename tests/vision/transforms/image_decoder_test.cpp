@@ -164,6 +164,31 @@ TEST(ImageDecoder, NonImageRecordsAreReported) {
   EXPECT_THROW(peek_image(nullptr, 0, "empty"), Error);
 }
 
+TEST(ImageDecoder, CorruptedBytesEitherDecodeOrRaiseError) {
+  // Bit rot inside a shard: whatever is damaged, the outcome is a picture of the header's size
+  // or a ptk::Error, never a crash or another exception type.
+  const auto jpeg = encode(natural_scene(240, 180), ".jpg");
+  const auto png = encode(natural_scene(120, 90), ".png");
+  std::mt19937 gen(21);
+  int errors = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<uint8_t> bytes = trial % 2 == 0 ? jpeg : png;
+    const int flips = 1 + static_cast<int>(gen() % 8);
+    for (int f = 0; f < flips; ++f)
+      bytes[gen() % bytes.size()] ^= static_cast<uint8_t>(1 + gen() % 255);
+    const std::string name = "trial-" + std::to_string(trial);
+    try {
+      const Image image = decode_image(bytes.data(), bytes.size(), name, 60 * (trial % 3), 0);
+      EXPECT_EQ(image.pixels.size(), static_cast<size_t>(image.width) * image.height * 3);
+      EXPECT_FALSE(image.empty());
+    } catch (const Error& e) {
+      ++errors;
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_GT(errors, 0);  // damage is noticed at least sometimes
+}
+
 TEST(ImageDecoder, ConcurrentDecodesGiveTheSameResultAsOneThread) {
   const auto bytes = encode(natural_scene(640, 480), ".jpg");
   const std::vector<int> sizes = {0, 80, 160, 320, 480};
