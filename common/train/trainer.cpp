@@ -101,6 +101,9 @@ TrainingSetup setup_training(const config::Config& config) {
   log_options.file = options.run_dir + "/train.log";
   log::setup_logging(setup.env.rank, log_options);
 
+  // Early, so a preemption signal that arrives during rendezvous becomes a clean stop at the
+  // first step instead of killing the process.
+  install_stop_signal_handlers();
   if (options.threads > 0) at::set_num_threads(static_cast<int>(options.threads));
   torch::manual_seed(static_cast<uint64_t>(options.seed));
 

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <regex>
+#include <sstream>
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -93,6 +96,77 @@ TEST(ToyTrainDistributed, TorchrunLaunchesTwoRanksThatTrainTheOneRankModel) {
   const int code = exit_code(torchrun.wait());
   ASSERT_EQ(code, 0) << torchrun.output();
   EXPECT_LT(max_abs_diff(final_model(scratch / "one", 12), final_model(scratch / "two", 12)), 1e-5);
+}
+
+// The PIDs of the processes whose parent is `parent` and whose command line contains `needle`.
+std::vector<pid_t> children_of(pid_t parent, const std::string& needle) {
+  std::vector<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(line.substr(close + 2));
+    char state;
+    pid_t ppid = 0;
+    fields >> state >> ppid;
+    std::ifstream cmdline_file(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(cmdline_file)), {});
+    if (ppid == parent && cmdline.find(needle) != std::string::npos) {
+      found.push_back(std::stoi(name));
+    }
+  }
+  return found;
+}
+
+TEST(ToyTrainResume, TorchrunRestartAfterAWorkerIsKilledResumesFromTheCheckpoint) {
+  ScratchDir scratch;
+  const std::string config = write_config(scratch);
+  const std::vector<std::string> extra{"train.steps=16", "checkpoint.every=2", "toy.sleep_ms=40"};
+  std::vector<std::string> outputs;
+  ASSERT_EQ(run_toy_ranks(2, args(config, scratch / "straight", extra), &outputs),
+            (std::vector<int>{0, 0}))
+      << outputs[0] << outputs[1];
+
+  const std::string run = scratch / "elastic";
+  std::vector<std::string> argv{PTK_PYTHON,
+                                "-m",
+                                "torch.distributed.run",
+                                "--no_python",
+                                "--nproc_per_node",
+                                "2",
+                                "--max_restarts",
+                                "1",
+                                "-r",
+                                "1",
+                                "-t",
+                                "1",
+                                "--master_port",
+                                std::to_string(free_port()),
+                                toy_train_binary()};
+  for (const auto& arg : args(config, run, extra)) argv.push_back(arg);
+  Child torchrun(argv, {}, scratch / "torchrun.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (last_logged_step(run) < 7 && torchrun.running() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // A worker dies (an OOM kill, a node failure): torchrun restarts every worker.
+  std::vector<pid_t> workers = children_of(torchrun.pid(), "ptk-toy-train");
+  ASSERT_EQ(workers.size(), 2u) << torchrun.output();
+  ::kill(workers.back(), SIGKILL);
+  ASSERT_EQ(exit_code(torchrun.wait()), 0) << torchrun.output();
+  // Only the restarted attempt finishes; it must have continued from a checkpoint.
+  std::smatch match;
+  const std::string output = torchrun.output();
+  ASSERT_TRUE(
+      std::regex_search(output, match, std::regex("finished at step 16 \\(started at ([0-9]+)\\)")))
+      << output;
+  EXPECT_GE(std::stoi(match[1]), 6) << output;
+  EXPECT_TRUE(bitwise_equal(final_model(scratch / "straight", 16), final_model(run, 16)));
 }
 
 TEST(ToyTrainResume, SigkillThenRestartEndsBitwiseEqualToUninterruptedRun) {
