@@ -28,14 +28,27 @@ Error record_error(const std::string& record_name, const std::string& what) {
 
 // One decompressor per thread: creating one costs an allocation of libjpeg state, and a handle
 // must never be used by two threads at once.
+struct TjDeleter {
+  void operator()(void* handle) const { tjDestroy(handle); }
+};
+using TjHandle = std::unique_ptr<void, TjDeleter>;
+
+TjHandle& thread_handle_slot() {
+  thread_local TjHandle handle;
+  return handle;
+}
+
 tjhandle thread_decompressor() {
-  struct Deleter {
-    void operator()(void* handle) const { tjDestroy(handle); }
-  };
-  thread_local std::unique_ptr<void, Deleter> handle(tjInitDecompress());
+  TjHandle& handle = thread_handle_slot();
+  if (!handle) handle.reset(tjInitDecompress());
   if (!handle) throw Error("TurboJPEG: tjInitDecompress failed (out of memory?)");
   return handle.get();
 }
+
+// After a failed call TurboJPEG 2.x can leave the decompressor mid-stream, and the next header
+// read on that handle then fails on a good image. A fresh handle costs little, and failures are
+// rare.
+void discard_thread_decompressor() { thread_handle_slot().reset(); }
 
 // The scale numerators n (of n/8) this libjpeg-turbo offers that do not enlarge, ascending.
 const std::vector<int>& available_eighths() {
@@ -102,7 +115,9 @@ JpegHeader read_jpeg_header(tjhandle handle, const uint8_t* data, size_t size,
   int subsampling = 0;
   if (tjDecompressHeader3(handle, data, static_cast<unsigned long>(size), &header.width,
                           &header.height, &subsampling, &header.colorspace) != 0) {
-    throw record_error(record_name, std::string("bad JPEG header: ") + tjGetErrorStr2(handle));
+    const std::string message = tjGetErrorStr2(handle);
+    discard_thread_decompressor();
+    throw record_error(record_name, "bad JPEG header: " + message);
   }
   if (header.width <= 0 || header.height <= 0) {
     throw record_error(record_name, "JPEG header gives an empty image");
@@ -201,7 +216,9 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& record_n
                     image.width, /*pitch=*/0, image.height, TJPF_RGB, /*flags=*/0);
   if (status != 0) {
     const std::string message = tjGetErrorStr2(handle);
-    if (tjGetErrorCode(handle) != TJERR_WARNING || !benign_warning(message)) {
+    const bool benign = tjGetErrorCode(handle) == TJERR_WARNING && benign_warning(message);
+    discard_thread_decompressor();
+    if (!benign) {
       throw record_error(record_name, "JPEG data is damaged or truncated: " + message + " (" +
                                           std::to_string(size) + " bytes)");
     }
