@@ -104,9 +104,10 @@ void validate(const ResNetConfig& c) {
     throw UsageError("resnet config: num_classes must be >= 0, 0 meaning no head (got " +
                      std::to_string(c.num_classes) + ")");
   }
-  if (c.base_planes > (int64_t{1} << 40)) {
-    throw UsageError("resnet config: base_planes " + std::to_string(c.base_planes) +
-                     " is too large");
+  // Keeps every size formula far from int64 overflow; real models use 64.
+  if (c.base_planes > 65536) {
+    throw UsageError("resnet config: base_planes must be <= 65536 (got " +
+                     std::to_string(c.base_planes) + ")");
   }
   if (!c.bottleneck && (c.groups != 1 || c.width_per_group != 64)) {
     throw UsageError("resnet config: basic blocks need groups 1 and width_per_group 64 (got " +
@@ -121,6 +122,9 @@ void validate(const ResNetConfig& c) {
 }
 
 int64_t stage_channels(const ResNetConfig& c, int stage) {
+  if (stage < 0 || stage >= kStages) {
+    throw UsageError("resnet config: stage " + std::to_string(stage) + " is not in 0..3");
+  }
   return stage_planes(c, stage) * (c.bottleneck ? kBottleneckExpansion : 1);
 }
 

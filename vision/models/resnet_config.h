@@ -34,15 +34,16 @@ struct ResNetConfig {
 const std::vector<std::string>& resnet_config_names();
 
 // The preset `name`: resnet18, resnet34, resnet50, resnext50_32x4d, resnext101_32x{4,8,16,32,48}d,
-// resnext101_64x4d (all torchvision-exact), and resnext_tiny (1 block per stage, 4 groups of
-// width 4, 16 base planes, 512-d features; for 28x28..64x64 test and demo images).
+// resnext101_64x4d (all torchvision-exact), and resnext_tiny (1 block per stage, cardinality 4,
+// width_per_group 4, 16-wide stem and base planes: grouped widths 4/8/16/32, 512-d features,
+// 0.73M parameters; for 28x28..64x64 test and demo images).
 // Throws ptk::Error (usage) listing the valid names when `name` is unknown.
 ResNetConfig resnet_config(const std::string& name);
 
 // Throws ptk::Error (usage) naming the first invalid field and its value.
 void validate(const ResNetConfig& config);
 
-// Channels of a stage's output: planes * expansion.
+// Channels of stage `stage`'s output (0..3): planes * expansion. Throws ptk::Error otherwise.
 int64_t stage_channels(const ResNetConfig& config, int stage);
 
 // Width of the pooled features fed to the head (2048 for resnet50 and every ResNeXt preset).

@@ -63,6 +63,8 @@ TEST(ResNetConfig, FeatureDimIsLastStageWidth) {
   EXPECT_EQ(feature_dim(resnet_config("resnext101_32x48d")), 2048);
   EXPECT_EQ(feature_dim(resnet_config("resnext_tiny")), 512);
   EXPECT_EQ(stage_channels(resnet_config("resnext50_32x4d"), 0), 256);
+  EXPECT_EQ(parameter_count(resnet_config("resnext_tiny")), 728'156);
+  EXPECT_THROW(stage_channels(resnet_config("resnet50"), 4), Error);
 }
 
 TEST(ResNetConfig, EveryListedNameResolvesAndIsValid) {

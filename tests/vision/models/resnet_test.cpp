@@ -4,7 +4,6 @@
 #include "vision/models/resnet.h"
 
 #include <ATen/ATen.h>
-#include <torch/autograd.h>
 
 #include <algorithm>
 #include <cmath>
