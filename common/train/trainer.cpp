@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 #include <torch/nn/module.h>
@@ -108,6 +109,11 @@ TrainingSetup setup_training(const config::Config& config) {
   torch::manual_seed(static_cast<uint64_t>(options.seed));
 
   setup.device = resolve_device(options.device, setup.env.local_rank);
+  if (setup.device.is_cuda()) {
+    // NCCL and every kernel launched without an explicit device use the current one. Set
+    // through the device-generic interface, so this file needs no CUDA headers.
+    c10::impl::getDeviceGuardImpl(c10::kCUDA)->setDevice(setup.device);
+  }
   dist::BackendKind backend =
       options.backend == "auto"
           ? (setup.device.is_cuda() ? dist::BackendKind::kNccl : dist::BackendKind::kGloo)

@@ -1,0 +1,162 @@
+// The Trainer in-process on one rank with a small regression Task: accumulation and loss
+// scaling, gradient clipping, resume bookkeeping and the precision switch.
+#include "common/train/trainer.h"
+
+#include <gtest/gtest.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/types.h>
+#include <torch/utils.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/base/error.h"
+#include "common/io/state_dict.h"
+#include "common/train/checkpoint.h"
+#include "common/train/precision.h"
+
+namespace ptk::train {
+namespace {
+namespace fs = std::filesystem;
+
+// y = x . (1, -2, 3) + 0.5 on inputs that are a pure function of (epoch, index).
+Batch regression_batch(int64_t epoch, int64_t first, int64_t count) {
+  at::Tensor index = at::arange(first, first + count, at::kDouble).unsqueeze(1);
+  at::Tensor x = at::sin(index * at::tensor({0.7, 1.3, 2.1}, at::kDouble) + epoch).to(at::kFloat);
+  at::Tensor y = x.matmul(at::tensor({1.0f, -2.0f, 3.0f})).unsqueeze(1) + 0.5f;
+  Batch batch;
+  batch.fields["x"] = x;
+  batch.fields["y"] = y;
+  batch.size = count;
+  return batch;
+}
+
+class RegressionStream : public BatchStream {
+ public:
+  explicit RegressionStream(StreamSpec spec) : spec_(spec) {}
+  Batch next() override {
+    SampleSlice slice = slice_for(spec_, batch_, micro_);
+    if (++micro_ == spec_.accumulation) {
+      micro_ = 0;
+      ++batch_;
+    }
+    return regression_batch(slice.epoch, slice.first, slice.count);
+  }
+
+ private:
+  StreamSpec spec_;
+  int64_t batch_ = 0, micro_ = 0;
+};
+
+class RegressionTask : public Task {
+ public:
+  RegressionTask() {
+    torch::manual_seed(5);
+    linear_ = torch::nn::Linear(3, 1);
+  }
+  torch::nn::Module& model() override { return *linear_; }
+  LossOutput compute_loss(const Batch& batch) override {
+    LossOutput output;
+    output.loss = torch::nn::functional::mse_loss(linear_->forward(batch.at("x")), batch.at("y"));
+    return output;
+  }
+  int64_t samples_per_epoch() const override { return 32; }
+  std::unique_ptr<BatchStream> open_train_stream(const StreamSpec& spec) override {
+    return std::make_unique<RegressionStream>(spec);
+  }
+  torch::nn::Linear linear_{nullptr};
+};
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "ptk-trainer-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  TrainResult train(RegressionTask& task, const std::string& run,
+                    std::vector<std::string> overrides) {
+    overrides.insert(overrides.begin(),
+                     {"run.dir=" + root_ + "/" + run, "train.device=cpu", "train.global_batch=8",
+                      "train.steps=6", "train.log_every=2", "optim.name=sgd", "optim.lr=0.05",
+                      "optim.weight_decay=0", "schedule.name=constant"});
+    config::Config config = config::resolve(trainer_schema(), "", overrides);
+    TrainingSetup setup;
+    setup.group = dist::ProcessGroup::single();
+    return Trainer(config, setup).fit(task);
+  }
+
+  std::string root_;
+};
+
+TEST_F(TrainerTest, AccumulationTrainsTheModelOfOneFullBatch) {
+  RegressionTask whole, split;
+  train(whole, "whole", {});
+  train(split, "split", {"train.accumulation=4"});
+  EXPECT_TRUE(torch::allclose(whole.linear_->weight, split.linear_->weight, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(whole.linear_->bias, split.linear_->bias, 1e-6, 1e-6));
+  // And it did train: the untouched initialisation is elsewhere.
+  RegressionTask untouched;
+  EXPECT_FALSE(torch::allclose(whole.linear_->weight, untouched.linear_->weight, 1e-3, 1e-3));
+}
+
+TEST_F(TrainerTest, ClippingBoundsTheGradientNormOfEveryUpdate) {
+  // Plain SGD with lr 1: an update is exactly minus the (clipped) gradient.
+  RegressionTask task;
+  at::Tensor before =
+      at::cat({task.linear_->weight.detach().flatten(), task.linear_->bias.detach()}).clone();
+  train(task, "clipped",
+        {"train.steps=1", "train.clip_norm=0.01", "optim.lr=1", "optim.momentum=0",
+         "optim.nesterov=false"});
+  at::Tensor after =
+      at::cat({task.linear_->weight.detach().flatten(), task.linear_->bias.detach()});
+  const double step_norm = (after - before).norm().item<double>();
+  EXPECT_LE(step_norm, 0.01 + 1e-6);
+  EXPECT_GT(step_norm, 0.009);  // the raw gradient is far larger, so it was clipped to 0.01
+}
+
+TEST_F(TrainerTest, SecondFitContinuesFromTheCheckpointToTheSameModel) {
+  RegressionTask straight;
+  train(straight, "straight", {"checkpoint.every=2"});
+
+  RegressionTask first;
+  TrainResult part = train(first, "resumed", {"checkpoint.every=2", "train.steps=4"});
+  EXPECT_EQ(part.final_step, 4);
+  EXPECT_EQ(part.last_checkpoint, checkpoint_path(root_ + "/resumed", 4));
+  // The schedule is constant, so stopping at 4 of 4 and going on to 6 equals 6 in one go.
+  RegressionTask second;
+  TrainResult rest = train(second, "resumed", {"checkpoint.every=2"});
+  EXPECT_EQ(rest.start_step, 4);
+  EXPECT_EQ(rest.final_step, 6);
+  EXPECT_TRUE(torch::equal(second.linear_->weight, straight.linear_->weight));
+  EXPECT_TRUE(torch::equal(second.linear_->bias, straight.linear_->bias));
+  EXPECT_TRUE(fs::exists(root_ + "/resumed/config.yaml"));
+  EXPECT_TRUE(fs::exists(root_ + "/resumed/metrics.jsonl"));
+}
+
+TEST_F(TrainerTest, GlobalBatchLargerThanAnEpochIsAUsageError) {
+  RegressionTask task;
+  try {
+    train(task, "big", {"train.global_batch=64"});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("train.global_batch=64"), std::string::npos);
+  }
+}
+
+TEST(Precision, AutoIsFp32OnCpuAndBf16NeedsCuda) {
+  EXPECT_EQ(resolve_precision("auto", c10::Device(c10::kCPU)), Precision::kFp32);
+  EXPECT_EQ(resolve_precision("auto", c10::Device(c10::kCUDA, 0)), Precision::kBf16);
+  EXPECT_EQ(resolve_precision("fp32", c10::Device(c10::kCUDA, 0)), Precision::kFp32);
+  EXPECT_THROW(resolve_precision("bf16", c10::Device(c10::kCPU)), Error);
+  // On the CPU the scope is inert: a matmul stays fp32.
+  AutocastScope scope(Precision::kBf16, c10::Device(c10::kCPU));
+  EXPECT_EQ(at::ones({2, 2}).matmul(at::ones({2, 2})).scalar_type(), at::kFloat);
+}
+
+}  // namespace
+}  // namespace ptk::train
