@@ -4,7 +4,9 @@
 // CHW buffer, so the library needs no LibTorch and a loader can write straight into its batch.
 // All randomness comes from the caller's per-sample ptk::data::SampleRng, so a sample's
 // augmentation is a pure function of (seed, epoch, index). The transforms are immutable
-// configuration: one instance may be used by many threads at once.
+// configuration: one instance may be used by many threads at once. Resizing goes through
+// cv::resize, which may use OpenCV's own worker threads; a loader that already decodes on many
+// threads can call cv::setNumThreads(1) to avoid oversubscription.
 #pragma once
 
 #include <array>
