@@ -2,7 +2,7 @@
 // domain to the smallest size the caller still needs; every other format through OpenCV.
 // Thread safe (each thread keeps its own TurboJPEG handle). Damaged or non-image records raise
 // ptk::Error naming the record; nothing here aborts. EXIF orientation is ignored, as
-// torchvision's loaders do, so `peek` and `decode` always agree on the size.
+// torchvision's loaders do, so peek_image and decode_image always agree on the size.
 #pragma once
 
 #include <cstddef>
@@ -41,7 +41,8 @@ ImageInfo peek_image(const uint8_t* data, size_t size, const std::string& record
 // resolution. Non-JPEG images are always decoded at full size. The result's size is
 // ceil(full * n / 8) per side (TurboJPEG's TJSCALED).
 //
-// A JPEG whose data ends early or is corrupt is an error, not a grey-padded picture; only
+// A JPEG whose data ends early, or whose corruption libjpeg detects, is an error, not a
+// grey-padded picture (flipped bits inside entropy data can go unnoticed, as in any decoder); only
 // libjpeg's benign warnings (extraneous bytes before a marker, unknown JFIF revision or Adobe
 // transform code) are tolerated, because real photo collections contain them.
 Image decode_image(const uint8_t* data, size_t size, const std::string& record_name,
