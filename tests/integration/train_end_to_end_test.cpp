@@ -125,7 +125,7 @@ std::vector<pid_t> children_of(pid_t parent, const std::string& needle) {
 TEST(ToyTrainResume, TorchrunRestartAfterAWorkerIsKilledResumesFromTheCheckpoint) {
   ScratchDir scratch;
   const std::string config = write_config(scratch);
-  const std::vector<std::string> extra{"train.steps=16", "checkpoint.every=2", "toy.sleep_ms=40"};
+  const std::vector<std::string> extra{"train.steps=24", "checkpoint.every=2", "toy.sleep_ms=40"};
   std::vector<std::string> outputs;
   ASSERT_EQ(run_toy_ranks(2, args(config, scratch / "straight", extra), &outputs),
             (std::vector<int>{0, 0}))
@@ -163,17 +163,17 @@ TEST(ToyTrainResume, TorchrunRestartAfterAWorkerIsKilledResumesFromTheCheckpoint
   std::smatch match;
   const std::string output = torchrun.output();
   ASSERT_TRUE(
-      std::regex_search(output, match, std::regex("finished at step 16 \\(started at ([0-9]+)\\)")))
+      std::regex_search(output, match, std::regex("finished at step 24 \\(started at ([0-9]+)\\)")))
       << output;
   EXPECT_GE(std::stoi(match[1]), 6) << output;
-  EXPECT_TRUE(bitwise_equal(final_model(scratch / "straight", 16), final_model(run, 16)));
+  EXPECT_TRUE(bitwise_equal(final_model(scratch / "straight", 24), final_model(run, 24)));
 }
 
 TEST(ToyTrainResume, SigkillThenRestartEndsBitwiseEqualToUninterruptedRun) {
   ScratchDir scratch;
   const std::string config = write_config(scratch);
-  // checkpoint.every=2 and 16 steps; each micro-step sleeps so the kill lands mid-run.
-  const std::vector<std::string> extra{"train.steps=16", "checkpoint.every=2", "toy.sleep_ms=40"};
+  // checkpoint.every=2 and 24 steps; each micro-step sleeps so the kill lands mid-run.
+  const std::vector<std::string> extra{"train.steps=24", "checkpoint.every=2", "toy.sleep_ms=40"};
   std::string output;
   ASSERT_EQ(run_toy(args(config, scratch / "straight", extra), &output), 0) << output;
 
@@ -195,11 +195,11 @@ TEST(ToyTrainResume, SigkillThenRestartEndsBitwiseEqualToUninterruptedRun) {
   ASSERT_TRUE(checkpoint.has_value());
   const int64_t resumed_step = train::read_checkpoint_state(*checkpoint).step;
   EXPECT_GE(resumed_step, 6);
-  EXPECT_LT(resumed_step, 16);
+  EXPECT_LT(resumed_step, 24);
 
   ASSERT_EQ(run_toy(args(config, run, extra), &output), 0) << output;
   EXPECT_NE(output.find("started at " + std::to_string(resumed_step)), std::string::npos) << output;
-  EXPECT_TRUE(bitwise_equal(final_model(scratch / "straight", 16), final_model(run, 16)));
+  EXPECT_TRUE(bitwise_equal(final_model(scratch / "straight", 24), final_model(run, 24)));
 }
 
 TEST(ToyTrainResume, SigtermOnOneRankCheckpointsEveryRankAndExitsZero) {
