@@ -109,7 +109,12 @@ BatchPlan::BatchPlan(uint64_t epoch_length, uint64_t global_batch, int world_siz
                      std::to_string(world_size));
   }
   if (epoch_length == 0) throw Error("batch plan: the epoch has no samples");
-  batches_per_epoch_ = (epoch_length + global_batch - 1) / global_batch;
+  if (global_batch > epoch_length) {
+    throw UsageError("global batch " + std::to_string(global_batch) +
+                     " is larger than an epoch of " + std::to_string(epoch_length) + " samples");
+  }
+  // Drop the last partial global batch (as the Trainer does): every step is a full batch.
+  batches_per_epoch_ = epoch_length / global_batch;
 }
 
 PositionRange BatchPlan::rank_slice(uint64_t batch, int rank) const {

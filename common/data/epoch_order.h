@@ -72,11 +72,12 @@ class EpochOrder {
 };
 
 // How global batches of an epoch are cut and shared between ranks. An epoch has
-// ceil(epoch_length / B) batches; the last one wraps around to the start of the epoch's order,
-// so every rank gets the same number of full batches and every sample is seen.
+// floor(epoch_length / B) batches; the last partial global batch is dropped, so every rank gets
+// the same number of full batches. This is the Trainer's rule (ptk::train::advance), so a
+// position the Trainer checkpoints is exactly where a loader resumes.
 class BatchPlan {
  public:
-  // `global_batch` must be a positive multiple of `world_size`.
+  // `global_batch` must be a positive multiple of `world_size` and at most `epoch_length`.
   BatchPlan(uint64_t epoch_length, uint64_t global_batch, int world_size);
 
   uint64_t global_batch() const { return global_batch_; }
@@ -84,8 +85,7 @@ class BatchPlan {
   int world_size() const { return world_size_; }
   uint64_t batches_per_epoch() const { return batches_per_epoch_; }
 
-  // Positions (not yet wrapped: take them modulo epoch_length) that `rank` reads in global
-  // batch `batch` of an epoch.
+  // Positions (all < epoch_length) that `rank` reads in global batch `batch` of an epoch.
   PositionRange rank_slice(uint64_t batch, int rank) const;
 
   // Checks that `position` is at a global-batch boundary of this plan; an Error otherwise.

@@ -147,14 +147,20 @@ TEST(EpochOrder, ResumeReproducesRemainingOrder) {
   }
 }
 
-TEST(BatchPlan, LastBatchWrapsSoEveryRankGetsTheSameCount) {
+TEST(BatchPlan, LastPartialBatchIsDroppedSoEveryRankGetsTheSameCount) {
   BatchPlan plan(10, 4, 2);
-  EXPECT_EQ(plan.batches_per_epoch(), 3u);
-  EXPECT_EQ(plan.rank_slice(2, 1).begin, 10u);  // position 10 wraps to 0
-  LoaderPosition pos{0, 8};
+  EXPECT_EQ(plan.batches_per_epoch(), 2u);  // positions 8 and 9 are not read this epoch
+  EXPECT_EQ(plan.rank_slice(1, 1).end, 8u);
+  LoaderPosition pos{0, 4};
   EXPECT_EQ(plan.advance(pos), (LoaderPosition{1, 0}));
   EXPECT_THROW(plan.check_position({0, 6}), Error);
-  EXPECT_NO_THROW(plan.check_position({5, 8}));
+  EXPECT_THROW(plan.check_position({0, 8}), Error);  // no full batch starts there
+  EXPECT_NO_THROW(plan.check_position({5, 4}));
+}
+
+TEST(BatchPlan, RejectsAGlobalBatchLargerThanTheEpoch) {
+  EXPECT_THROW(BatchPlan(10, 12, 2), Error);
+  EXPECT_NO_THROW(BatchPlan(10, 10, 2));
 }
 
 }  // namespace
