@@ -41,8 +41,6 @@ void remove_tree(const fs::path& path) {
   }
 }
 
-// Renames and removes, so that a crash during a long remove_all leaves a `*.tmp-*` directory
-// (cleaned at the next start) rather than a half-deleted step_<N> that looks like a checkpoint.
 void retire_checkpoint(const fs::path& dir) {
   fs::path doomed = dir;
   doomed += ".tmp-delete-" + std::to_string(::getpid());
@@ -83,6 +81,8 @@ std::string optimizer_bytes(const torch::optim::Optimizer& optimizer) {
 }
 
 }  // namespace
+
+void delete_checkpoint(const std::string& dir) { retire_checkpoint(dir); }
 
 std::string checkpoints_dir(const std::string& run_dir) {
   return (fs::path(run_dir) / "checkpoints").string();
@@ -192,31 +192,31 @@ std::string write_checkpoint(const std::string& run_dir, const io::StateDict& mo
   fs::create_directories(root, error);
   if (error) throw Error("cannot create " + root.string() + ": " + error.message());
 
-  if (!is_complete_checkpoint(final_dir.string())) {
-    fs::path temp_dir = final_dir;
-    temp_dir += ".tmp-" + std::to_string(::getpid());
-    remove_tree(temp_dir);
-    fs::create_directory(temp_dir, error);
-    if (error) throw Error("cannot create " + temp_dir.string() + ": " + error.message());
-    try {
-      // Each writer fsyncs its file; the state goes last so that a directory with a valid
-      // state.yaml has its tensors too (belt and braces: the rename below is what publishes).
-      io::save_torch_state_dict((temp_dir / kModelFile).string(), model);
-      io::write_file_atomic((temp_dir / kOptimizerFile).string(), optimizer_bytes(optimizer));
-      io::write_file_atomic((temp_dir / kStateFile).string(), state_to_yaml(state));
-      io::fsync_directory(temp_dir.string());
-      if (fs::exists(final_dir)) retire_checkpoint(final_dir);  // an incomplete leftover
-      fs::rename(temp_dir, final_dir, error);
-      if (error) {
-        throw Error("cannot rename " + temp_dir.string() + " to " + final_dir.string() + ": " +
-                    error.message());
-      }
-      io::fsync_directory(root.string());
-    } catch (...) {
-      std::error_code ignored;
-      fs::remove_all(temp_dir, ignored);
-      throw;
+  fs::path temp_dir = final_dir;
+  temp_dir += ".tmp-" + std::to_string(::getpid());
+  remove_tree(temp_dir);
+  fs::create_directory(temp_dir, error);
+  if (error) throw Error("cannot create " + temp_dir.string() + ": " + error.message());
+  try {
+    // Each writer fsyncs its file before the directory is published by the rename below.
+    io::save_torch_state_dict((temp_dir / kModelFile).string(), model);
+    io::write_file_atomic((temp_dir / kOptimizerFile).string(), optimizer_bytes(optimizer));
+    io::write_file_atomic((temp_dir / kStateFile).string(), state_to_yaml(state));
+    io::fsync_directory(temp_dir.string());
+    // A directory of the same step (an incomplete leftover, or a checkpoint of an earlier run
+    // that did not resume) is moved aside first: a crash right here loses only that step, and
+    // the previous checkpoint is used.
+    if (fs::exists(final_dir)) retire_checkpoint(final_dir);
+    fs::rename(temp_dir, final_dir, error);
+    if (error) {
+      throw Error("cannot rename " + temp_dir.string() + " to " + final_dir.string() + ": " +
+                  error.message());
     }
+    io::fsync_directory(root.string());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temp_dir, ignored);
+    throw;
   }
 
   io::write_file_atomic((root / kLatestFile).string(), final_dir.filename().string() + "\n");

@@ -54,13 +54,16 @@ bool is_complete_checkpoint(const std::string& dir);
 // An incomplete directory `latest` points at is ignored. nullopt when there is none.
 std::optional<std::string> find_resumable_checkpoint(const std::string& run_dir);
 
+// Deletes a checkpoint directory crash-safely: it is renamed to a `*.tmp-*` name first, so a
+// crash mid-way leaves a temporary (cleaned at the next start), never a half-deleted step_<N>.
+void delete_checkpoint(const std::string& dir);
+
 // Complete checkpoints of the run, oldest first.
 std::vector<std::string> list_checkpoints(const std::string& run_dir);
 
 // Writes step_<state.step> as described above, points `latest` at it, then deletes all but the
-// newest `keep` checkpoints. If a complete checkpoint of that step already exists it is kept
-// as it is (a deterministic run would write the same bytes). Returns the directory. Throws
-// ptk::Error naming the file on any I/O failure, leaving older ones intact.
+// newest `keep` checkpoints. A directory of the same step is replaced. Returns the directory.
+// Throws ptk::Error naming the file on any I/O failure, leaving older ones intact.
 std::string write_checkpoint(const std::string& run_dir, const io::StateDict& model,
                              const torch::optim::Optimizer& optimizer, const CheckpointState& state,
                              int64_t keep);

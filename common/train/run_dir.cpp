@@ -13,7 +13,8 @@ std::string run_config_path(const std::string& path) {
   return (fs::path(path) / "config.yaml").string();
 }
 
-RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& config) {
+RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& config,
+                       bool start_over) {
   RunDir run;
   run.path = path;
   std::error_code error;
@@ -24,6 +25,12 @@ RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& 
   }
   if (rank == 0) {
     run.removed_temporaries = remove_stale_checkpoint_temporaries(path);
+    if (start_over) {
+      for (const std::string& dir : list_checkpoints(path)) {
+        delete_checkpoint(dir);
+        ++run.removed_checkpoints;
+      }
+    }
     config.save(run_config_path(path));
   }
   return run;

@@ -14,12 +14,16 @@ namespace ptk::train {
 struct RunDir {
   std::string path;
   int removed_temporaries = 0;  // stale *.tmp-* entries rank 0 cleaned up
+  int removed_checkpoints = 0;  // checkpoints deleted to start over (checkpoint.resume=false)
 };
 
 // Creates `path` (and checkpoints/), and on rank 0 removes stale checkpoint temporaries and
-// writes `<path>/config.yaml` atomically. Call find_resume() only after every rank has passed
-// this on rank 0 (the Trainer puts a barrier between them). Throws ptk::Error naming the path.
-RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& config);
+// writes `<path>/config.yaml` atomically. With `start_over` (checkpoint.resume=false) rank 0
+// also deletes the directory's checkpoints, so a later restart cannot pick up the old run's. Call
+// find_resume() only after every rank has passed this on rank 0 (the Trainer puts a barrier between
+// them). Throws ptk::Error naming the path.
+RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& config,
+                       bool start_over = false);
 
 // The checkpoint to continue from (see checkpoint.h find_resumable_checkpoint()).
 std::optional<std::string> find_resume(const std::string& path);

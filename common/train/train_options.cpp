@@ -25,7 +25,7 @@ config::Schema trainer_schema() {
       .add("checkpoint.every", 1000, "steps between checkpoints; 0 = only at the end")
       .add("checkpoint.keep", 3, "how many of the newest checkpoints are kept")
       .add("checkpoint.resume", config::Value(true),
-           "continue from the run directory's newest checkpoint")
+           "continue from the run directory's newest checkpoint; false = start over, deleting them")
       .add("run.dir", "runs/default",
            "run directory: config.yaml, metrics.jsonl, train.log, checkpoints/")
       .add("run.log_level", "info", "trace | debug | info | warn | error")

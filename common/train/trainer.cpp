@@ -157,7 +157,11 @@ TrainResult Trainer::fit(Task& task) {
   model.to(device);
   model.train();
 
-  prepare_run_dir(o.run_dir, rank, config_);
+  RunDir run = prepare_run_dir(o.run_dir, rank, config_, /*start_over=*/!o.resume);
+  if (run.removed_checkpoints > 0) {
+    spdlog::warn("checkpoint.resume=false: deleted {} checkpoints of {} to start over",
+                 run.removed_checkpoints, o.run_dir);
+  }
   group.barrier();  // nobody looks for checkpoints while rank 0 cleans up temporaries
 
   std::vector<std::pair<std::string, at::Tensor>> named_parameters;

@@ -120,6 +120,15 @@ TEST_F(CheckpointTest, CrashLeftoversAreRemovedOrIgnored) {
   EXPECT_EQ(*find_resumable_checkpoint(run_), checkpoint_path(run_, 6));
 }
 
+TEST_F(CheckpointTest, RewritingAStepReplacesIt) {
+  write(4);
+  train_step();
+  write(4);
+  io::StateDict saved = read_checkpoint_model(checkpoint_path(run_, 4));
+  EXPECT_TRUE(torch::equal(saved[0].second, model_->weight));
+  EXPECT_EQ(list_checkpoints(run_).size(), 1u);
+}
+
 TEST_F(CheckpointTest, RunWithoutCheckpointsHasNothingToResume) {
   EXPECT_FALSE(find_resumable_checkpoint(run_).has_value());
   EXPECT_EQ(remove_stale_checkpoint_temporaries(run_), 0);

@@ -137,6 +137,20 @@ TEST_F(TrainerTest, SecondFitContinuesFromTheCheckpointToTheSameModel) {
   EXPECT_TRUE(fs::exists(root_ + "/resumed/metrics.jsonl"));
 }
 
+TEST_F(TrainerTest, ResumeFalseStartsOverAndDropsTheOldCheckpoints) {
+  RegressionTask first;
+  train(first, "run", {"checkpoint.every=2"});
+  RegressionTask again;
+  TrainResult result =
+      train(again, "run",
+            {"checkpoint.resume=false", "train.steps=3", "checkpoint.every=0", "optim.lr=0.01"});
+  EXPECT_EQ(result.start_step, 0);
+  EXPECT_EQ(result.final_step, 3);
+  // A restart now must not find the first run's step_6.
+  EXPECT_EQ(list_checkpoints(root_ + "/run"),
+            std::vector<std::string>{checkpoint_path(root_ + "/run", 3)});
+}
+
 TEST_F(TrainerTest, GlobalBatchLargerThanAnEpochIsAUsageError) {
   RegressionTask task;
   try {
