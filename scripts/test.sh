@@ -24,8 +24,10 @@ fi
 
 if command -v ccache >/dev/null 2>&1; then
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-  # Relative paths in the cache key let clones in other folders share compiled objects.
+  # Relative paths in the cache key, and no build folder in it (debug info would otherwise
+  # hash it), let clones and build folders elsewhere share compiled objects.
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+  export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
   ccache --max-size=5G >/dev/null 2>&1 || true
 fi
 
