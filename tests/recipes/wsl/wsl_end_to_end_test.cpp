@@ -1,0 +1,144 @@
+// ptk-wsl as users run it: a small demo hashtag set from ptk-demo-data, `prepare` (vocabulary,
+// shards, bad-image report, summary), `train` on one rank, then continued on two ranks under
+// the real torchrun launcher, and the usage errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/toy_run.h"
+
+namespace ptk::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kWsl = std::string(PTK_BINARY_DIR) + "/ptk-wsl";
+const std::string kDemoData = std::string(PTK_BINARY_DIR) + "/ptk-demo-data";
+
+int run(const std::vector<std::string>& argv, const std::string& log, std::string* output) {
+  Child child(argv, {}, log);
+  const int code = exit_code(child.wait(std::chrono::seconds(240)));
+  *output = child.output();
+  return code;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Builds a 400-image demo set with one undecodable and one missing image added, and prepares
+// it into <dir>/shards. Returns prepare's output.
+std::string prepare_demo(const ScratchDir& dir) {
+  std::string output;
+  EXPECT_EQ(run({kDemoData, "demo.output_dir=" + dir / "demo", "demo.train_images=400",
+                 "demo.val_images=20"},
+                dir / "demo.log", &output),
+            0)
+      << output;
+  const std::string manifest = dir / "demo/hashtags/manifest.jsonl";
+  std::ofstream(dir / "demo/hashtags/images/broken.jpg") << "this is not a JPEG";
+  std::ofstream(manifest, std::ios::app)
+      << "{\"image\": \"images/broken.jpg\", \"hashtags\": [\"#tshirt\"]}\n"
+      << "{\"image\": \"images/missing.jpg\", \"hashtags\": [\"#sneaker\"]}\n";
+  EXPECT_EQ(run({kWsl, "prepare", "prepare.manifest=" + manifest, "prepare.out=" + dir / "shards",
+                 "prepare.val_fraction=0.1", "prepare.vocab_size=1.5k"},
+                dir / "prepare.log", &output),
+            0)
+      << output;
+  return output;
+}
+
+std::vector<std::string> train_args(const ScratchDir& dir, int steps) {
+  return {kWsl,
+          "train",
+          "--config",
+          std::string(PTK_SOURCE_DIR) + "/recipes/wsl/configs/demo.yaml",
+          "prepare.out=" + dir / "shards",
+          "run.dir=" + dir / "run",
+          "train.global_batch=32",
+          "train.steps=" + std::to_string(steps),
+          "train.log_every=2",
+          "train.eval_every=0",
+          "checkpoint.every=2",
+          "data.eval_batch=64"};
+}
+
+TEST(WslPrepare, WritesShardsVocabularyAndReportsBadImages) {
+  ScratchDir dir;
+  const std::string output = prepare_demo(dir);
+  EXPECT_NE(output.find("2 unreadable images"), std::string::npos) << output;
+  EXPECT_NE(output.find("classes per kept image"), std::string::npos) << output;
+  for (const char* file : {"train/manifest.yaml", "train/vocab.tsv", "val/manifest.yaml",
+                           "val/vocab.tsv", "summary.txt"}) {
+    EXPECT_TRUE(fs::exists(dir / ("shards/" + std::string(file)))) << file;
+  }
+  EXPECT_NE(read_text(dir / "shards/train/manifest.yaml").find("vocab.tsv"), std::string::npos);
+  const std::string report = read_text(dir / "shards/bad_images.tsv");
+  EXPECT_NE(report.find("images/broken.jpg"), std::string::npos) << report;
+  EXPECT_NE(report.find("images/missing.jpg"), std::string::npos) << report;
+  // The ten Fashion-MNIST classes (and hypernyms people tag) make up the vocabulary.
+  const std::string vocab = read_text(dir / "shards/train/vocab.tsv");
+  EXPECT_NE(vocab.find("n04133789"), std::string::npos) << vocab;  // sandal
+}
+
+TEST(WslTrain, TrainsOnOneRankThenResumesOnTwoRanksUnderTorchrun) {
+  ScratchDir dir;
+  prepare_demo(dir);
+  std::string output;
+  ASSERT_EQ(run(train_args(dir, 4), dir / "train1.log", &output), 0) << output;
+  EXPECT_TRUE(fs::exists(dir / "run/checkpoints/step_4/model.pt")) << output;
+  EXPECT_TRUE(std::isfinite(last_logged_value(dir / "run", "loss")));
+  EXPECT_GE(last_logged_value(dir / "run", "eval/top1"), 0.0) << "no evaluation logged";
+
+  std::vector<std::string> launch = {PTK_PYTHON,
+                                     "-m",
+                                     "torch.distributed.run",
+                                     "--no_python",
+                                     "--nproc_per_node",
+                                     "2",
+                                     "-r",
+                                     "1",
+                                     "-t",
+                                     "1",
+                                     "--master_port",
+                                     std::to_string(free_port())};
+  for (const std::string& arg : train_args(dir, 8)) launch.push_back(arg);
+  ASSERT_EQ(run(launch, dir / "train2.log", &output), 0) << output;
+  EXPECT_NE(output.find("resuming from"), std::string::npos) << output;
+  EXPECT_NE(output.find("on 2 rank(s)"), std::string::npos) << output;
+  EXPECT_TRUE(fs::exists(dir / "run/checkpoints/step_8/model.pt")) << output;
+  EXPECT_EQ(last_logged_step(dir / "run"), 8);
+  const double loss = last_logged_value(dir / "run", "loss");
+  EXPECT_TRUE(std::isfinite(loss) && loss > 0) << loss;
+  const double top5 = last_logged_value(dir / "run", "top5");
+  EXPECT_GE(top5, 0.0);
+  EXPECT_LE(top5, 1.0);
+}
+
+TEST(WslCommandLine, UsageAndConfigErrorsExitWithTwo) {
+  ScratchDir dir;
+  std::string output;
+  EXPECT_EQ(run({kWsl, "bogus"}, dir / "a.log", &output), 2) << output;
+  EXPECT_EQ(run({kWsl, "prepare"}, dir / "b.log", &output), 2) << output;
+  EXPECT_NE(output.find("prepare.manifest"), std::string::npos) << output;
+  EXPECT_EQ(run({kWsl, "train"}, dir / "c.log", &output), 2) << output;
+  EXPECT_NE(output.find("data.shards"), std::string::npos) << output;
+  EXPECT_EQ(run({kWsl, "train", "data.shards=x", "data.resampling=sqrtt"}, dir / "d.log", &output),
+            2)
+      << output;
+  EXPECT_EQ(run({kWsl, "train", "data.shard=x"}, dir / "e.log", &output), 2) << output;
+  EXPECT_NE(output.find("did you mean"), std::string::npos) << output;
+  EXPECT_EQ(run({kWsl, "prepare", "--help"}, dir / "f.log", &output), 0) << output;
+  EXPECT_NE(output.find("prepare.vocab_size"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace ptk::testing

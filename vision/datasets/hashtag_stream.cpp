@@ -1,0 +1,106 @@
+#include "vision/datasets/hashtag_stream.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "common/base/error.h"
+#include "common/data/collate.h"
+
+namespace ptk::vision {
+
+data::LoaderPosition loader_start(const train::StreamSpec& spec) {
+  // slice_for(spec, 0, 0) applies the Trainer's normalisation; its first sample of rank 0 is
+  // the global batch's start.
+  train::StreamSpec first = spec;
+  first.rank = 0;
+  const train::SampleSlice slice = train::slice_for(first, 0, 0);
+  return {static_cast<uint64_t>(slice.epoch), static_cast<uint64_t>(slice.first)};
+}
+
+data::LoaderOptions loader_options(const train::StreamSpec& spec, int64_t micro_step, int threads,
+                                   int prefetch_batches, uint64_t seed) {
+  if (spec.micro_batch * spec.world_size * spec.accumulation != spec.global_batch) {
+    throw Error("stream spec: micro batch " + std::to_string(spec.micro_batch) + " x " +
+                std::to_string(spec.world_size) + " ranks x " + std::to_string(spec.accumulation) +
+                " micro-steps is not the global batch " + std::to_string(spec.global_batch));
+  }
+  data::LoaderOptions o;
+  o.global_batch = static_cast<uint64_t>(spec.global_batch);
+  // Virtual rank m * W + r of W * A: its slice of global batch b starts at
+  // (m * W + r) * micro_batch, which is slice_for's layout.
+  o.world_size = static_cast<int>(spec.world_size * spec.accumulation);
+  o.rank = static_cast<int>(micro_step * spec.world_size + spec.rank);
+  o.threads = threads;
+  o.prefetch_batches = prefetch_batches;
+  o.seed = seed;
+  o.start = loader_start(spec);
+  return o;
+}
+
+HashtagStream::HashtagStream(std::shared_ptr<const data::ShardSet> shards,
+                             const data::EpochOrder& order, const train::StreamSpec& spec,
+                             HashtagStreamOptions options)
+    : spec_(spec), options_(std::move(options)) {
+  if (static_cast<int64_t>(order.epoch_length()) != spec.samples_per_epoch) {
+    throw Error("hashtag stream: the epoch order has " + std::to_string(order.epoch_length()) +
+                " samples per epoch but the trainer expects " +
+                std::to_string(spec.samples_per_epoch));
+  }
+  if (options_.num_classes == 0) throw Error("hashtag stream: the vocabulary is empty");
+  options_.transform.validate();
+  // Split the decode threads over the micro-step loaders (each holds its own pool).
+  const int per_loader =
+      options_.threads <= 0
+          ? 0
+          : std::max(1,
+                     options_.threads / static_cast<int>(std::max<int64_t>(1, spec.accumulation)));
+  const TrainTransform transform = options_.transform;
+  auto decode = [transform](const data::RecordView& record, data::SampleRng& rng) {
+    HashtagSample sample;
+    sample.pixels.resize(transform.output_floats());
+    transform.apply(record.image_bytes.data, record.image_bytes.size, std::string(record.key), rng,
+                    sample.pixels.data());
+    sample.labels.assign(record.labels.data, record.labels.data + record.labels.size);
+    return sample;
+  };
+  for (int64_t m = 0; m < spec.accumulation; ++m) {
+    loaders_.push_back(std::make_unique<data::Loader<HashtagSample>>(
+        shards, order,
+        loader_options(spec, m, per_loader, options_.prefetch_batches, options_.seed), decode));
+  }
+}
+
+train::Batch HashtagStream::next() {
+  std::optional<data::Batch<HashtagSample>> batch = loaders_[micro_step_]->next();
+  micro_step_ = (micro_step_ + 1) % loaders_.size();
+  if (!batch) throw Error("hashtag stream: the loader ended (it is opened without an end)");
+  const int64_t n = static_cast<int64_t>(batch->samples.size());
+  const int64_t side = options_.transform.output_size;
+  const size_t classes = options_.num_classes;
+
+  at::Tensor images = at::empty({n, 3, side, side}, at::kFloat);
+  at::Tensor targets = at::empty({n, static_cast<int64_t>(classes)}, at::kFloat);
+  at::Tensor indices = at::empty({n}, at::kLong);
+  float* image_data = images.data_ptr<float>();
+  float* target_data = targets.data_ptr<float>();
+  int64_t* index_data = indices.data_ptr<int64_t>();
+  const size_t floats = options_.transform.output_floats();
+  for (int64_t i = 0; i < n; ++i) {
+    const HashtagSample& sample = batch->samples[static_cast<size_t>(i)];
+    std::copy(sample.pixels.begin(), sample.pixels.end(), image_data + i * floats);
+    fill_target(sample.labels.data(), sample.labels.size(), classes, options_.target_kind,
+                target_data + i * classes);
+    index_data[i] = static_cast<int64_t>(batch->sample_indices[static_cast<size_t>(i)]);
+  }
+  train::Batch out;
+  out.fields["images"] = data::pin_if_cuda(images);
+  out.fields["targets"] = data::pin_if_cuda(targets);
+  out.fields["sample_index"] = indices;
+  out.size = n;
+  return out;
+}
+
+}  // namespace ptk::vision

@@ -1,0 +1,194 @@
+#include "vision/datasets/hashtag_task.h"
+
+#include <ATen/ATen.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "common/base/error.h"
+#include "vision/datasets/hashtag_loss.h"
+#include "vision/datasets/hashtag_stream.h"
+#include "vision/hashtags/resampling.h"
+#include "vision/models/resnet.h"
+#include "vision/models/resnet_config.h"
+
+namespace ptk::vision {
+
+namespace {
+
+std::shared_ptr<const data::ShardSet> open_image_set(const std::string& dir, const char* key) {
+  auto set = std::make_shared<const data::ShardSet>(dir);
+  if (set->kind() != data::ShardKind::kImage) {
+    throw UsageError(std::string(key) + ": '" + dir + "' is not an image shard set");
+  }
+  if (set->num_samples() == 0) throw Error(std::string(key) + ": '" + dir + "' has no samples");
+  return set;
+}
+
+// Every record's class ids, checked against the vocabulary.
+std::vector<std::vector<int32_t>> read_labels(const data::ShardSet& set, size_t num_classes) {
+  std::vector<std::vector<int32_t>> labels;
+  labels.reserve(set.num_samples());
+  for (size_t s = 0; s < set.num_shards(); ++s) {
+    const data::ShardReader& shard = set.shard(s);
+    for (uint64_t i = 0; i < shard.num_records(); ++i) {
+      const data::RecordView record = shard.record(i);
+      for (int32_t id : record.labels) {
+        if (id < 0 || static_cast<size_t>(id) >= num_classes) {
+          throw Error(shard.path() + ": record " + std::to_string(i) + " has class id " +
+                      std::to_string(id) + " outside the vocabulary of " +
+                      std::to_string(num_classes) + " classes");
+        }
+      }
+      labels.emplace_back(record.labels.begin(), record.labels.end());
+    }
+  }
+  return labels;
+}
+
+}  // namespace
+
+HashtagVocab read_shard_vocab(const data::ShardSet& shards) {
+  const auto& files = shards.manifest().files;
+  auto it = files.find("vocabulary");
+  if (it == files.end()) {
+    throw Error(shards.dir() + "/manifest.yaml lists no 'vocabulary' file (was the set written " +
+                "by ptk-wsl prepare?)");
+  }
+  HashtagVocab vocab = HashtagVocab::read_tsv(shards.dir() + "/" + it->second);
+  if (vocab.size() == 0) throw Error(shards.dir() + "/" + it->second + ": empty vocabulary");
+  return vocab;
+}
+
+HashtagTask::HashtagTask(HashtagTaskOptions options) : options_(std::move(options)) {
+  train_ = open_image_set(options_.shards, "data.shards");
+  vocab_ = read_shard_vocab(*train_);
+  if (!options_.val_shards.empty()) {
+    val_ = open_image_set(options_.val_shards, "data.val_shards");
+    if (read_shard_vocab(*val_).size() != vocab_.size()) {
+      throw UsageError("data.val_shards: '" + options_.val_shards +
+                       "' has another vocabulary size than data.shards '" + options_.shards + "'");
+    }
+  }
+  const std::vector<std::vector<int32_t>> labels = read_labels(*train_, vocab_.size());
+  const uint64_t n = train_->num_samples();
+  for (uint64_t i = 0; i < n; ++i) {
+    if (labels[i].empty()) {
+      throw Error(options_.shards + ": sample " + std::to_string(i) +
+                  " has no hashtag class (prepare drops such images)");
+    }
+  }
+  const uint64_t length = options_.epoch_length > 0 ? options_.epoch_length : n;
+  if (options_.resampling == Resampling::kNatural && length == n) {
+    // Every image once per epoch, shuffled: natural frequencies without sampling noise.
+    order_ = std::make_unique<data::EpochOrder>(n, options_.seed);
+  } else {
+    const std::vector<uint64_t> counts = class_counts(labels, vocab_.size());
+    order_ = std::make_unique<data::EpochOrder>(data::EpochOrder::weighted(
+        resampling_weights(labels, counts, options_.resampling), options_.seed, length));
+  }
+
+  ResNetConfig config = resnet_config(options_.arch);
+  config.num_classes = static_cast<int64_t>(vocab_.size());
+  config.zero_init_residual = options_.zero_init_residual;
+  model_ = std::make_shared<ResNetImpl>(config);
+  spdlog::info(
+      "wsl: {} with {} classes ({} parameters), {} training images ({} per epoch, {} "
+      "resampling){}",
+      options_.arch, vocab_.size(), count_parameters(*model_), n, length,
+      to_string(options_.resampling),
+      val_ ? ", " + std::to_string(val_->num_samples()) + " validation images" : "");
+}
+
+HashtagTask::~HashtagTask() = default;
+
+torch::nn::Module& HashtagTask::model() { return *model_; }
+
+int64_t HashtagTask::samples_per_epoch() const {
+  return static_cast<int64_t>(order_->epoch_length());
+}
+
+train::LossOutput HashtagTask::compute_loss(const train::Batch& batch) {
+  const at::Tensor logits = model_->forward(batch.at("images"));
+  const at::Tensor& targets = batch.at("targets");
+  train::LossOutput out;
+  out.loss = hashtag_loss(logits, targets, options_.loss);
+  const double n = static_cast<double>(batch.size);
+  out.metrics["top1"] = {hashtag_topk_hits(logits, targets, 1), n};
+  out.metrics["top5"] = {hashtag_topk_hits(logits, targets, 5), n};
+  return out;
+}
+
+std::unique_ptr<train::BatchStream> HashtagTask::open_train_stream(const train::StreamSpec& spec) {
+  HashtagStreamOptions o;
+  o.transform.output_size = static_cast<int>(options_.image_size);
+  o.transform.scale = {options_.min_scale, 1.0};
+  o.num_classes = vocab_.size();
+  o.target_kind = options_.loss;
+  o.threads = static_cast<int>(options_.threads);
+  o.seed = options_.seed;
+  return std::make_unique<HashtagStream>(train_, *order_, spec, o);
+}
+
+std::map<std::string, dist::SumCount> HashtagTask::evaluate(const train::EvalContext& context) {
+  if (!val_) return {};
+  EvalTransform transform;
+  transform.resize_size = static_cast<int>(options_.eval_resize);
+  transform.crop_size = static_cast<int>(options_.image_size);
+  transform.validate();
+  const size_t classes = vocab_.size();
+  const size_t floats = transform.output_floats();
+  const int64_t side = transform.crop_size;
+  const int threads = std::max<int>(1, static_cast<int>(options_.threads));
+
+  // This rank's records: every world_size-th one, so ranks share the set evenly.
+  std::vector<uint64_t> mine;
+  for (uint64_t i = context.rank; i < val_->num_samples(); i += context.world_size) {
+    mine.push_back(i);
+  }
+  dist::SumCount top1, top5, loss;
+  for (size_t begin = 0; begin < mine.size(); begin += options_.eval_batch) {
+    const size_t n = std::min<size_t>(options_.eval_batch, mine.size() - begin);
+    at::Tensor images = at::empty({static_cast<int64_t>(n), 3, side, side}, at::kFloat);
+    at::Tensor targets = at::zeros({static_cast<int64_t>(n), static_cast<int64_t>(classes)});
+    float* image_data = images.data_ptr<float>();
+    float* target_data = targets.data_ptr<float>();
+    std::vector<std::thread> pool;
+    std::vector<std::string> errors(threads);
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        try {
+          for (size_t j = t; j < n; j += threads) {
+            const data::SampleLocation where = val_->locate(mine[begin + j]);
+            const data::RecordView record = val_->shard(where.shard).record(where.record);
+            transform.apply(
+                record.image_bytes.data, record.image_bytes.size,
+                val_->shard_path(where.shard) + " record " + std::to_string(where.record),
+                image_data + j * floats);
+            fill_target(record.labels.data, record.labels.size, classes, options_.loss,
+                        target_data + j * classes);
+          }
+        } catch (const std::exception& e) {
+          errors[t] = e.what();
+        }
+      });
+    }
+    for (auto& thread : pool) thread.join();
+    for (const auto& error : errors) {
+      if (!error.empty()) throw Error("wsl evaluation: " + error);
+    }
+    const at::Tensor logits = model_->forward(images.to(context.device));
+    const at::Tensor on_device = targets.to(context.device);
+    top1.sum += hashtag_topk_hits(logits, on_device, 1);
+    top5.sum += hashtag_topk_hits(logits, on_device, 5);
+    loss.sum += hashtag_loss(logits, on_device, options_.loss).item<double>() * n;
+    top1.count += n;
+    top5.count += n;
+    loss.count += n;
+  }
+  return {{"top1", top1}, {"top5", top5}, {"loss", loss}};
+}
+
+}  // namespace ptk::vision
