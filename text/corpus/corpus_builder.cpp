@@ -1,0 +1,250 @@
+#include "text/corpus/corpus_builder.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "common/base/error.h"
+#include "common/data/shard_writer.h"
+#include "text/tokenizers/tokenizer.h"
+
+namespace ptk::text {
+
+PackingMode parse_packing_mode(const std::string& name) {
+  if (name == "classic") return PackingMode::kClassic;
+  if (name == "contiguous") return PackingMode::kContiguous;
+  throw UsageError("corpus.packing must be 'classic' or 'contiguous', got '" + name + "'");
+}
+
+const char* to_string(PackingMode mode) {
+  return mode == PackingMode::kClassic ? "classic" : "contiguous";
+}
+
+std::string CorpusSummary::to_string() const {
+  std::ostringstream s;
+  s << "Read " << files << " file(s), " << lines << " lines: " << documents << " documents, "
+    << sentences << " sentences, " << tokens << " tokens. Wrote " << sequences << " sequences ("
+    << sequence_tokens << " tokens";
+  if (random_next > 0 || sequences == 0) {
+    s << ", " << random_next << " with a random next sentence";
+  }
+  char padding[32];
+  std::snprintf(padding, sizeof(padding), "%.1f%%", 100.0 * padding_fraction);
+  s << ") to " << shards << " shard(s) in " << output_dir << "; padding at length "
+    << max_seq_length << " would be " << padding << ".";
+  if (invalid_utf8_lines > 0) {
+    s << " Skipped " << invalid_utf8_lines << " line(s) of invalid UTF-8, first at";
+    for (size_t i = 0; i < invalid_utf8_examples.size(); ++i) {
+      s << (i ? "; " : " ") << invalid_utf8_examples[i];
+    }
+    s << ".";
+  }
+  return s.str();
+}
+
+namespace {
+
+// Progress on stderr: a redrawn bar when stderr is a terminal, otherwise a line per 10% so
+// that logs of batch jobs show the run is alive without filling up.
+class Progress {
+ public:
+  Progress(const char* what, int64_t total, bool enabled)
+      : what_(what), total_(total), enabled_(enabled && total > 0), tty_(isatty(2) != 0) {}
+
+  void advance(int64_t n) {
+    if (!enabled_) return;
+    const int64_t done = done_.fetch_add(n) + n;
+    std::lock_guard<std::mutex> lock(mutex_);
+    const int64_t percent = done * 100 / total_;
+    if (tty_) {
+      if (percent == shown_) return;
+      shown_ = percent;
+      const int width = 30;
+      const int filled = static_cast<int>(percent * width / 100);
+      std::fprintf(stderr, "\r%-10s [%s%s] %3" PRId64 "%% %" PRId64 "/%" PRId64, what_,
+                   std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(),
+                   percent, done, total_);
+      if (done >= total_) std::fputc('\n', stderr);
+    } else if (percent / 10 != shown_ / 10 || shown_ < 0) {
+      shown_ = percent;
+      std::fprintf(stderr, "%s: %" PRId64 "/%" PRId64 " documents (%" PRId64 "%%)\n", what_, done,
+                   total_, percent);
+    }
+  }
+
+ private:
+  const char* what_;
+  int64_t total_;
+  bool enabled_;
+  bool tty_;
+  std::atomic<int64_t> done_{0};
+  std::mutex mutex_;
+  int64_t shown_ = -1;
+};
+
+// Runs fn(i) for i in [0, n) on `threads` threads; the first exception is rethrown.
+void parallel_for(size_t n, int32_t threads, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      try {
+        fn(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = n;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int32_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& thread : pool) thread.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+CorpusBuilder::CorpusBuilder(CorpusOptions options, const Tokenizer& tokenizer)
+    : options_(std::move(options)), tokenizer_(tokenizer) {
+  if (options_.inputs.empty()) throw UsageError("corpus.inputs: no input files given");
+  if (options_.output_dir.empty()) throw UsageError("corpus.output_dir must be set");
+  if (options_.threads < 1) {
+    throw UsageError("corpus.threads must be >= 1, got " + std::to_string(options_.threads));
+  }
+  if (options_.dupe_factor < 1) {
+    throw UsageError("corpus.dupe_factor must be >= 1, got " +
+                     std::to_string(options_.dupe_factor));
+  }
+  if (options_.mode == PackingMode::kClassic) {
+    ClassicPackingOptions classic;
+    classic.max_seq_length = options_.max_seq_length;
+    classic.short_seq_prob = options_.short_seq_prob;
+    classic.random_next_prob = options_.random_next_prob;
+    classic.validate();
+  } else if (options_.max_seq_length < 3) {
+    throw UsageError("corpus.max_seq_length must be >= 3, got " +
+                     std::to_string(options_.max_seq_length));
+  }
+}
+
+CorpusSummary CorpusBuilder::run() {
+  CorpusSummary summary;
+  summary.max_seq_length = options_.max_seq_length;
+  summary.output_dir = options_.output_dir;
+
+  DocumentReader reader(options_.format);
+  std::vector<Document> documents;
+  for (const auto& path : options_.inputs) reader.read_file(path, &documents);
+  summary.files = reader.stats().files;
+  summary.lines = reader.stats().lines;
+  summary.invalid_utf8_lines = reader.stats().invalid_utf8_lines;
+  summary.invalid_utf8_examples = reader.stats().invalid_utf8_examples;
+
+  // Tokenize; sentences without tokens (only characters the tokenizer drops) and documents
+  // left without sentences are dropped, so packers only see non-empty pieces.
+  std::vector<TokenizedDocument> tokenized(documents.size());
+  {
+    Progress progress("tokenize", static_cast<int64_t>(documents.size()), options_.progress);
+    parallel_for(documents.size(), options_.threads, [&](size_t i) {
+      for (const auto& sentence : documents[i].sentences) {
+        auto ids = tokenizer_.encode(sentence);
+        if (!ids.empty()) tokenized[i].push_back(std::move(ids));
+      }
+      documents[i] = Document{};  // the text is no longer needed
+      progress.advance(1);
+    });
+  }
+  documents.clear();
+  std::vector<TokenizedDocument> kept;
+  kept.reserve(tokenized.size());
+  for (auto& doc : tokenized) {
+    if (doc.empty()) continue;
+    summary.sentences += static_cast<int64_t>(doc.size());
+    for (const auto& sentence : doc) summary.tokens += static_cast<int64_t>(sentence.size());
+    kept.push_back(std::move(doc));
+  }
+  tokenized.clear();
+  summary.documents = static_cast<int64_t>(kept.size());
+
+  const auto& specials = tokenizer_.special_ids();
+  const PackingIds ids{specials.cls, specials.sep};
+  data::ShardWriterOptions writer_options;
+  writer_options.dir = options_.output_dir;
+  writer_options.kind = data::ShardKind::kToken;
+  writer_options.max_shard_records = options_.max_shard_records;
+  writer_options.max_shard_bytes = options_.max_shard_bytes;
+  writer_options.attributes[data::kAttrTokenizer] = text::to_string(tokenizer_.kind());
+  writer_options.attributes[data::kAttrTokenizerHash] = data::hex64(tokenizer_.content_hash());
+  writer_options.attributes["packing"] = to_string(options_.mode);
+  writer_options.attributes["max_seq_length"] = std::to_string(options_.max_seq_length);
+  if (!options_.tokenizer_file.empty()) writer_options.files["tokenizer"] = options_.tokenizer_file;
+  writer_options.built_by = options_.built_by;
+  data::ShardSetWriter writer(writer_options);
+
+  auto write = [&](const std::vector<data::TokenRecord>& records) {
+    for (const auto& record : records) {
+      writer.add(record);
+      ++summary.sequences;
+      summary.sequence_tokens += static_cast<int64_t>(record.tokens.size());
+      summary.random_next += record.nsp_label == kRandomNext ? 1 : 0;
+    }
+  };
+
+  if (options_.mode == PackingMode::kClassic) {
+    ClassicPackingOptions classic;
+    classic.max_seq_length = options_.max_seq_length;
+    classic.short_seq_prob = options_.short_seq_prob;
+    classic.random_next_prob = options_.random_next_prob;
+    classic.seed = options_.seed;
+    const ClassicPacker packer(kept, ids, classic);
+    const size_t n = kept.size();
+    Progress progress("pack", static_cast<int64_t>(n) * options_.dupe_factor, options_.progress);
+    // Packed in blocks so memory stays bounded; written in document order.
+    const size_t block = 4096;
+    std::vector<std::vector<data::TokenRecord>> packed(block);
+    for (int32_t pass = 0; pass < options_.dupe_factor; ++pass) {
+      for (size_t begin = 0; begin < n; begin += block) {
+        const size_t count = std::min(block, n - begin);
+        parallel_for(count, options_.threads, [&](size_t k) {
+          packed[k] = packer.pack(begin + k, static_cast<uint64_t>(pass));
+          progress.advance(1);
+        });
+        for (size_t k = 0; k < count; ++k) {
+          write(packed[k]);
+          packed[k].clear();
+        }
+      }
+    }
+  } else {
+    ContiguousPacker packer(ids, options_.max_seq_length);
+    Progress progress("pack", static_cast<int64_t>(kept.size()), options_.progress);
+    std::vector<data::TokenRecord> records;
+    for (const auto& doc : kept) {
+      packer.add(doc, &records);
+      write(records);
+      records.clear();
+      progress.advance(1);
+    }
+    packer.finish(&records);
+    write(records);
+  }
+
+  const auto manifest = writer.finish();
+  summary.shards = manifest.shards.size();
+  if (summary.sequences > 0) {
+    const double slots = static_cast<double>(summary.sequences) * options_.max_seq_length;
+    summary.padding_fraction = 1.0 - static_cast<double>(summary.sequence_tokens) / slots;
+  }
+  return summary;
+}
+
+}  // namespace ptk::text

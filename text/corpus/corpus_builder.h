@@ -1,0 +1,79 @@
+// CorpusBuilder: text files -> documents -> token ids -> packed sequences -> token shards
+// (DESIGN §5), the `prepare` step of BERT/RoBERTa pretraining. Output is a pure function of
+// the inputs, the tokenizer and the options: tokenising and packing run on `threads` threads
+// but every document is packed with its own counter-based RNG and records are written in
+// document order, so the shards are byte-identical for any thread count.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "text/corpus/document_reader.h"
+#include "text/corpus/sequence_packer.h"
+
+namespace ptk::text {
+
+class Tokenizer;
+
+enum class PackingMode {
+  kClassic,     // BERT: sentence pairs + NSP
+  kContiguous,  // RoBERTa FULL-SENTENCES: no NSP
+};
+
+// "classic" / "contiguous"; anything else is a UsageError.
+PackingMode parse_packing_mode(const std::string& name);
+const char* to_string(PackingMode mode);
+
+struct CorpusOptions {
+  std::vector<std::string> inputs;  // text files, read in this order
+  InputFormat format = InputFormat::kSentencePerLine;
+  PackingMode mode = PackingMode::kClassic;
+  int32_t max_seq_length = 128;
+  double short_seq_prob = 0.1;    // classic only
+  double random_next_prob = 0.5;  // classic only
+  int32_t dupe_factor = 1;        // classic only: passes over the corpus, each packed anew
+  uint64_t seed = 12345;
+  int32_t threads = 1;
+  std::string output_dir;
+  uint64_t max_shard_records = 0;  // 0: split by bytes only
+  uint64_t max_shard_bytes = 64ull << 20;
+  std::string tokenizer_file;  // recorded in the manifest's files (role "tokenizer")
+  bool progress = true;        // bar on a TTY, a log line per 10% otherwise (stderr)
+  std::string built_by = "ptk corpus builder";
+};
+
+struct CorpusSummary {
+  int64_t files = 0;
+  int64_t lines = 0;
+  int64_t documents = 0;        // with at least one non-empty sentence
+  int64_t sentences = 0;        // with at least one token
+  int64_t tokens = 0;           // tokens of those sentences, before packing
+  int64_t sequences = 0;        // records written
+  int64_t sequence_tokens = 0;  // tokens written, specials included
+  int64_t random_next = 0;      // classic: records whose B is a random next
+  double padding_fraction = 0;  // share of padding when every record is padded to max length
+  int64_t invalid_utf8_lines = 0;
+  std::vector<std::string> invalid_utf8_examples;
+  int32_t max_seq_length = 0;
+  std::string output_dir;
+  size_t shards = 0;
+
+  // One paragraph: what was read, written, skipped, and where.
+  std::string to_string() const;
+};
+
+class CorpusBuilder {
+ public:
+  // Validates the options (UsageError). The tokenizer must outlive the builder.
+  CorpusBuilder(CorpusOptions options, const Tokenizer& tokenizer);
+
+  // Reads, tokenizes, packs and writes; returns the summary. A second call rebuilds.
+  CorpusSummary run();
+
+ private:
+  CorpusOptions options_;
+  const Tokenizer& tokenizer_;
+};
+
+}  // namespace ptk::text

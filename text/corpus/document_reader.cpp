@@ -1,0 +1,146 @@
+#include "text/corpus/document_reader.h"
+
+#include <unicode/brkiter.h>
+#include <unicode/filteredbrk.h>
+#include <unicode/locid.h>
+#include <unicode/unistr.h>
+
+#include <fstream>
+
+#include "common/base/error.h"
+#include "text/tokenizers/utf8.h"
+
+namespace ptk::text {
+
+InputFormat parse_input_format(const std::string& name) {
+  if (name == "sentence_per_line") return InputFormat::kSentencePerLine;
+  if (name == "raw") return InputFormat::kRawText;
+  throw UsageError("corpus.format must be 'sentence_per_line' or 'raw', got '" + name + "'");
+}
+
+const char* to_string(InputFormat format) {
+  return format == InputFormat::kSentencePerLine ? "sentence_per_line" : "raw";
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const char* ws = " \t\r\n\f\v";
+  const auto begin = s.find_first_not_of(ws);
+  if (begin == std::string_view::npos) return {};
+  const auto end = s.find_last_not_of(ws);
+  return s.substr(begin, end - begin + 1);
+}
+
+// Titles and abbreviations that end in a period but rarely end a sentence. ICU's own
+// suppression data for English is not present in every ICU build, so the list is explicit.
+constexpr const char* kAbbreviations[] = {
+    "Mr.",  "Mrs.", "Ms.",   "Dr.",  "Prof.", "St.",     "Jr.",  "Sr.",  "Rev.", "Gen.",
+    "Col.", "Lt.",  "Capt.", "Sgt.", "Mt.",   "Fig.",    "No.",  "Nos.", "Vol.", "pp.",
+    "vs.",  "cf.",  "viz.",  "e.g.", "i.e.",  "approx.", "Inc.", "Ltd.", "Co.",  "Corp."};
+
+std::unique_ptr<icu::BreakIterator> make_sentence_breaker() {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> base(
+      icu::BreakIterator::createSentenceInstance(icu::Locale::getEnglish(), status));
+  std::unique_ptr<icu::FilteredBreakIteratorBuilder> filter(
+      icu::FilteredBreakIteratorBuilder::createInstance(icu::Locale::getEnglish(), status));
+  if (U_FAILURE(status) || !base || !filter) {
+    throw Error(std::string("ICU: cannot create the English sentence BreakIterator: ") +
+                u_errorName(status));
+  }
+  for (const char* abbreviation : kAbbreviations) {
+    filter->suppressBreakAfter(icu::UnicodeString::fromUTF8(abbreviation), status);
+  }
+  std::unique_ptr<icu::BreakIterator> filtered(
+      filter->wrapIteratorWithFilter(base.release(), status));
+  if (U_FAILURE(status) || !filtered) {
+    throw Error(std::string("ICU: cannot add abbreviation rules to the sentence BreakIterator: ") +
+                u_errorName(status));
+  }
+  return filtered;
+}
+
+}  // namespace
+
+// The ICU iterator is created on first use: sentence-per-line input never needs it.
+DocumentReader::DocumentReader(InputFormat format) : format_(format) {}
+
+DocumentReader::~DocumentReader() = default;
+
+std::vector<std::string> DocumentReader::split_sentences(std::string_view paragraph) {
+  if (!breaker_) breaker_ = make_sentence_breaker();
+  const icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(paragraph.data(), static_cast<int32_t>(paragraph.size())));
+  breaker_->setText(text);
+  std::vector<std::string> sentences;
+  int32_t start = breaker_->first();
+  for (int32_t end = breaker_->next(); end != icu::BreakIterator::DONE;
+       start = end, end = breaker_->next()) {
+    std::string sentence;
+    text.tempSubStringBetween(start, end).toUTF8String(sentence);
+    const auto trimmed = trim(sentence);
+    if (!trimmed.empty()) sentences.emplace_back(trimmed);
+  }
+  return sentences;
+}
+
+void DocumentReader::finish_document(std::vector<std::string>* lines, std::vector<Document>* out) {
+  if (lines->empty()) return;
+  Document doc;
+  if (format_ == InputFormat::kSentencePerLine) {
+    doc.sentences = std::move(*lines);
+  } else {
+    // Raw text may wrap sentences across lines: segment the document's text as a whole.
+    std::string joined;
+    for (const auto& line : *lines) {
+      if (!joined.empty()) joined += ' ';
+      joined += line;
+    }
+    doc.sentences = split_sentences(joined);
+  }
+  lines->clear();
+  if (!doc.sentences.empty()) out->push_back(std::move(doc));
+}
+
+void DocumentReader::read_text(std::string_view text, const std::string& name,
+                               std::vector<Document>* out) {
+  ++stats_.files;
+  std::vector<std::string> lines;
+  int64_t line_number = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view raw = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_number;
+    ++stats_.lines;
+    if (const auto defect = find_utf8_defect(raw)) {
+      ++stats_.invalid_utf8_lines;
+      if (stats_.invalid_utf8_examples.size() < ReaderStats::kMaxExamples) {
+        stats_.invalid_utf8_examples.push_back(
+            name + ":" + std::to_string(line_number) + ": invalid UTF-8 at byte " +
+            std::to_string(defect->offset) + ": " + defect->what);
+      }
+      continue;  // skipped; the document goes on
+    }
+    const auto line = trim(raw);
+    if (line.empty()) {
+      finish_document(&lines, out);
+    } else {
+      lines.emplace_back(line);
+    }
+  }
+  finish_document(&lines, out);
+}
+
+void DocumentReader::read_file(const std::string& path, std::vector<Document>* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("corpus: cannot open input file '" + path + "'");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error("corpus: error reading input file '" + path + "'");
+  read_text(text, path, out);
+}
+
+}  // namespace ptk::text
