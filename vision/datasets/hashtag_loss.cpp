@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "common/base/error.h"
 
@@ -12,9 +13,10 @@ namespace {
 
 void check_shapes(const at::Tensor& logits, const at::Tensor& targets) {
   if (logits.dim() != 2 || !logits.sizes().equals(targets.sizes())) {
-    throw Error("hashtag loss: logits " + std::string(toString(logits.sizes()).c_str()) +
-                " and targets " + std::string(toString(targets.sizes()).c_str()) +
-                " must both be [batch, classes]");
+    std::ostringstream shapes;
+    shapes << "hashtag loss: logits " << logits.sizes() << " and targets " << targets.sizes()
+           << " must both be [batch, classes]";
+    throw Error(shapes.str());
   }
 }
 
