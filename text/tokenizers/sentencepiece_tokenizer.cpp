@@ -133,6 +133,7 @@ SentencePieceTrainSummary train_sentencepiece(const std::string& text_file,
       {"eos_id", "-1"},
       // Control symbols take the next free ids in this order: 2, 3, 4.
       {"control_symbols", "[CLS],[SEP],[MASK]"},
+      {"minloglevel", options.log_progress ? "0" : "1"},
   };
 
   // The seed is a process-wide global inside SentencePiece.

@@ -45,6 +45,8 @@ struct SentencePieceTrainOptions {
   uint32_t seed = 42;
   // Trainer threads. Same options + same input + same thread count give the same model bytes.
   int32_t num_threads = 1;
+  // SentencePiece's own progress lines on stderr (thousands of them for a large vocabulary).
+  bool log_progress = false;
 };
 
 // What train_sentencepiece read.
