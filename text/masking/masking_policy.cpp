@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/base/error.h"
+#include "text/tokenizers/tokenizer.h"
 
 namespace ptk::text {
 
@@ -44,6 +45,17 @@ void MaskingVocab::validate() const {
     throw UsageError("masking: vocabulary of " + std::to_string(vocab_size) +
                      " has no non-special token to draw random replacements from");
   }
+}
+
+MaskingVocab masking_vocab(const Tokenizer& tokenizer) {
+  const auto& ids = tokenizer.special_ids();
+  MaskingVocab vocab;
+  vocab.vocab_size = tokenizer.vocab_size();
+  vocab.mask_id = ids.mask;
+  vocab.special_ids = {ids.pad, ids.unk, ids.cls, ids.sep, ids.mask};
+  vocab.is_word_start = [&tokenizer](int32_t id) { return tokenizer.is_word_start(id); };
+  vocab.validate();
+  return vocab;
 }
 
 namespace {

@@ -12,6 +12,8 @@
 
 namespace ptk::text {
 
+class Tokenizer;
+
 struct MaskingPolicy {
   double mask_prob = 0.15;         // share of candidate positions to predict
   int32_t max_predictions = 20;    // cap per sequence (BERT: 20 at 128, 76-80 at 512)
@@ -37,6 +39,10 @@ struct MaskingVocab {
   // vocab_size <= number of specials, mask_id missing or out of range: UsageError.
   void validate() const;
 };
+
+// The masking view of a tokenizer: its five specials, vocabulary size and word starts. The
+// tokenizer must outlive the result (is_word_start refers to it).
+MaskingVocab masking_vocab(const Tokenizer& tokenizer);
 
 struct MaskedSequence {
   std::vector<int32_t> input_ids;  // the tokens with the chosen positions corrupted

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/base/error.h"
+#include "tests/text/corpus/whitespace_test_tokenizer.h"
 
 namespace ptk::text {
 namespace {
@@ -208,6 +209,31 @@ TEST(MaskingPolicy, RejectsBadPoliciesVocabulariesAndTokens) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("position 2"), std::string::npos) << e.what();
   }
+}
+
+TEST(MaskingPolicy, TokenizerWordStartsDriveWholeWordMasking) {
+  // "play ##ing" is one word of two pieces: masked together or not at all.
+  const WhitespaceTestTokenizer tokenizer({"the", "play", "##ing", "##ed", "kids"});
+  const auto vocab = masking_vocab(tokenizer);
+  EXPECT_EQ(vocab.mask_id, tokenizer.special_ids().mask);
+  EXPECT_EQ(vocab.vocab_size, 10);
+  MaskingPolicy policy;
+  policy.whole_word = true;
+  policy.mask_prob = 0.3;
+  const auto body = tokenizer.encode("the kids play ##ing the play ##ed");
+  std::vector<int32_t> tokens{tokenizer.special_ids().cls};
+  tokens.insert(tokens.end(), body.begin(), body.end());
+  tokens.push_back(tokenizer.special_ids().sep);
+  int groups_seen = 0;
+  for (uint64_t i = 0; i < 200; ++i) {
+    data::SampleRng rng(12, 0, i);
+    const auto m = mask_tokens(tokens, policy, vocab, rng);
+    const std::set<int32_t> picked(m.positions.begin(), m.positions.end());
+    EXPECT_EQ(picked.count(3), picked.count(4));  // play ##ing
+    EXPECT_EQ(picked.count(6), picked.count(7));  // play ##ed
+    groups_seen += picked.count(3) + picked.count(6) > 0 ? 1 : 0;
+  }
+  EXPECT_GT(groups_seen, 0);
 }
 
 }  // namespace
