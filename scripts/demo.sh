@@ -28,8 +28,12 @@ scripts/install-deps.sh
 if command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 fi
-cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPTK_BUILD_TESTS=OFF
-cmake --build build -j "${PTK_JOBS:-2}"
+cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+# Each part builds only the binaries it runs (the whole suite is scripts/test.sh's job).
+build_targets() {
+  cmake --build build -j "${PTK_JOBS:-2}" --target "$@"
+}
 
 # Prints the first and last training windows and the evaluations of a run's metrics.jsonl.
 report_run() {
@@ -52,6 +56,7 @@ PY
 demo_wsl() {
   local start=$SECONDS
   local config=recipes/wsl/configs/demo.yaml
+  build_targets ptk-demo-data ptk-wsl
   echo "== wsl: demo hashtag set from Fashion-MNIST"
   build/ptk-demo-data demo.output_dir="$demo_dir" demo.train_images=12000 demo.val_images=100
   echo "== wsl: ptk-wsl prepare"
