@@ -223,19 +223,20 @@ BertModelOutput BertModelImpl::forward(const at::Tensor& input_ids,
 void init_bert_weights(torch::nn::Module& module, const BertConfig& config) {
   torch::NoGradGuard no_grad;
   const double std = config.initializer_range;
-  for (const auto& m : module.modules()) {
-    if (auto* linear = m->as<nn::Linear>()) {
-      linear->weight.normal_(0.0, std);
-      if (linear->bias.defined()) linear->bias.zero_();
-    } else if (auto* embedding = m->as<nn::Embedding>()) {
-      embedding->weight.normal_(0.0, std);
-      const auto& padding = embedding->options.padding_idx();
-      if (padding) embedding->weight[*padding].zero_();
-    } else if (auto* norm = m->as<nn::LayerNorm>()) {
-      norm->weight.fill_(1.0);
-      norm->bias.zero_();
-    }
+  if (auto* linear = module.as<nn::Linear>()) {
+    linear->weight.normal_(0.0, std);
+    if (linear->bias.defined()) linear->bias.zero_();
+  } else if (auto* embedding = module.as<nn::Embedding>()) {
+    embedding->weight.normal_(0.0, std);
+    const auto& padding = embedding->options.padding_idx();
+    if (padding) embedding->weight[*padding].zero_();
+  } else if (auto* norm = module.as<nn::LayerNorm>()) {
+    norm->weight.fill_(1.0);
+    norm->bias.zero_();
   }
+  // Recursing over children() rather than modules() works inside a constructor, before the
+  // module is owned by a shared_ptr.
+  for (const auto& child : module.children()) init_bert_weights(*child, config);
 }
 
 int64_t count_parameters(const torch::nn::Module& module) {
