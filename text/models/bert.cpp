@@ -125,9 +125,14 @@ at::Tensor BertLayerImpl::self_attention(const at::Tensor& hidden,
   const at::Tensor q = split(query_(hidden)), k = split(key_(hidden)), v = split(value_(hidden));
   const double p = is_training() ? config_.attention_probs_dropout_prob : 0.0;
 #if TORCH_VERSION_MAJOR >= 2
-  const at::Tensor context = at::scaled_dot_product_attention(
-      q, k, v, additive_mask.defined() ? c10::optional<at::Tensor>(additive_mask) : c10::nullopt, p,
-      /*is_causal=*/false);
+  // Under autocast q is bf16/fp16 while the mask was built in the weights' dtype; SDPA wants
+  // them equal, and a plain cast would turn float's lowest value into -inf.
+  c10::optional<at::Tensor> mask;
+  if (additive_mask.defined()) {
+    mask = additive_mask.clamp_min(lowest(q.scalar_type())).to(q.scalar_type());
+  }
+  const at::Tensor context =
+      at::scaled_dot_product_attention(q, k, v, mask, p, /*is_causal=*/false);
 #else
   // HF's eager attention: softmax(QK^T / sqrt(d) + mask), dropout on the probabilities, then V.
   at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));
