@@ -69,7 +69,8 @@ class BertForPreTrainingImpl : public torch::nn::Module {
 TORCH_MODULE(BertForPreTraining);
 
 // HF BertForSequenceClassification: dropout(pooled) -> classifier. Keys "bert.*",
-// "classifier.{weight,bias}". num_labels 1 means regression (GLUE STS-B).
+// "classifier.{weight,bias}". num_labels 1 means regression (GLUE STS-B). The dropout rate is
+// hidden_dropout_prob (HF's default when its config has no classifier_dropout).
 class BertForSequenceClassificationImpl : public torch::nn::Module {
  public:
   // Throws ptk::Error (usage) when num_labels < 1 or the config is invalid.
