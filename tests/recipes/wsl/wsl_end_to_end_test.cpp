@@ -66,6 +66,7 @@ std::vector<std::string> train_args(const ScratchDir& dir, int steps) {
           "train.global_batch=32",
           "train.steps=" + std::to_string(steps),
           "train.log_every=2",
+          "schedule.warmup_steps=2",
           "train.eval_every=0",
           "checkpoint.every=2",
           "data.eval_batch=64"};
