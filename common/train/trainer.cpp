@@ -90,6 +90,15 @@ void zero_gradients(const std::vector<at::Tensor>& parameters) {
   }
 }
 
+// SplitMix64 finaliser over the three inputs: nearby steps get unrelated seeds.
+uint64_t step_seed(uint64_t seed, int64_t step, int rank) {
+  uint64_t x = seed ^ (static_cast<uint64_t>(step) * 0x9E3779B97F4A7C15ULL) ^
+               (static_cast<uint64_t>(rank) << 48);
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
 }  // namespace
 
 TrainingSetup setup_training(const config::Config& config) {
@@ -308,6 +317,10 @@ TrainResult Trainer::fit(Task& task) {
     const double lr = schedule.lr_at(step);
     set_learning_rate(*optimizer, lr);
     optimizer->zero_grad();
+    // Randomness drawn from LibTorch's generators inside the model (dropout) is keyed by
+    // (seed, step, rank), like the data's counter RNG: a resumed run draws the same masks as
+    // the uninterrupted one, with no generator state in the checkpoint.
+    torch::manual_seed(step_seed(static_cast<uint64_t>(o.seed), step, group.rank()));
 
     // Forward passes update buffers (BatchNorm running statistics) even when the step is then
     // skipped; a non-finite batch would poison them for good, so they are restored.
