@@ -1,0 +1,74 @@
+#include "text/pretraining/bert_sample.h"
+
+#include <algorithm>
+
+#include "common/base/error.h"
+
+namespace ptk::text {
+
+BertSample make_bert_sample(const data::RecordView& record, int64_t max_seq_length,
+                            const MaskingPolicy& policy, const MaskingVocab& vocab,
+                            data::SampleRng& rng) {
+  const int64_t length = static_cast<int64_t>(record.tokens.size);
+  if (length == 0) throw Error("token record is empty");
+  if (length > max_seq_length) {
+    throw Error("token record has " + std::to_string(length) +
+                " tokens, more than the phase's max_seq_length " + std::to_string(max_seq_length) +
+                " (prepare the shards at this length)");
+  }
+  if (record.b_start != -1 && (record.b_start <= 0 || record.b_start >= length)) {
+    throw Error("token record of " + std::to_string(length) + " tokens has b_start " +
+                std::to_string(record.b_start) + " (must be -1 or inside the sequence)");
+  }
+  if (record.nsp_label < -1 || record.nsp_label > 1) {
+    throw Error("token record has NSP label " + std::to_string(record.nsp_label) +
+                " (must be -1, 0 or 1)");
+  }
+  const std::vector<int32_t> tokens(record.tokens.data, record.tokens.data + length);
+  MaskedSequence masked = mask_tokens(tokens, policy, vocab, rng);
+  BertSample sample;
+  sample.input_ids = std::move(masked.input_ids);
+  sample.masked_positions = std::move(masked.positions);
+  sample.masked_labels = std::move(masked.labels);
+  sample.token_types.assign(static_cast<size_t>(length), 0);
+  if (record.b_start > 0) {
+    std::fill(sample.token_types.begin() + record.b_start, sample.token_types.end(), 1);
+  }
+  sample.nsp_label = record.nsp_label;
+  return sample;
+}
+
+MlmBaseline mlm_baseline(const data::ShardSet& shards, const MaskingVocab& vocab) {
+  std::vector<int64_t> counts(static_cast<size_t>(vocab.vocab_size), 0);
+  for (size_t s = 0; s < shards.num_shards(); ++s) {
+    const data::ShardReader& shard = shards.shard(s);
+    for (uint64_t i = 0; i < shard.num_records(); ++i) {
+      const data::RecordView record = shard.record(i);
+      for (size_t t = 0; t < record.tokens.size; ++t) {
+        const int32_t id = record.tokens.data[t];
+        if (id < 0 || id >= vocab.vocab_size) {
+          throw Error(shard.path() + ": record " + std::to_string(i) + " has token id " +
+                      std::to_string(id) + " outside the tokenizer's vocabulary of " +
+                      std::to_string(vocab.vocab_size));
+        }
+        ++counts[static_cast<size_t>(id)];
+      }
+    }
+  }
+  MlmBaseline baseline;
+  int64_t best = -1;
+  for (int32_t id = 0; id < vocab.vocab_size; ++id) {
+    if (vocab.is_special(id)) continue;
+    baseline.tokens += counts[static_cast<size_t>(id)];
+    if (counts[static_cast<size_t>(id)] > best) {
+      best = counts[static_cast<size_t>(id)];
+      baseline.token = id;
+    }
+  }
+  if (baseline.tokens > 0) {
+    baseline.share = static_cast<double>(best) / static_cast<double>(baseline.tokens);
+  }
+  return baseline;
+}
+
+}  // namespace ptk::text

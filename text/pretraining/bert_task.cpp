@@ -1,0 +1,221 @@
+#include "text/pretraining/bert_task.h"
+
+#include <ATen/ATen.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "common/base/error.h"
+#include "common/data/loader.h"
+#include "common/data/shard_format.h"
+#include "common/train/checkpoint.h"
+#include "text/models/bert_heads.h"
+#include "text/pretraining/bert_batch.h"
+
+namespace ptk::text {
+
+namespace {
+
+// Records read to estimate the most-frequent-token baseline at train start: enough for a
+// stable share, bounded so that a billion-record corpus does not delay the first step.
+constexpr uint64_t kBaselineRecords = 200000;
+
+// The data layer's position for the Trainer's spec.start, normalised as slice_for does (a
+// position past the last full global batch is the start of the next epoch).
+data::LoaderPosition loader_start(const train::StreamSpec& spec) {
+  train::StreamSpec first = spec;
+  first.rank = 0;
+  const train::SampleSlice slice = train::slice_for(first, 0, 0);
+  return {static_cast<uint64_t>(slice.epoch), static_cast<uint64_t>(slice.first)};
+}
+
+// A rank's micro-batches: one data::Loader per accumulation micro-step, as virtual rank
+// m * world_size + r of world_size * accumulation, which is exactly slice_for's layout, so
+// N ranks read the samples one rank with the same global batch reads.
+class BertStream : public train::BatchStream {
+ public:
+  BertStream(std::shared_ptr<const data::ShardSet> shards, const data::EpochOrder& order,
+             const train::StreamSpec& spec, const BertTaskOptions& options,
+             const MaskingVocab& vocab, int32_t pad_id)
+      : length_(options.max_seq_length), pad_id_(pad_id) {
+    if (static_cast<int64_t>(order.epoch_length()) != spec.samples_per_epoch) {
+      throw Error("bert stream: the epoch order has " + std::to_string(order.epoch_length()) +
+                  " samples per epoch but the trainer expects " +
+                  std::to_string(spec.samples_per_epoch));
+    }
+    if (spec.micro_batch * spec.world_size * spec.accumulation != spec.global_batch) {
+      throw Error("bert stream: micro batch x ranks x micro-steps is not the global batch");
+    }
+    const int per_loader =
+        options.threads <= 0
+            ? 0
+            : std::max(1,
+                       static_cast<int>(options.threads / std::max<int64_t>(1, spec.accumulation)));
+    const int64_t length = options.max_seq_length;
+    const MaskingPolicy policy = options.masking;
+    // The vocabulary view refers to the task's tokenizer, which outlives every stream.
+    auto decode = [length, policy, &vocab](const data::RecordView& record, data::SampleRng& rng) {
+      return make_bert_sample(record, length, policy, vocab, rng);
+    };
+    for (int64_t m = 0; m < spec.accumulation; ++m) {
+      data::LoaderOptions o;
+      o.global_batch = static_cast<uint64_t>(spec.global_batch);
+      o.world_size = static_cast<int>(spec.world_size * spec.accumulation);
+      o.rank = static_cast<int>(m * spec.world_size + spec.rank);
+      o.threads = per_loader;
+      o.prefetch_batches = 4;
+      o.seed = options.seed;
+      o.start = loader_start(spec);
+      loaders_.push_back(std::make_unique<data::Loader<BertSample>>(shards, order, o, decode));
+    }
+  }
+
+  train::Batch next() override {
+    std::optional<data::Batch<BertSample>> batch = loaders_[micro_step_]->next();
+    micro_step_ = (micro_step_ + 1) % loaders_.size();
+    if (!batch) throw Error("bert stream: the loader ended (it is opened without an end)");
+    return collate_bert(batch->samples, length_, pad_id_);
+  }
+
+ private:
+  int64_t length_;
+  int32_t pad_id_;
+  std::vector<std::unique_ptr<data::Loader<BertSample>>> loaders_;
+  size_t micro_step_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_shard_tokenizer(const data::ShardSet& shards) {
+  const auto& files = shards.manifest().files;
+  auto it = files.find("tokenizer");
+  if (it == files.end()) {
+    throw Error(shards.dir() + "/manifest.yaml lists no 'tokenizer' file (was the set written by " +
+                "ptk-bert prepare?)");
+  }
+  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(shards.dir() + "/" + it->second);
+  const auto& attributes = shards.manifest().attributes;
+  auto hash = attributes.find(data::kAttrTokenizerHash);
+  if (hash != attributes.end() && hash->second != data::hex64(tokenizer->content_hash())) {
+    throw Error(shards.dir() + ": the shards were tokenized with tokenizer " + hash->second +
+                " but " + it->second + " is " + data::hex64(tokenizer->content_hash()));
+  }
+  return tokenizer;
+}
+
+BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
+  if (options_.shards.empty()) throw UsageError("data.shards is required (a token shard set)");
+  shards_ = std::make_shared<const data::ShardSet>(options_.shards);
+  if (shards_->kind() != data::ShardKind::kToken) {
+    throw UsageError("data.shards: '" + options_.shards + "' is not a token shard set");
+  }
+  if (shards_->num_samples() == 0) {
+    throw Error("data.shards: '" + options_.shards + "' has no samples");
+  }
+  const auto& attributes = shards_->manifest().attributes;
+  auto packed = attributes.find("max_seq_length");
+  if (packed != attributes.end() && std::stoll(packed->second) > options_.max_seq_length) {
+    throw UsageError("data.shards: '" + options_.shards + "' was packed at length " +
+                     packed->second + ", longer than this phase's max_seq_length " +
+                     std::to_string(options_.max_seq_length));
+  }
+  tokenizer_ = load_shard_tokenizer(*shards_);
+  vocab_ = masking_vocab(*tokenizer_);
+  // NSP is trained when the shards carry labels (classic packing); contiguous packing has none.
+  has_nsp_ = shards_->shard(0).record(0).nsp_label >= 0;
+
+  // The baseline over the first records (the shard order is the corpus order).
+  {
+    uint64_t remaining = kBaselineRecords;
+    std::vector<int64_t> counts(static_cast<size_t>(vocab_.vocab_size), 0);
+    int64_t total = 0;
+    for (size_t s = 0; s < shards_->num_shards() && remaining > 0; ++s) {
+      const data::ShardReader& shard = shards_->shard(s);
+      for (uint64_t i = 0; i < shard.num_records() && remaining > 0; ++i, --remaining) {
+        for (int32_t id : shard.record(i).tokens) {
+          if (id >= 0 && id < vocab_.vocab_size && !vocab_.is_special(id)) {
+            ++counts[static_cast<size_t>(id)];
+            ++total;
+          }
+        }
+      }
+    }
+    const auto best = std::max_element(counts.begin(), counts.end());
+    baseline_.token = static_cast<int32_t>(best - counts.begin());
+    baseline_.tokens = total;
+    baseline_.share = total > 0 ? static_cast<double>(*best) / static_cast<double>(total) : 0.0;
+  }
+
+  order_ = std::make_unique<data::EpochOrder>(shards_->num_samples(), options_.seed);
+  BertConfig config = options_.model;
+  config.vocab_size = tokenizer_->vocab_size();
+  config.pad_token_id = tokenizer_->special_ids().pad;
+  validate(config);
+  model_ = std::make_shared<BertForPreTrainingImpl>(config);
+  spdlog::info(
+      "bert: {} layers x {} hidden, vocab {} ({} parameters); {} sequences of <= {} tokens in "
+      "{}{}; most-frequent-token MLM baseline {:.4f} ('{}', over {} tokens)",
+      config.num_hidden_layers, config.hidden_size, config.vocab_size,
+      pretraining_parameter_count(config), shards_->num_samples(), options_.max_seq_length,
+      options_.shards, has_nsp_ ? ", with NSP" : ", no NSP", baseline_.share,
+      tokenizer_->token_of(baseline_.token), baseline_.tokens);
+}
+
+BertTask::~BertTask() = default;
+
+torch::nn::Module& BertTask::model() { return *model_; }
+
+int64_t BertTask::samples_per_epoch() const { return static_cast<int64_t>(order_->epoch_length()); }
+
+std::unique_ptr<train::BatchStream> BertTask::open_train_stream(const train::StreamSpec& spec) {
+  return std::make_unique<BertStream>(shards_, *order_, spec, options_, vocab_,
+                                      tokenizer_->special_ids().pad);
+}
+
+void BertTask::load_weights(const std::string& checkpoint_dir) {
+  io::load_module_state_dict(*model_, train::read_checkpoint_model(checkpoint_dir),
+                             /*strict=*/true);
+}
+
+train::LossOutput BertTask::compute_loss(const train::Batch& batch) {
+  const at::Tensor& labels = batch.at("masked_labels");
+  const BertPreTrainingOutput out =
+      model_->forward(batch.at("input_ids"), batch.at("token_type_ids"), batch.at("attention_mask"),
+                      batch.at("masked_positions"));
+  train::LossOutput result;
+  const int64_t masked = labels.size(0);
+  at::Tensor loss;
+  if (masked > 0) {
+    const at::Tensor logits = out.mlm_logits.to(at::kFloat);
+    at::Tensor mlm_loss = at::cross_entropy_loss(logits, labels);
+    const double correct = logits.argmax(1).eq(labels).sum().item<double>();
+    result.metrics["mlm_acc"] = {correct, static_cast<double>(masked)};
+    result.metrics["mlm_loss"] = {mlm_loss.detach().item<double>() * masked,
+                                  static_cast<double>(masked)};
+    loss = mlm_loss;
+  } else {
+    // No masked position (all-special sequences): a zero loss that keeps the graph.
+    loss = out.pooled_output.sum() * 0.0;
+  }
+  if (has_nsp_) {
+    const at::Tensor& nsp = batch.at("nsp_labels");
+    const at::Tensor valid = nsp.ge(0);
+    const int64_t count = valid.sum().item<int64_t>();
+    if (count > 0) {
+      const at::Tensor logits = out.nsp_logits.to(at::kFloat).index({valid});
+      const at::Tensor targets = nsp.index({valid});
+      const at::Tensor nsp_loss = at::cross_entropy_loss(logits, targets);
+      result.metrics["nsp_acc"] = {logits.argmax(1).eq(targets).sum().item<double>(),
+                                   static_cast<double>(count)};
+      result.metrics["nsp_loss"] = {nsp_loss.detach().item<double>() * count,
+                                    static_cast<double>(count)};
+      loss = loss + nsp_loss;
+    }
+  }
+  result.loss = loss;
+  return result;
+}
+
+}  // namespace ptk::text
