@@ -1,0 +1,175 @@
+#include "recipes/bert/prepare.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/base/error.h"
+#include "common/data/shard_reader.h"
+#include "recipes/bert/bert_phases.h"
+#include "text/corpus/corpus_builder.h"
+#include "text/masking/masking_policy.h"
+#include "text/pretraining/bert_sample.h"
+#include "text/tokenizers/sentencepiece_tokenizer.h"
+#include "text/tokenizers/tokenizer.h"
+
+namespace fs = std::filesystem;
+
+namespace ptk::recipes {
+
+namespace {
+
+// SentencePiece trains on one file: several inputs are concatenated (with a blank line
+// between them, so documents do not run into each other).
+std::string tokenizer_training_text(const std::vector<std::string>& inputs, const fs::path& out) {
+  if (inputs.size() == 1) return inputs.front();
+  const fs::path joined = out / "tokenizer_input.txt";
+  std::ofstream text(joined, std::ios::binary);
+  for (const auto& input : inputs) {
+    std::ifstream in(input, std::ios::binary);
+    if (!in) throw Error("cannot read prepare.inputs file '" + input + "'");
+    text << in.rdbuf() << "\n\n";
+  }
+  if (!text) throw Error("cannot write " + joined.string());
+  return joined.string();
+}
+
+}  // namespace
+
+config::Schema bert_prepare_schema() {
+  config::Schema s;
+  s.add("prepare.inputs", config::Value(std::vector<std::string>{}),
+        "text files: one sentence per line, a blank line between documents (required)")
+      .add("prepare.format", "sentence_per_line",
+           "sentence_per_line | raw (ICU splits each document into sentences)")
+      .add("prepare.out", "",
+           "output directory: tokenizer, seq<L>/ shard sets, summary.txt (required)")
+      .add("prepare.tokenizer", "",
+           "a SentencePiece .model or WordPiece vocab.txt to use; empty = train SentencePiece")
+      .add("prepare.vocab_size", 30522, "SentencePiece vocabulary size (with the 5 specials)")
+      .add("prepare.model_type", "unigram", "SentencePiece model: unigram | bpe")
+      .add("prepare.character_coverage", config::Value(0.9995),
+           "SentencePiece character coverage (1.0 for small alphabets)")
+      .add("prepare.sentence_sample", 0, "lines sampled to train SentencePiece; 0 = all")
+      .add("prepare.packing", "classic",
+           "classic (BERT sentence pairs + NSP) | contiguous (RoBERTa, no NSP)")
+      .add("prepare.short_seq_prob", config::Value(0.1), "classic: chance of a shorter sequence")
+      .add("prepare.random_next_prob", config::Value(0.5), "classic: chance of a random next B")
+      .add("prepare.dupe_factor", 1, "classic: passes over the corpus, each packed anew")
+      .add("prepare.seed", 12345, "packing and tokenizer-sampling seed")
+      .add("prepare.threads", 2, "tokenizing threads")
+      .add("prepare.shard_bytes", static_cast<int64_t>(64) << 20, "payload bytes per shard");
+  return s;
+}
+
+std::string BertPrepareSummary::text() const {
+  std::ostringstream out;
+  out << "ptk-bert prepare: tokenizer " << tokenizer << " ("
+      << (trained_tokenizer ? "trained SentencePiece" : "given") << ", vocabulary " << vocab_size
+      << ").";
+  for (const auto& paragraph : corpus) out << " " << paragraph;
+  char share[64];
+  std::snprintf(share, sizeof(share), "%.4f", baseline_share);
+  out << " Most-frequent-token MLM baseline: " << share << " ('" << baseline_token << "' of "
+      << baseline_tokens << " non-special tokens at length of " << shard_dirs.front() << ").";
+  char time[32];
+  std::snprintf(time, sizeof(time), "%.1f", seconds);
+  out << " (" << time << " s)";
+  return out.str();
+}
+
+BertPrepareSummary run_bert_prepare(const config::Config& config) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<std::string> inputs = config.get_string_list("prepare.inputs");
+  const std::string out_dir = config.get_string("prepare.out");
+  if (inputs.empty()) throw UsageError("prepare.inputs is required (a list of text files)");
+  if (out_dir.empty()) throw UsageError("prepare.out is required");
+  for (const auto& input : inputs) {
+    if (!fs::is_regular_file(input)) {
+      throw UsageError("prepare.inputs: '" + input + "' is not a readable file");
+    }
+  }
+  const text::InputFormat format = text::parse_input_format(config.get_string("prepare.format"));
+  const text::PackingMode packing = text::parse_packing_mode(config.get_string("prepare.packing"));
+  const int64_t threads = config.get_int("prepare.threads");
+  const int64_t shard_bytes = config.get_int("prepare.shard_bytes");
+  if (threads < 1) throw UsageError("prepare.threads must be >= 1");
+  if (shard_bytes < 1) throw UsageError("prepare.shard_bytes must be >= 1");
+  const std::vector<int64_t> lengths = phase_lengths(config);
+  fs::create_directories(out_dir);
+
+  BertPrepareSummary summary;
+  fs::path tokenizer_path;
+  const std::string given = config.get_string("prepare.tokenizer");
+  if (given.empty()) {
+    text::SentencePieceTrainOptions o;
+    o.vocab_size = static_cast<int32_t>(config.get_int("prepare.vocab_size"));
+    const std::string type = config.get_string("prepare.model_type");
+    if (type == "unigram") {
+      o.model_type = text::SentencePieceModelType::kUnigram;
+    } else if (type == "bpe") {
+      o.model_type = text::SentencePieceModelType::kBpe;
+    } else {
+      throw UsageError("prepare.model_type must be 'unigram' or 'bpe', got '" + type + "'");
+    }
+    o.character_coverage = config.get_float("prepare.character_coverage");
+    o.input_sentence_size = config.get_int("prepare.sentence_sample");
+    o.seed = static_cast<uint32_t>(config.get_int("prepare.seed"));
+    o.num_threads = static_cast<int32_t>(threads);
+    tokenizer_path = fs::path(out_dir) / "tokenizer.model";
+    text::train_sentencepiece(tokenizer_training_text(inputs, out_dir), tokenizer_path.string(), o,
+                              /*lenient_utf8=*/true);
+    summary.trained_tokenizer = true;
+  } else {
+    if (!fs::is_regular_file(given)) {
+      throw UsageError("prepare.tokenizer: '" + given + "' is not a file (.model or vocab.txt)");
+    }
+    tokenizer_path = fs::path(out_dir) / fs::path(given).filename();
+    if (fs::absolute(given) != fs::absolute(tokenizer_path)) {
+      fs::copy_file(given, tokenizer_path, fs::copy_options::overwrite_existing);
+    }
+  }
+  const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(tokenizer_path.string());
+  summary.tokenizer = tokenizer_path.string();
+  summary.vocab_size = tokenizer->vocab_size();
+
+  for (const int64_t length : lengths) {
+    const std::string dir = shard_dir_for_length(out_dir, length);
+    fs::create_directories(dir);
+    // Each shard set carries its tokenizer, so it can be moved and used on its own.
+    fs::copy_file(tokenizer_path, fs::path(dir) / tokenizer_path.filename(),
+                  fs::copy_options::overwrite_existing);
+    text::CorpusOptions o;
+    o.inputs = inputs;
+    o.format = format;
+    o.mode = packing;
+    o.max_seq_length = static_cast<int32_t>(length);
+    o.short_seq_prob = config.get_float("prepare.short_seq_prob");
+    o.random_next_prob = config.get_float("prepare.random_next_prob");
+    o.dupe_factor = static_cast<int32_t>(config.get_int("prepare.dupe_factor"));
+    o.seed = static_cast<uint64_t>(config.get_int("prepare.seed"));
+    o.threads = static_cast<int32_t>(threads);
+    o.output_dir = dir;
+    o.max_shard_bytes = static_cast<uint64_t>(shard_bytes);
+    o.tokenizer_file = tokenizer_path.filename().string();
+    o.built_by = "ptk-bert prepare: " + std::string(text::to_string(packing)) + " packing at " +
+                 std::to_string(length) + " tokens";
+    summary.corpus.push_back("Length " + std::to_string(length) + ": " +
+                             text::CorpusBuilder(o, *tokenizer).run().to_string());
+    summary.shard_dirs.push_back(dir);
+  }
+
+  const data::ShardSet shards(summary.shard_dirs.front());
+  const text::MaskingVocab vocab = text::masking_vocab(*tokenizer);
+  const text::MlmBaseline baseline = text::mlm_baseline(shards, vocab);
+  summary.baseline_token = baseline.token >= 0 ? tokenizer->token_of(baseline.token) : "";
+  summary.baseline_share = baseline.share;
+  summary.baseline_tokens = baseline.tokens;
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::ofstream(fs::path(out_dir) / "summary.txt") << summary.text() << "\n";
+  return summary;
+}
+
+}  // namespace ptk::recipes
