@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The README's main command: builds pretrainkit and runs the demos on this machine's CPUs.
-#   scripts/demo.sh [wsl|all]     (default: all)
+#   scripts/demo.sh [wsl|bert|all]     (default: all)
 #   wsl: Fashion-MNIST hashtag set (ptk-demo-data) -> ptk-wsl prepare -> ptk-wsl train on
 #        2 Gloo ranks under torchrun; prints how loss and hashtag top-1 moved.
+#   bert: English corpus from WordNet glosses + GCIDE (ptk-demo-corpus) -> ptk-bert prepare ->
+#         ptk-bert train (bert-tiny, MLM + NSP) on 2 Gloo ranks; prints MLM accuracy against the
+#         most-frequent-token baseline.
 # Environment: PTK_JOBS (build jobs, default 2), PTK_PYTHON (a python3 with torch, for torchrun;
 # default /usr/bin/python3), PTK_DEMO_DIR (data and runs, default demo-data).
 set -euo pipefail
@@ -10,13 +13,13 @@ cd "$(dirname "$0")/.."
 
 part=${1:-all}
 case "$part" in
-  wsl | all) ;;
+  wsl | bert | all) ;;
   -h | --help)
-    sed -n '2,7p' "$0"
+    sed -n '2,10p' "$0"
     exit 0
     ;;
   *)
-    echo "demo.sh: unknown part '$part' (wsl | all)" >&2
+    echo "demo.sh: unknown part '$part' (wsl | bert | all)" >&2
     exit 2
     ;;
 esac
@@ -72,7 +75,48 @@ demo_wsl() {
   echo "== wsl: done in $((SECONDS - start)) s; checkpoints in $demo_dir/runs/wsl/checkpoints"
 }
 
+# Prints the bert run's first and last training windows of each phase and the baseline.
+report_bert() {
+  "$python" - "$1" "$2" <<'PY'
+import glob, json, re, sys
+baseline = re.search(r"baseline: ([0-9.]+) \('([^']*)'", open(sys.argv[2]).read())
+print("most-frequent-token MLM baseline: %s (%s)" % (baseline.group(1), baseline.group(2)))
+for path in sorted(glob.glob(sys.argv[1] + "/phase*/metrics.jsonl")):
+    lines = [json.loads(l) for l in open(path) if l.strip()]
+    train = [l for l in lines if "mlm_acc" in l]
+    def row(l):
+        return "step %5d  loss %.3f  mlm_acc %.3f  nsp_acc %.3f" % (
+            l["step"], l["loss"], l["mlm_acc"], l.get("nsp_acc", float("nan")))
+    print(path.split("/")[-2] + " (window means):")
+    print("  first  " + row(train[0]))
+    print("  last   " + row(train[-1]))
+PY
+}
+
+demo_bert() {
+  local start=$SECONDS
+  local config=recipes/bert/configs/demo.yaml
+  build_targets ptk-demo-corpus ptk-bert
+  echo "== bert: demo English corpus from WordNet glosses and GCIDE"
+  build/ptk-demo-corpus demo.output_dir="$demo_dir/text" demo.corpus_kb=4096
+  echo "== bert: ptk-bert prepare"
+  build/ptk-bert prepare --config "$config" prepare.inputs="[$demo_dir/text/corpus.txt]" \
+    prepare.out="$demo_dir/bert-shards"
+  echo "== bert: ptk-bert train on 2 ranks (torchrun, Gloo)"
+  rm -rf "$demo_dir/runs/bert"  # a fresh run; an existing run directory would be resumed
+  "$python" -m torch.distributed.run --no_python --nproc_per_node 2 -r 1 -t 1 \
+    --master_port "${PTK_MASTER_PORT:-29542}" \
+    build/ptk-bert train --config "$config" prepare.out="$demo_dir/bert-shards" \
+    run.dir="$demo_dir/runs/bert"
+  report_bert "$demo_dir/runs/bert" "$demo_dir/bert-shards/summary.txt"
+  echo "== bert: done in $((SECONDS - start)) s; checkpoints in $demo_dir/runs/bert/phase*/checkpoints"
+}
+
 case "$part" in
   wsl) demo_wsl ;;
-  all) demo_wsl ;;
+  bert) demo_bert ;;
+  all)
+    demo_wsl
+    demo_bert
+    ;;
 esac
