@@ -96,7 +96,7 @@ PY
 demo_bert() {
   local start=$SECONDS
   local config=recipes/bert/configs/demo.yaml
-  build_targets ptk-demo-corpus ptk-bert
+  build_targets ptk-demo-corpus ptk-bert ptk-bert-prepare
   echo "== bert: demo English corpus from WordNet glosses and GCIDE"
   build/ptk-demo-corpus demo.output_dir="$demo_dir/text" demo.corpus_kb=4096
   echo "== bert: ptk-bert prepare"

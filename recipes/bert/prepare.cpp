@@ -9,9 +9,11 @@
 #include "common/base/error.h"
 #include "common/data/shard_reader.h"
 #include "recipes/bert/bert_phases.h"
+#include "recipes/bert/prepare_options.h"
 #include "text/corpus/corpus_builder.h"
 #include "text/masking/masking_policy.h"
 #include "text/pretraining/bert_sample.h"
+#include "text/pretraining/pretraining_vocab.h"
 #include "text/tokenizers/sentencepiece_tokenizer.h"
 #include "text/tokenizers/tokenizer.h"
 
@@ -38,32 +40,6 @@ std::string tokenizer_training_text(const std::vector<std::string>& inputs, cons
 
 }  // namespace
 
-config::Schema bert_prepare_schema() {
-  config::Schema s;
-  s.add("prepare.inputs", config::Value(std::vector<std::string>{}),
-        "text files: one sentence per line, a blank line between documents (required)")
-      .add("prepare.format", "sentence_per_line",
-           "sentence_per_line | raw (ICU splits each document into sentences)")
-      .add("prepare.out", "",
-           "output directory: tokenizer, seq<L>/ shard sets, summary.txt (required)")
-      .add("prepare.tokenizer", "",
-           "a SentencePiece .model or WordPiece vocab.txt to use; empty = train SentencePiece")
-      .add("prepare.vocab_size", 30522, "SentencePiece vocabulary size (with the 5 specials)")
-      .add("prepare.model_type", "unigram", "SentencePiece model: unigram | bpe")
-      .add("prepare.character_coverage", config::Value(0.9995),
-           "SentencePiece character coverage (1.0 for small alphabets)")
-      .add("prepare.sentence_sample", 0, "lines sampled to train SentencePiece; 0 = all")
-      .add("prepare.packing", "classic",
-           "classic (BERT sentence pairs + NSP) | contiguous (RoBERTa, no NSP)")
-      .add("prepare.short_seq_prob", config::Value(0.1), "classic: chance of a shorter sequence")
-      .add("prepare.random_next_prob", config::Value(0.5), "classic: chance of a random next B")
-      .add("prepare.dupe_factor", 1, "classic: passes over the corpus, each packed anew")
-      .add("prepare.seed", 12345, "packing and tokenizer-sampling seed")
-      .add("prepare.threads", 2, "tokenizing threads")
-      .add("prepare.shard_bytes", static_cast<int64_t>(64) << 20, "payload bytes per shard");
-  return s;
-}
-
 std::string BertPrepareSummary::text() const {
   std::ostringstream out;
   out << "ptk-bert prepare: tokenizer " << tokenizer << " ("
@@ -73,7 +49,7 @@ std::string BertPrepareSummary::text() const {
   char share[64];
   std::snprintf(share, sizeof(share), "%.4f", baseline_share);
   out << " Most-frequent-token MLM baseline: " << share << " ('" << baseline_token << "' of "
-      << baseline_tokens << " non-special tokens at length of " << shard_dirs.front() << ").";
+      << baseline_tokens << " non-special tokens in " << shard_dirs.front() << ").";
   char time[32];
   std::snprintf(time, sizeof(time), "%.1f", seconds);
   out << " (" << time << " s)";
@@ -97,7 +73,11 @@ BertPrepareSummary run_bert_prepare(const config::Config& config) {
   const int64_t shard_bytes = config.get_int("prepare.shard_bytes");
   if (threads < 1) throw UsageError("prepare.threads must be >= 1");
   if (shard_bytes < 1) throw UsageError("prepare.shard_bytes must be >= 1");
-  const std::vector<int64_t> lengths = phase_lengths(config);
+  const std::vector<int64_t> lengths = config.get_int_list("prepare.lengths");
+  if (lengths.empty()) throw UsageError("prepare.lengths is empty (ptk-bert prepare fills it in)");
+  for (const int64_t length : lengths) {
+    if (length < 8) throw UsageError("prepare.lengths: " + std::to_string(length) + " is < 8");
+  }
   fs::create_directories(out_dir);
 
   BertPrepareSummary summary;
@@ -141,6 +121,9 @@ BertPrepareSummary run_bert_prepare(const config::Config& config) {
     // Each shard set carries its tokenizer, so it can be moved and used on its own.
     fs::copy_file(tokenizer_path, fs::path(dir) / tokenizer_path.filename(),
                   fs::copy_options::overwrite_existing);
+    // What training needs of the tokenizer, readable without a tokenizer library.
+    text::pretraining_vocab(*tokenizer)
+        .write((fs::path(dir) / text::kPretrainingVocabFile).string());
     text::CorpusOptions o;
     o.inputs = inputs;
     o.format = format;

@@ -1,8 +1,8 @@
 // `ptk-bert prepare`: raw text -> tokenizer -> token shards. Trains a SentencePiece model on
 // the inputs (or takes a given .model / WordPiece vocab.txt), then tokenizes, packs (BERT
 // sentence pairs with NSP, or RoBERTa contiguous) and shards the corpus once per sequence length
-// of the run's phases, into <out>/seq<L>/ with the tokenizer copied beside the shards. The
-// summary gives the most-frequent-token baseline of masked-LM accuracy. Deterministic for the
+// of the run's phases, into <out>/seq<L>/ with the tokenizer and its vocab.tsv beside the shards.
+// The summary gives the most-frequent-token baseline of masked-LM accuracy. Deterministic for the
 // same inputs and options.
 #pragma once
 
@@ -13,9 +13,6 @@
 #include "common/config/config.h"
 
 namespace ptk::recipes {
-
-// prepare.* keys with defaults and help.
-config::Schema bert_prepare_schema();
 
 struct BertPrepareSummary {
   std::string tokenizer;  // the tokenizer file under out/
@@ -31,8 +28,9 @@ struct BertPrepareSummary {
   std::string text() const;
 };
 
-// Runs prepare from a config resolved against the recipe's schema (prepare.*, phases.*,
-// data.max_seq_length). Usage errors name the key; unreadable inputs name the file.
+// Runs prepare from a config resolved against bert_prepare_schema() with prepare.lengths set.
+// Runs in ptk-bert-prepare, a process without LibTorch (see text/pretraining/pretraining_vocab.h).
+// Usage errors name the key; unreadable inputs name the file.
 BertPrepareSummary run_bert_prepare(const config::Config& config);
 
 }  // namespace ptk::recipes

@@ -1,6 +1,7 @@
 // ptk-bert: the BERT masked-LM pretraining recipe.
 //   ptk-bert prepare --config FILE [key=value ...]   text -> tokenizer -> token shards
 //   ptk-bert train   --config FILE [key=value ...]   MLM + NSP pretraining (torchrun-ready)
+// `prepare` resolves the config here and continues in ptk-bert-prepare (prepare_options.h).
 #include <cstdio>
 #include <string>
 
@@ -9,7 +10,7 @@
 #include "common/config/command_line.h"
 #include "recipes/bert/bert_phases.h"
 #include "recipes/bert/bert_train.h"
-#include "recipes/bert/prepare.h"
+#include "recipes/bert/prepare_options.h"
 
 namespace {
 
@@ -48,10 +49,8 @@ int main(int argc, char** argv) {
     }
     const ptk::config::Config config = ptk::config::resolve_command_line(schema, command_line);
     if (command_line.dump_config) return 0;
-    if (prepare) {
-      std::printf("%s\n", ptk::recipes::run_bert_prepare(config).text().c_str());
-      return 0;
-    }
+    // SentencePiece and LibTorch cannot share a process: prepare runs in ptk-bert-prepare.
+    if (prepare) ptk::recipes::exec_bert_prepare(config);
     return ptk::recipes::run_bert_train(config);
   });
 }

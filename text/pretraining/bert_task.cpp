@@ -55,7 +55,7 @@ class BertStream : public train::BatchStream {
                        static_cast<int>(options.threads / std::max<int64_t>(1, spec.accumulation)));
     const int64_t length = options.max_seq_length;
     const MaskingPolicy policy = options.masking;
-    // The vocabulary view refers to the task's tokenizer, which outlives every stream.
+    // The masking view refers to the task's vocabulary, which outlives every stream.
     auto decode = [length, policy, &vocab](const data::RecordView& record, data::SampleRng& rng) {
       return make_bert_sample(record, length, policy, vocab, rng);
     };
@@ -88,21 +88,16 @@ class BertStream : public train::BatchStream {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> load_shard_tokenizer(const data::ShardSet& shards) {
-  const auto& files = shards.manifest().files;
-  auto it = files.find("tokenizer");
-  if (it == files.end()) {
-    throw Error(shards.dir() + "/manifest.yaml lists no 'tokenizer' file (was the set written by " +
-                "ptk-bert prepare?)");
-  }
-  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(shards.dir() + "/" + it->second);
+PretrainingVocab read_shard_vocab(const data::ShardSet& shards) {
+  const std::string path = shards.dir() + "/" + kPretrainingVocabFile;
+  PretrainingVocab vocab = PretrainingVocab::read(path);
   const auto& attributes = shards.manifest().attributes;
   auto hash = attributes.find(data::kAttrTokenizerHash);
-  if (hash != attributes.end() && hash->second != data::hex64(tokenizer->content_hash())) {
+  if (hash != attributes.end() && hash->second != vocab.tokenizer_hash) {
     throw Error(shards.dir() + ": the shards were tokenized with tokenizer " + hash->second +
-                " but " + it->second + " is " + data::hex64(tokenizer->content_hash()));
+                " but " + path + " describes tokenizer " + vocab.tokenizer_hash);
   }
-  return tokenizer;
+  return vocab;
 }
 
 BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
@@ -121,21 +116,21 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
                      packed->second + ", longer than this phase's max_seq_length " +
                      std::to_string(options_.max_seq_length));
   }
-  tokenizer_ = load_shard_tokenizer(*shards_);
-  vocab_ = masking_vocab(*tokenizer_);
+  vocab_ = read_shard_vocab(*shards_);
+  masking_ = vocab_.masking_vocab();
   // NSP is trained when the shards carry labels (classic packing); contiguous packing has none.
   has_nsp_ = shards_->shard(0).record(0).nsp_label >= 0;
 
   // The baseline over the first records (the shard order is the corpus order).
   {
     uint64_t remaining = kBaselineRecords;
-    std::vector<int64_t> counts(static_cast<size_t>(vocab_.vocab_size), 0);
+    std::vector<int64_t> counts(static_cast<size_t>(masking_.vocab_size), 0);
     int64_t total = 0;
     for (size_t s = 0; s < shards_->num_shards() && remaining > 0; ++s) {
       const data::ShardReader& shard = shards_->shard(s);
       for (uint64_t i = 0; i < shard.num_records() && remaining > 0; ++i, --remaining) {
         for (int32_t id : shard.record(i).tokens) {
-          if (id >= 0 && id < vocab_.vocab_size && !vocab_.is_special(id)) {
+          if (id >= 0 && id < masking_.vocab_size && !masking_.is_special(id)) {
             ++counts[static_cast<size_t>(id)];
             ++total;
           }
@@ -150,8 +145,8 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
 
   order_ = std::make_unique<data::EpochOrder>(shards_->num_samples(), options_.seed);
   BertConfig config = options_.model;
-  config.vocab_size = tokenizer_->vocab_size();
-  config.pad_token_id = tokenizer_->special_ids().pad;
+  config.vocab_size = vocab_.size();
+  config.pad_token_id = vocab_.specials.pad;
   validate(config);
   model_ = std::make_shared<BertForPreTrainingImpl>(config);
   spdlog::info(
@@ -160,7 +155,7 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
       config.num_hidden_layers, config.hidden_size, config.vocab_size,
       pretraining_parameter_count(config), shards_->num_samples(), options_.max_seq_length,
       options_.shards, has_nsp_ ? ", with NSP" : ", no NSP", baseline_.share,
-      tokenizer_->token_of(baseline_.token), baseline_.tokens);
+      vocab_.pieces[static_cast<size_t>(baseline_.token)], baseline_.tokens);
 }
 
 BertTask::~BertTask() = default;
@@ -170,8 +165,8 @@ torch::nn::Module& BertTask::model() { return *model_; }
 int64_t BertTask::samples_per_epoch() const { return static_cast<int64_t>(order_->epoch_length()); }
 
 std::unique_ptr<train::BatchStream> BertTask::open_train_stream(const train::StreamSpec& spec) {
-  return std::make_unique<BertStream>(shards_, *order_, spec, options_, vocab_,
-                                      tokenizer_->special_ids().pad);
+  return std::make_unique<BertStream>(shards_, *order_, spec, options_, masking_,
+                                      vocab_.specials.pad);
 }
 
 void BertTask::load_weights(const std::string& checkpoint_dir) {

@@ -18,7 +18,7 @@
 #include "text/masking/masking_policy.h"
 #include "text/pretraining/bert_sample.h"
 #include "text/pretraining/bert_task_options.h"
-#include "text/tokenizers/tokenizer.h"
+#include "text/pretraining/pretraining_vocab.h"
 
 namespace ptk::text {
 
@@ -26,9 +26,9 @@ class BertForPreTrainingImpl;
 
 class BertTask : public train::Task {
  public:
-  // Opens the shard set and the tokenizer its manifest lists (checking the shard attributes'
-  // tokenizer hash and packing length against them), estimates the most-frequent-token
-  // baseline, and builds the model (call after setup_training so initialisation is seeded).
+  // Opens the shard set and its vocabulary (vocab.tsv; checking the shard attributes' tokenizer
+  // hash and packing length against them), estimates the most-frequent-token baseline, and
+  // builds the model (call after setup_training so initialisation is seeded).
   // Errors name the shard set, file or option that is wrong.
   explicit BertTask(BertTaskOptions options);
   ~BertTask() override;
@@ -42,7 +42,7 @@ class BertTask : public train::Task {
   // last checkpoint of the previous phase. Strict: every key must match.
   void load_weights(const std::string& checkpoint_dir);
 
-  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  const PretrainingVocab& vocab() const { return vocab_; }
   const MlmBaseline& baseline() const { return baseline_; }
   const data::ShardSet& shards() const { return *shards_; }
   bool has_nsp() const { return has_nsp_; }
@@ -50,16 +50,16 @@ class BertTask : public train::Task {
  private:
   BertTaskOptions options_;
   std::shared_ptr<const data::ShardSet> shards_;
-  std::unique_ptr<Tokenizer> tokenizer_;
-  MaskingVocab vocab_;
+  PretrainingVocab vocab_;
+  MaskingVocab masking_;
   MlmBaseline baseline_;
   bool has_nsp_ = false;
   std::unique_ptr<data::EpochOrder> order_;
   std::shared_ptr<BertForPreTrainingImpl> model_;
 };
 
-// The tokenizer a token shard set's manifest lists under "tokenizer", loaded and checked
-// against the shards' tokenizer_hash attribute. Errors name the manifest or file.
-std::unique_ptr<Tokenizer> load_shard_tokenizer(const data::ShardSet& shards);
+// The vocab.tsv of a token shard set, checked against the shards' tokenizer_hash attribute.
+// Errors name the file.
+PretrainingVocab read_shard_vocab(const data::ShardSet& shards);
 
 }  // namespace ptk::text
