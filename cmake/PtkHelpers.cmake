@@ -6,6 +6,13 @@ function(ptk_library)
   target_include_directories(ptk_${ARG_NAME} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}> $<INSTALL_INTERFACE:include>)
   target_link_libraries(ptk_${ARG_NAME} PUBLIC ${ARG_DEPS})
+  # The product libraries (common/, vision/, text/) form the installed package, where this
+  # one is pretrainkit::<name>; recipe, demo and test libraries stay in the build tree.
+  file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
+  if(folder MATCHES "^(common|vision|text)/")
+    set_target_properties(ptk_${ARG_NAME} PROPERTIES EXPORT_NAME ${ARG_NAME})
+    set_property(GLOBAL APPEND PROPERTY PTK_PACKAGE_LIBRARIES ptk_${ARG_NAME})
+  endif()
 endfunction()
 
 # ptk_test(NAME name SOURCES ... DEPS ... LABELS unit|integration|python|fuzz)
