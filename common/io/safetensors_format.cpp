@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/base/error.h"
+#include "common/base/json_text.h"
 
 namespace ptk::io {
 namespace {
@@ -341,40 +342,6 @@ uint64_t read_le64(const uint8_t* p) {
   return v;
 }
 
-void append_json_string(std::string& out, const std::string& s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          static const char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 }  // namespace
 
 std::size_t safetensors_dtype_size(const std::string& dtype) {
@@ -571,9 +538,9 @@ std::string encode_safetensors_header(const std::vector<SafetensorsEntry>& entri
     }
     if (!first) json += ',';
     first = false;
-    append_json_string(json, key);
+    json += json_quote(key);
     json += ':';
-    append_json_string(json, value);
+    json += json_quote(value);
   }
   json += '}';
   std::set<std::string> names;
@@ -591,9 +558,9 @@ std::string encode_safetensors_header(const std::vector<SafetensorsEntry>& entri
       throw Error("tensor \"" + e.name + "\": unsupported safetensors dtype \"" + e.dtype + "\"");
     }
     json += ',';
-    append_json_string(json, e.name);
+    json += json_quote(e.name);
     json += ":{\"dtype\":";
-    append_json_string(json, e.dtype);
+    json += json_quote(e.dtype);
     json += ",\"shape\":[";
     for (std::size_t i = 0; i < e.shape.size(); ++i) {
       if (i) json += ',';

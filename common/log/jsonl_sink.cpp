@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "common/base/error.h"
+#include "common/base/json_text.h"
 
 namespace ptk::log {
 namespace {
@@ -30,45 +31,6 @@ bool ends_mid_line(const std::string& path) {
 }
 
 }  // namespace
-
-std::string json_quote(const std::string& text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 std::string json_number(double value) {
   if (!std::isfinite(value)) return "null";

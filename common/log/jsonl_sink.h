@@ -7,12 +7,12 @@
 #include <cstdio>
 #include <string>
 
+#include "common/base/json_text.h"
 #include "common/log/metric_sink.h"
 
 namespace ptk::log {
 
-// `text` as a JSON string literal, quotes included (control characters escaped, UTF-8 kept).
-std::string json_quote(const std::string& text);
+using ptk::json_quote;  // `text` as a JSON string literal (common/base/json_text.h)
 
 // `value` as a JSON number that reads back to the same double; NaN and infinities (which JSON
 // cannot represent) as null.
