@@ -5,6 +5,8 @@
 // sample sequence and its masks depend only on the position and resume exactly. Loss: mean MLM
 // cross-entropy over the micro-batch's masked positions, plus NSP cross-entropy over the
 // samples that have an NSP label; metrics mlm_acc, nsp_acc, mlm_loss, nsp_loss as sums/counts.
+// The MLM mean is per micro-batch (as Google's per-core loss), so N ranks match one rank with
+// the same global batch up to the spread of mask counts between micro-batches, not bitwise.
 #pragma once
 
 #include <cstdint>
