@@ -1,8 +1,7 @@
 // Training phases of the bert recipe: BERT trains 90% of its steps at sequence length 128 and
 // the rest at 512, each phase with its own global batch, accumulation, masking cap, peak LR and
-// warmup
-// (NVIDIA's LAMB recipe: 7,038 steps of 65,536 x 128 at 6e-3, then 1,563 of 32,768 x 512 at
-// 4e-3). Each phase is its own Trainer run in <run.dir>/phase<k> (checkpoints, metrics); phase
+// warmup (NVIDIA's LAMB recipe: 7,038 steps of 65,536 x 128 at 6e-3, then 1,563 of 32,768 x 512
+// at 4e-3). Each phase is its own Trainer run in <run.dir>/phase<k> (checkpoints, metrics); phase
 // k > 1 starts from the weights of phase k-1's final checkpoint with a fresh optimizer and
 // schedule, as the original recipe's second run started from the first one's checkpoint. So a
 // run resumes exactly: finished phases are skipped, the current one resumes from its own
