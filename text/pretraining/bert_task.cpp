@@ -10,6 +10,7 @@
 #include "common/base/error.h"
 #include "common/data/loader.h"
 #include "common/data/shard_format.h"
+#include "common/data/stream_loader.h"
 #include "common/train/checkpoint.h"
 #include "text/models/bert_heads.h"
 #include "text/pretraining/bert_batch.h"
@@ -21,15 +22,6 @@ namespace {
 // Records read to estimate the most-frequent-token baseline at train start: enough for a
 // stable share, bounded so that a billion-record corpus does not delay the first step.
 constexpr uint64_t kBaselineRecords = 200000;
-
-// The data layer's position for the Trainer's spec.start, normalised as slice_for does (a
-// position past the last full global batch is the start of the next epoch).
-data::LoaderPosition loader_start(const train::StreamSpec& spec) {
-  train::StreamSpec first = spec;
-  first.rank = 0;
-  const train::SampleSlice slice = train::slice_for(first, 0, 0);
-  return {static_cast<uint64_t>(slice.epoch), static_cast<uint64_t>(slice.first)};
-}
 
 // A rank's micro-batches: one data::Loader per accumulation micro-step, as virtual rank
 // m * world_size + r of world_size * accumulation, which is exactly slice_for's layout, so
@@ -45,14 +37,7 @@ class BertStream : public train::BatchStream {
                   " samples per epoch but the trainer expects " +
                   std::to_string(spec.samples_per_epoch));
     }
-    if (spec.micro_batch * spec.world_size * spec.accumulation != spec.global_batch) {
-      throw Error("bert stream: micro batch x ranks x micro-steps is not the global batch");
-    }
-    const int per_loader =
-        options.threads <= 0
-            ? 0
-            : std::max(1,
-                       static_cast<int>(options.threads / std::max<int64_t>(1, spec.accumulation)));
+    const int per_loader = data::threads_per_loader(spec, options.threads);
     const int64_t length = options.max_seq_length;
     const MaskingPolicy policy = options.masking;
     // The masking view refers to the task's vocabulary, which outlives every stream.
@@ -60,14 +45,8 @@ class BertStream : public train::BatchStream {
       return make_bert_sample(record, length, policy, vocab, rng);
     };
     for (int64_t m = 0; m < spec.accumulation; ++m) {
-      data::LoaderOptions o;
-      o.global_batch = static_cast<uint64_t>(spec.global_batch);
-      o.world_size = static_cast<int>(spec.world_size * spec.accumulation);
-      o.rank = static_cast<int>(m * spec.world_size + spec.rank);
-      o.threads = per_loader;
-      o.prefetch_batches = 4;
-      o.seed = options.seed;
-      o.start = loader_start(spec);
+      data::LoaderOptions o =
+          data::loader_options(spec, m, per_loader, /*prefetch_batches=*/4, options.seed);
       loaders_.push_back(std::make_unique<data::Loader<BertSample>>(shards, order, o, decode));
     }
   }

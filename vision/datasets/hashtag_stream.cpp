@@ -8,37 +8,9 @@
 
 #include "common/base/error.h"
 #include "common/data/collate.h"
+#include "common/data/stream_loader.h"
 
 namespace ptk::vision {
-
-data::LoaderPosition loader_start(const train::StreamSpec& spec) {
-  // slice_for(spec, 0, 0) applies the Trainer's normalisation; its first sample of rank 0 is
-  // the global batch's start.
-  train::StreamSpec first = spec;
-  first.rank = 0;
-  const train::SampleSlice slice = train::slice_for(first, 0, 0);
-  return {static_cast<uint64_t>(slice.epoch), static_cast<uint64_t>(slice.first)};
-}
-
-data::LoaderOptions loader_options(const train::StreamSpec& spec, int64_t micro_step, int threads,
-                                   int prefetch_batches, uint64_t seed) {
-  if (spec.micro_batch * spec.world_size * spec.accumulation != spec.global_batch) {
-    throw Error("stream spec: micro batch " + std::to_string(spec.micro_batch) + " x " +
-                std::to_string(spec.world_size) + " ranks x " + std::to_string(spec.accumulation) +
-                " micro-steps is not the global batch " + std::to_string(spec.global_batch));
-  }
-  data::LoaderOptions o;
-  o.global_batch = static_cast<uint64_t>(spec.global_batch);
-  // Virtual rank m * W + r of W * A: its slice of global batch b starts at
-  // (m * W + r) * micro_batch, which is slice_for's layout.
-  o.world_size = static_cast<int>(spec.world_size * spec.accumulation);
-  o.rank = static_cast<int>(micro_step * spec.world_size + spec.rank);
-  o.threads = threads;
-  o.prefetch_batches = prefetch_batches;
-  o.seed = seed;
-  o.start = loader_start(spec);
-  return o;
-}
 
 HashtagStream::HashtagStream(std::shared_ptr<const data::ShardSet> shards,
                              const data::EpochOrder& order, const train::StreamSpec& spec,
@@ -52,11 +24,7 @@ HashtagStream::HashtagStream(std::shared_ptr<const data::ShardSet> shards,
   if (options_.num_classes == 0) throw Error("hashtag stream: the vocabulary is empty");
   options_.transform.validate();
   // Split the decode threads over the micro-step loaders (each holds its own pool).
-  const int per_loader =
-      options_.threads <= 0
-          ? 0
-          : std::max(1,
-                     options_.threads / static_cast<int>(std::max<int64_t>(1, spec.accumulation)));
+  const int per_loader = data::threads_per_loader(spec, options_.threads);
   const TrainTransform transform = options_.transform;
   auto decode = [transform](const data::RecordView& record, data::SampleRng& rng) {
     HashtagSample sample;
@@ -69,7 +37,8 @@ HashtagStream::HashtagStream(std::shared_ptr<const data::ShardSet> shards,
   for (int64_t m = 0; m < spec.accumulation; ++m) {
     loaders_.push_back(std::make_unique<data::Loader<HashtagSample>>(
         shards, order,
-        loader_options(spec, m, per_loader, options_.prefetch_batches, options_.seed), decode));
+        data::loader_options(spec, m, per_loader, options_.prefetch_batches, options_.seed),
+        decode));
   }
 }
 

@@ -34,14 +34,6 @@ struct HashtagStreamOptions {
   uint64_t seed = 0;  // keys the per-sample augmentation
 };
 
-// The data layer's position for the Trainer's spec.start, normalised as slice_for does (a
-// position past the last full global batch is the start of the next epoch).
-data::LoaderPosition loader_start(const train::StreamSpec& spec);
-
-// Loader options that make the data layer yield micro-step `micro_step` of spec.rank.
-data::LoaderOptions loader_options(const train::StreamSpec& spec, int64_t micro_step, int threads,
-                                   int prefetch_batches, uint64_t seed);
-
 // Batch fields: "images" float [n, 3, S, S], "targets" float [n, K] (k-hot / k or k-hot),
 // "sample_index" int64 [n] (the shard set's global index of each record read).
 class HashtagStream : public train::BatchStream {
