@@ -148,6 +148,26 @@ std::string Child::output() const {
   return text.str();
 }
 
+std::vector<std::string> torchrun_command(int nproc, const std::vector<std::string>& command,
+                                          int max_restarts) {
+  std::vector<std::string> launch{PTK_PYTHON,
+                                  "-m",
+                                  "torch.distributed.run",
+                                  "--no_python",
+                                  "--nproc_per_node",
+                                  std::to_string(nproc),
+                                  "--max_restarts",
+                                  std::to_string(max_restarts),
+                                  "-r",
+                                  "1",
+                                  "-t",
+                                  "1",
+                                  "--master_port",
+                                  std::to_string(free_port())};
+  launch.insert(launch.end(), command.begin(), command.end());
+  return launch;
+}
+
 std::string toy_train_binary() { return PTK_TOY_TRAIN; }
 
 int exit_code(int status) {

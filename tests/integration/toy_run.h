@@ -30,6 +30,12 @@ class ScratchDir {
 // A TCP port on 127.0.0.1 that nothing listens on right now.
 int free_port();
 
+// The launcher command that runs `command` (a binary and its arguments) as `nproc` ranks:
+// Debian's torchrun (1.13, so underscore options, and -r/-t so it does not trip over Python
+// 3.11's IntFlag change) on a free master port, allowing `max_restarts` group restarts.
+std::vector<std::string> torchrun_command(int nproc, const std::vector<std::string>& command,
+                                          int max_restarts = 0);
+
 // A child process with stdout+stderr going to `log_path`. The environment is this process's
 // minus every launcher variable (RANK, SLURM_*, OMPI_*, ...), plus `env`.
 class Child {

@@ -74,24 +74,11 @@ TEST(ToyTrainDistributed, TorchrunLaunchesTwoRanksThatTrainTheOneRankModel) {
   const std::string config = write_config(scratch);
   std::string output;
   ASSERT_EQ(run_toy(args(config, scratch / "one", {"toy.batch_norm=false"}), &output), 0) << output;
-  // Debian's torchrun is 1.13: underscore options, and -r/-t so it does not trip over
-  // Python 3.11's IntFlag change.
-  std::vector<std::string> argv{PTK_PYTHON,
-                                "-m",
-                                "torch.distributed.run",
-                                "--no_python",
-                                "--nproc_per_node",
-                                "2",
-                                "-r",
-                                "1",
-                                "-t",
-                                "1",
-                                "--master_port",
-                                std::to_string(free_port()),
-                                toy_train_binary()};
+  std::vector<std::string> command{toy_train_binary()};
   for (const auto& arg : args(config, scratch / "two", {"toy.batch_norm=false"})) {
-    argv.push_back(arg);
+    command.push_back(arg);
   }
+  const std::vector<std::string> argv = torchrun_command(2, command);
   Child torchrun(argv, {}, scratch / "torchrun.log");
   const int code = exit_code(torchrun.wait());
   ASSERT_EQ(code, 0) << torchrun.output();
@@ -132,22 +119,9 @@ TEST(ToyTrainResume, TorchrunRestartAfterAWorkerIsKilledResumesFromTheCheckpoint
       << outputs[0] << outputs[1];
 
   const std::string run = scratch / "elastic";
-  std::vector<std::string> argv{PTK_PYTHON,
-                                "-m",
-                                "torch.distributed.run",
-                                "--no_python",
-                                "--nproc_per_node",
-                                "2",
-                                "--max_restarts",
-                                "1",
-                                "-r",
-                                "1",
-                                "-t",
-                                "1",
-                                "--master_port",
-                                std::to_string(free_port()),
-                                toy_train_binary()};
-  for (const auto& arg : args(config, run, extra)) argv.push_back(arg);
+  std::vector<std::string> command{toy_train_binary()};
+  for (const auto& arg : args(config, run, extra)) command.push_back(arg);
+  const std::vector<std::string> argv = torchrun_command(2, command, /*max_restarts=*/1);
   Child torchrun(argv, {}, scratch / "torchrun.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (last_logged_step(run) < 7 && torchrun.running() &&

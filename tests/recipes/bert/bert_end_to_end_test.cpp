@@ -83,20 +83,7 @@ std::vector<std::string> train_args(const ScratchDir& dir, const std::string& ru
 }
 
 std::vector<std::string> torchrun(const std::vector<std::string>& args) {
-  std::vector<std::string> launch = {PTK_PYTHON,
-                                     "-m",
-                                     "torch.distributed.run",
-                                     "--no_python",
-                                     "--nproc_per_node",
-                                     "2",
-                                     "-r",
-                                     "1",
-                                     "-t",
-                                     "1",
-                                     "--master_port",
-                                     std::to_string(free_port())};
-  launch.insert(launch.end(), args.begin(), args.end());
-  return launch;
+  return torchrun_command(2, args);
 }
 
 TEST(BertPrepare, WritesTokenizerShardsPerPhaseLengthAndTheBaseline) {

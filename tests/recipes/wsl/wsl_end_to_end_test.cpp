@@ -99,19 +99,7 @@ TEST(WslTrain, TrainsOnOneRankThenResumesOnTwoRanksUnderTorchrun) {
   EXPECT_TRUE(std::isfinite(last_logged_value(dir / "run", "loss")));
   EXPECT_GE(last_logged_value(dir / "run", "eval/top1"), 0.0) << "no evaluation logged";
 
-  std::vector<std::string> launch = {PTK_PYTHON,
-                                     "-m",
-                                     "torch.distributed.run",
-                                     "--no_python",
-                                     "--nproc_per_node",
-                                     "2",
-                                     "-r",
-                                     "1",
-                                     "-t",
-                                     "1",
-                                     "--master_port",
-                                     std::to_string(free_port())};
-  for (const std::string& arg : train_args(dir, 8)) launch.push_back(arg);
+  const std::vector<std::string> launch = torchrun_command(2, train_args(dir, 8));
   ASSERT_EQ(run(launch, dir / "train2.log", &output), 0) << output;
   EXPECT_NE(output.find("resuming from"), std::string::npos) << output;
   EXPECT_NE(output.find("on 2 rank(s)"), std::string::npos) << output;
