@@ -31,12 +31,17 @@ std::string ConsoleSink::format_line(int64_t step, const Scalars& scalars,
   if (const double* rate = find(kSamplesPerSecondKey)) {
     line += fmt::format(" | {:.1f} samples/s", *rate);
   }
-  if (total_steps_ > 0 && steps_per_second > 0 && std::isfinite(steps_per_second)) {
+  if (const double* eta = find(kEtaSecondsKey)) {
+    line += " | eta " + format_eta(*eta);
+  } else if (total_steps_ > 0 && steps_per_second > 0 && std::isfinite(steps_per_second)) {
     const int64_t remaining = std::max<int64_t>(total_steps_ - step, 0);
     line += " | eta " + format_eta(static_cast<double>(remaining) / steps_per_second);
   }
   for (const auto& [name, value] : scalars) {
-    if (name == kLossKey || name == kLrKey || name == kSamplesPerSecondKey) continue;
+    if (name == kLossKey || name == kLrKey || name == kSamplesPerSecondKey ||
+        name == kEtaSecondsKey) {
+      continue;
+    }
     line += fmt::format(" | {} {:.4g}", name, value);
   }
   return line;

@@ -17,6 +17,8 @@ using Scalars = std::vector<std::pair<std::string, double>>;
 inline constexpr const char* kLossKey = "loss";
 inline constexpr const char* kLrKey = "lr";
 inline constexpr const char* kSamplesPerSecondKey = "samples_per_sec";
+// Seconds left, as the writer measured it (the console shows it as the ETA).
+inline constexpr const char* kEtaSecondsKey = "eta_s";
 
 class MetricSink {
  public:

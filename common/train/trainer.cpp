@@ -401,9 +401,9 @@ TrainResult Trainer::fit(Task& task) {
       scalars.emplace_back("grad_norm", grad_norm);
       scalars.emplace_back(log::kSamplesPerSecondKey,
                            window_seconds > 0 ? window_samples / window_seconds : 0.0);
-      scalars.emplace_back("eta_s", steps_per_second > 0
-                                        ? static_cast<double>(o.steps - step) / steps_per_second
-                                        : 0.0);
+      scalars.emplace_back(
+          log::kEtaSecondsKey,
+          steps_per_second > 0 ? static_cast<double>(o.steps - step) / steps_per_second : 0.0);
       scalars.emplace_back("epoch", static_cast<double>(position.epoch));
       scalars.emplace_back("samples", static_cast<double>(samples_consumed));
       scalars.emplace_back("skipped_steps", static_cast<double>(skipped_steps));

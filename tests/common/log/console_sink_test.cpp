@@ -47,6 +47,13 @@ TEST(ConsoleSink, EtaCountsRemainingStepsAtMeasuredRate) {
   EXPECT_EQ(sink.format_line(90000, {}, 2.0), "step 90000/90000 | eta 0:00:00");
 }
 
+TEST(ConsoleSink, WritersEtaIsShownOnceAsTheEta) {
+  const ConsoleSink sink(1000);
+  // The writer's own estimate wins over the sink's rate, and is not repeated as a scalar.
+  EXPECT_EQ(sink.format_line(100, {{"loss", 2.0}, {"eta_s", 3725.0}, {"epoch", 3.0}}, 10.0),
+            "step 100/1000 | loss 2.0000 | eta 1:02:05 | epoch 3");
+}
+
 TEST(ConsoleSink, NoEtaWithoutTotalOrRate) {
   EXPECT_EQ(ConsoleSink(0).format_line(5, {{"loss", 1.0}}, 3.0), "step 5 | loss 1.0000");
   EXPECT_EQ(ConsoleSink(10).format_line(5, {{"loss", 1.0}}, 0.0), "step 5/10 | loss 1.0000");
