@@ -5,9 +5,8 @@
 #include <cstdio>
 #include <string>
 
-#include "common/base/error.h"
 #include "common/base/main_guard.h"
-#include "common/config/command_line.h"
+#include "common/config/verb_tool.h"
 #include "recipes/bert/bert_phases.h"
 #include "recipes/bert/bert_train.h"
 #include "recipes/bert/prepare_options.h"
@@ -21,36 +20,24 @@ constexpr char kUsage[] =
     "  train    BERT pretraining (MLM + NSP) phase by phase; multi-rank under torchrun\n"
     "`ptk-bert <verb> --help` lists the verb's keys. Configs: recipes/bert/configs/*.yaml\n";
 
+ptk::config::Schema prepare_keys() {
+  ptk::config::Schema schema = ptk::recipes::bert_prepare_schema();
+  schema.merge(ptk::recipes::bert_phases_schema());
+  return schema;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  return ptk::run_main("ptk-bert", [&]() -> int {
-    if (argc < 2 || std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help") {
-      std::fputs(kUsage, argc < 2 ? stderr : stdout);
-      return argc < 2 ? 2 : 0;
-    }
-    const ptk::config::CommandLine command_line =
-        ptk::config::parse_command_line(argc, argv, {"prepare", "train"});
-    const bool prepare = command_line.verb == "prepare";
-    ptk::config::Schema own =
-        prepare ? ptk::recipes::bert_prepare_schema() : ptk::recipes::bert_train_schema();
-    if (prepare) own.merge(ptk::recipes::bert_phases_schema());
-    if (command_line.help) {
-      std::printf("usage: ptk-bert %s [--config FILE] [--dump-config] [key=value ...]\n\n%s",
-                  command_line.verb.c_str(), own.help().c_str());
-      return 0;
-    }
-    // Both verbs accept the whole recipe's keys, so one config file describes a run.
-    ptk::config::Schema schema = ptk::recipes::bert_prepare_schema();
-    schema.merge(ptk::recipes::bert_train_schema());
-    if (!command_line.positionals.empty()) {
-      throw ptk::UsageError("unexpected argument '" + command_line.positionals.front() +
-                            "' (options are key=value)");
-    }
-    const ptk::config::Config config = ptk::config::resolve_command_line(schema, command_line);
-    if (command_line.dump_config) return 0;
-    // SentencePiece and LibTorch cannot share a process: prepare runs in ptk-bert-prepare.
-    if (prepare) ptk::recipes::exec_bert_prepare(config);
-    return ptk::recipes::run_bert_train(config);
+  return ptk::run_main("ptk-bert", [&] {
+    return ptk::config::run_verb_tool(
+        "ptk-bert", kUsage, argc, argv,
+        {// SentencePiece and LibTorch cannot share a process: prepare runs in ptk-bert-prepare.
+         {"prepare", prepare_keys(),
+          [](const ptk::config::Config& config) {
+            ptk::recipes::exec_bert_prepare(config);
+            return 0;
+          }},
+         {"train", ptk::recipes::bert_train_schema(), ptk::recipes::run_bert_train}});
   });
 }
