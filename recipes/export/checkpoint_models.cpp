@@ -1,0 +1,88 @@
+#include "recipes/export/checkpoint_models.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <string>
+
+#include "common/base/error.h"
+#include "text/models/bert_heads.h"
+#include "text/pretraining/pretraining_vocab.h"
+#include "vision/models/resnet.h"
+
+namespace ptk::recipes {
+
+namespace {
+
+const at::Tensor& require(const io::StateDict& state, const std::string& name,
+                          const ExportSource& source, int64_t dim) {
+  const at::Tensor* tensor = io::find_tensor(state, name);
+  if (tensor == nullptr || tensor->dim() != dim) {
+    throw Error(source.checkpoint_dir + "/model.pt: no " + std::to_string(dim) + "-d tensor '" +
+                name + "' (is it a " + to_string(source.kind) + " checkpoint?)");
+  }
+  return *tensor;
+}
+
+}  // namespace
+
+std::shared_ptr<vision::ResNetImpl> load_resnet(const ExportSource& source,
+                                                const io::StateDict& state) {
+  vision::ResNetConfig config = vision::resnet_config(source.arch);
+  config.num_classes = require(state, "fc.weight", source, 2).size(0);
+  auto model = std::make_shared<vision::ResNetImpl>(config);
+  try {
+    io::load_module_state_dict(*model, state, /*strict=*/true);
+  } catch (const Error& e) {
+    throw Error(source.checkpoint_dir + ": weights do not fit model.arch " + source.arch + ": " +
+                e.what());
+  }
+  model->eval();
+  return model;
+}
+
+std::shared_ptr<text::BertForPreTrainingImpl> load_bert(const ExportSource& source,
+                                                        const io::StateDict& state,
+                                                        const text::PretrainingVocab* vocab) {
+  text::BertConfig config = source.bert;
+  config.vocab_size = require(state, "bert.embeddings.word_embeddings.weight", source, 2).size(0);
+  if (vocab != nullptr) {
+    if (vocab->size() != config.vocab_size) {
+      throw Error(source.checkpoint_dir + ": the model has " + std::to_string(config.vocab_size) +
+                  " word embeddings but the tokenizer " + source.tokenizer_path + " has " +
+                  std::to_string(vocab->size()) + " tokens");
+    }
+    config.pad_token_id = vocab->specials.pad;
+  } else {
+    config.pad_token_id = 0;
+  }
+  auto model = std::make_shared<text::BertForPreTrainingImpl>(config);
+  try {
+    io::load_module_state_dict(*model, state, /*strict=*/true);
+  } catch (const Error& e) {
+    throw Error(source.checkpoint_dir +
+                ": weights do not fit the stored model.* config: " + e.what());
+  }
+  model->eval();
+  return model;
+}
+
+at::Tensor reference_images(int64_t size) {
+  // A smooth pattern plus a per-channel offset: varied enough that every filter responds.
+  const at::Tensor index = at::arange(2 * 3 * size * size, at::kFloat).reshape({2, 3, size, size});
+  return 2.0 * at::sin(index * 0.0137) * at::cos(index * 0.00071 + 0.5);
+}
+
+ReferenceTokens reference_tokens(int64_t vocab_size, int64_t max_positions) {
+  const int64_t length = std::min<int64_t>(16, max_positions);
+  ReferenceTokens tokens;
+  const at::Tensor index = at::arange(2 * length, at::kLong).reshape({2, length});
+  tokens.input_ids = (index * 7919 + 13) % vocab_size;
+  tokens.token_type_ids = (index % length >= length / 2).to(at::kLong);
+  tokens.attention_mask = at::ones({2, length}, at::kLong);
+  const int64_t padded = std::min<int64_t>(3, length - 1);
+  if (padded > 0) tokens.attention_mask[1].slice(0, length - padded).fill_(0);
+  return tokens;
+}
+
+}  // namespace ptk::recipes

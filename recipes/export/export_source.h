@@ -1,0 +1,43 @@
+// The checkpoint an export reads from: which step directory, which recipe wrote it, and the
+// model description that recipe stored in the checkpoint's resolved config (state.yaml).
+// Torch-free: it reads YAML and manifests only; the tensors are read where the models are built.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "text/models/bert_config.h"
+
+namespace ptk::recipes {
+
+enum class RecipeKind { kWsl, kBert };
+
+const char* to_string(RecipeKind kind);
+
+struct ExportSource {
+  std::string checkpoint_dir;  // the step_<N> directory
+  int64_t step = 0;
+  RecipeKind kind = RecipeKind::kWsl;
+  // wsl (model.arch, data.image_size, data.eval_resize of the stored config)
+  std::string arch;
+  int64_t image_size = 224;
+  int64_t eval_resize = 0;
+  // bert: the preset with the stored model.* overrides, as ptk-bert built it. vocab_size and
+  // pad_token_id are filled from the checkpoint's tensors and the tokenizer when the model is
+  // built.
+  text::BertConfig bert;
+  // bert: the tokenizer file (export.tokenizer, else the one the stored data.shards' manifest
+  // lists); "" when none was found, with the reason in tokenizer_problem.
+  std::string tokenizer_path;
+  std::string tokenizer_problem;
+};
+
+// `path` is a run directory (its newest complete checkpoint is used) or a step_<N> directory.
+// The recipe is told by the stored config: model.arch means wsl, model.preset means bert.
+// Throws ptk::Error naming the path or key when it is no checkpoint or the config says neither.
+ExportSource open_export_source(const std::string& path, const std::string& tokenizer = "");
+
+// tokenizer_path, or a ptk::Error saying why there is none and that export.tokenizer gives one.
+const std::string& require_tokenizer(const ExportSource& source);
+
+}  // namespace ptk::recipes

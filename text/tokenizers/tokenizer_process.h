@@ -1,0 +1,60 @@
+// A tokenizer run in its own process, for programs that hold LibTorch: Debian's libsentencepiece
+// carries its own protobuf runtime, which cannot share a process with LibTorch's (see
+// text/pretraining/pretraining_vocab.h). The child is `ptk-tokenize` (tokenize_tool_main.cpp);
+// this side links neither SentencePiece nor LibTorch. Files go through a scratch folder.
+// Each call starts one child; calls may run from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ptk::text {
+
+// "sentencepiece" for a .model file, "wordpiece" for a vocab.txt or a folder holding one, by
+// the same rule load_tokenizer uses. Throws ptk::Error naming `path` when it is neither.
+bool is_wordpiece_path(const std::string& path);
+
+// The ptk-tokenize binary next to the running program (the build root and the install's bin/
+// hold all binaries together).
+std::string tokenizer_tool_path();
+
+struct EncodedLines {
+  std::vector<std::vector<int32_t>> ids;  // one row per input line, no special tokens
+  int64_t replaced = 0;                   // ill-formed UTF-8 subparts encoded as U+FFFD
+};
+
+class ScratchDir;
+
+class TokenizerProcess {
+ public:
+  // `tool` = the ptk-tokenize binary; `tokenizer` = a .model file, vocab.txt or folder.
+  explicit TokenizerProcess(std::string tokenizer, std::string tool = tokenizer_tool_path());
+
+  ~TokenizerProcess();
+
+  // Writes the tokenizer's vocab.tsv (text::PretrainingVocab format: every piece, word starts,
+  // the five specials, the content hash) to `out`.
+  void write_vocab(const std::string& out) const;
+  // The same, written once into this object's scratch folder; the path stays valid while the
+  // object lives. Not thread-safe (the other calls are).
+  const std::string& vocab_file();
+
+  // Encodes every line of the text file `input` (a trailing '\r' dropped), leniently: invalid
+  // UTF-8 is replaced and counted, never fatal. Rows are in line order.
+  EncodedLines encode_file(const std::string& input) const;
+  // The same for strings in memory (each must hold no '\n').
+  EncodedLines encode(const std::vector<std::string>& lines) const;
+
+ private:
+  // Runs the tool with `args`; throws ptk::Error with the child's last error line on failure.
+  void run(const std::vector<std::string>& args) const;
+
+  std::string tokenizer_;
+  std::string tool_;
+  std::unique_ptr<ScratchDir> scratch_;  // holds vocab_file()
+  std::string vocab_file_;
+};
+
+}  // namespace ptk::text
