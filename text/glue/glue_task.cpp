@@ -14,6 +14,13 @@ const std::vector<std::string> kEntailment = {"entailment", "not_entailment"};
 // an MNLI model predicts).
 const std::vector<std::string> kNli = {"entailment", "neutral", "contradiction"};
 
+GlueTaskSpec named_task(GlueTask task, const std::string& name) {
+  GlueTaskSpec spec;
+  spec.task = task;
+  spec.name = name;
+  return spec;
+}
+
 // Train and dev share a layout in every task but MNLI; the split names differ.
 std::vector<GlueSplitLayout> train_and_dev(const std::string& task, GlueSplitLayout layout) {
   GlueSplitLayout train = layout, dev = layout;
@@ -38,7 +45,7 @@ GlueSplitLayout test_layout(const std::string& task, int min_columns, int text_a
 }
 
 GlueTaskSpec cola() {
-  GlueTaskSpec spec{GlueTask::kCoLA, "CoLA"};
+  GlueTaskSpec spec = named_task(GlueTask::kCoLA, "CoLA");
   // No header: source code, label, the author's original mark ("*" or empty), sentence.
   GlueSplitLayout labelled;
   labelled.has_header = false;
@@ -54,7 +61,7 @@ GlueTaskSpec cola() {
 }
 
 GlueTaskSpec sst2() {
-  GlueTaskSpec spec{GlueTask::kSST2, "SST-2"};
+  GlueTaskSpec spec = named_task(GlueTask::kSST2, "SST-2");
   GlueSplitLayout labelled;  // sentence label
   labelled.min_columns = 2;
   labelled.text_a_column = 0;
@@ -69,7 +76,7 @@ GlueTaskSpec sst2() {
 }
 
 GlueTaskSpec mrpc() {
-  GlueTaskSpec spec{GlueTask::kMRPC, "MRPC"};
+  GlueTaskSpec spec = named_task(GlueTask::kMRPC, "MRPC");
   GlueSplitLayout labelled;  // Quality #1 ID #2 ID #1 String #2 String
   labelled.min_columns = 5;
   labelled.text_a_column = 3;
@@ -86,7 +93,7 @@ GlueTaskSpec mrpc() {
 }
 
 GlueTaskSpec stsb() {
-  GlueTaskSpec spec{GlueTask::kSTSB, "STS-B"};
+  GlueTaskSpec spec = named_task(GlueTask::kSTSB, "STS-B");
   // index genre filename year old_index source1 source2 sentence1 sentence2 score
   GlueSplitLayout labelled;
   labelled.min_columns = 10;
@@ -104,7 +111,7 @@ GlueTaskSpec stsb() {
 }
 
 GlueTaskSpec qqp() {
-  GlueTaskSpec spec{GlueTask::kQQP, "QQP"};
+  GlueTaskSpec spec = named_task(GlueTask::kQQP, "QQP");
   GlueSplitLayout labelled;  // id qid1 qid2 question1 question2 is_duplicate
   labelled.min_columns = 6;
   labelled.index_column = 0;
@@ -121,7 +128,7 @@ GlueTaskSpec qqp() {
 }
 
 GlueTaskSpec mnli() {
-  GlueTaskSpec spec{GlueTask::kMNLI, "MNLI"};
+  GlueTaskSpec spec = named_task(GlueTask::kMNLI, "MNLI");
   // index promptID pairID genre sentence1_binary_parse sentence2_binary_parse sentence1_parse
   // sentence2_parse sentence1 sentence2, then label1 (train) or label1..label5 (dev), then
   // gold_label; test files stop after sentence2.
@@ -153,7 +160,7 @@ GlueTaskSpec mnli() {
 // QNLI, RTE, WNLI: index text_a text_b label.
 GlueTaskSpec sentence_pair(GlueTask task, const std::string& name, const std::string& a_name,
                            const std::string& b_name, std::vector<std::string> labels) {
-  GlueTaskSpec spec{task, name};
+  GlueTaskSpec spec = named_task(task, name);
   GlueSplitLayout labelled;
   labelled.min_columns = 4;
   labelled.index_column = 0;
@@ -170,7 +177,7 @@ GlueTaskSpec sentence_pair(GlueTask task, const std::string& name, const std::st
 }
 
 GlueTaskSpec ax() {
-  GlueTaskSpec spec{GlueTask::kAX, "AX"};
+  GlueTaskSpec spec = named_task(GlueTask::kAX, "AX");
   // The diagnostic set: test only. GLUE's site serves it as AX.tsv; the download script of
   // the GLUE baselines saves it as diagnostic/diagnostic.tsv.
   GlueSplitLayout test = test_layout("AX", 3, 1, 2, {"index", "sentence1", "sentence2"});

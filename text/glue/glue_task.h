@@ -39,7 +39,7 @@ struct GlueSubmissionFile {
 };
 
 struct GlueTaskSpec {
-  GlueTask task;
+  GlueTask task = GlueTask::kCoLA;
   std::string name;  // "CoLA", "SST-2", ... as the GLUE folder and leaderboard spell it
   std::vector<GlueSplitLayout> splits;
   std::vector<std::string> labels;  // class id -> label string; empty for STS-B (regression)
