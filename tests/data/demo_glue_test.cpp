@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "common/base/error.h"
 #include "text/glue/glue_reader.h"
@@ -19,11 +22,11 @@ namespace fs = std::filesystem;
 using text::glue::GlueTask;
 using text::glue::read_glue_split;
 
+// A unique directory per call: builds in other worktrees may run these tests at the same time.
 fs::path fresh_dir(const std::string& name) {
-  const auto dir = fs::path(testing::TempDir()) / ("demo_glue_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  std::string pattern = testing::TempDir() + "demo_glue_" + name + "_XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return pattern;
 }
 
 std::string slurp(const fs::path& path) {
@@ -104,6 +107,7 @@ TEST(DemoGlue, TasksReadBackBalancedWithDisjointSplits) {
   // Test files are labelled on our side only: the stats know the balance.
   EXPECT_EQ(stats.files[2].positives, options.test_rows / 2);
   EXPECT_EQ(stats.files[5].positives, options.test_rows / 2);
+  fs::remove_all(dir);
 }
 
 TEST(DemoGlue, SameSeedSameBytesOtherSeedOtherRows) {
@@ -121,6 +125,7 @@ TEST(DemoGlue, SameSeedSameBytesOtherSeedOtherRows) {
     EXPECT_EQ(slurp(dir / "b" / file), a) << file;
     EXPECT_NE(slurp(dir / "c" / file), a) << file;
   }
+  fs::remove_all(dir);
 }
 
 TEST(DemoGlue, GlossDefinitionDropsExamples) {
@@ -154,6 +159,7 @@ TEST(DemoGlue, BinaryWritesDefaultSizesAndRejectsBadOptions) {
   EXPECT_EQ(run("--help", dir / "log"), 0);
   EXPECT_NE(slurp(dir / "log").find("demo.train_rows"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "x"));  // nothing written on a bad option
+  fs::remove_all(dir);
 }
 
 }  // namespace

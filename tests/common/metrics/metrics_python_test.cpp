@@ -69,9 +69,10 @@ std::string run_reference(const fs::path& dir) {
 }
 
 TEST(MetricsPython, AgreeWithScikitLearnAndScipyOnRandomPredictions) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "ptk_metrics_python";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  // A unique directory: builds in other worktrees may run this test at the same time.
+  std::string pattern = ::testing::TempDir() + "ptk_metrics_python_XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const fs::path dir = pattern;
 
   std::mt19937_64 rng(20240611);
   std::map<std::string, ClassificationCase> classification = {
