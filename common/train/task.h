@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/dist/reductions.h"
+#include "common/io/state_dict.h"
 
 namespace torch::nn {
 class Module;
@@ -111,6 +112,10 @@ class Task {
 
   // Opens this rank's training stream as laid out by `spec`.
   virtual std::unique_ptr<BatchStream> open_train_stream(const StreamSpec& spec) = 0;
+
+  // Weights from elsewhere (init.from) with their keys renamed to this model's, e.g. an HF
+  // BertModel's "embeddings.*" to "bert.embeddings.*". The default keeps them as they are.
+  virtual io::StateDict adapt_imported_weights(io::StateDict state) const { return state; }
 
   // Optional evaluation (called in eval mode under no-grad); empty when the task has none.
   virtual std::map<std::string, dist::SumCount> evaluate(const EvalContext& context) {

@@ -26,6 +26,12 @@ config::Schema trainer_schema() {
       .add("checkpoint.keep", 3, "how many of the newest checkpoints are kept")
       .add("checkpoint.resume", config::Value(true),
            "continue from the run directory's newest checkpoint; false = start over, deleting them")
+      .add("init.from", "",
+           "weights to start from when there is no checkpoint to resume: a .pth / .pt state "
+           "dict (torchvision, ptk-export), a .safetensors file, or an HF model folder")
+      .add("init.exclude", config::Value(std::vector<std::string>{}),
+           "key prefixes not taken from init.from (the model's fresh values are kept), e.g. "
+           "[fc.] for a new head")
       .add("run.dir", "runs/default",
            "run directory: config.yaml, metrics.jsonl, train.log, checkpoints/")
       .add("run.log_level", "info", "trace | debug | info | warn | error")
@@ -78,6 +84,8 @@ TrainOptions train_options(const config::Config& config) {
   options.eval_every = positive(config, "train.eval_every", 0);
   options.threads = positive(config, "train.threads", 0);
   options.seed = config.get_int("train.seed");
+  options.init_from = config.get_string("init.from");
+  options.init_exclude = config.get_string_list("init.exclude");
   options.device = one_of(config, "train.device", {"auto", "cpu", "cuda"});
   options.precision = one_of(config, "train.precision", {"auto", "fp32", "bf16"});
   options.checkpoint_every = positive(config, "checkpoint.every", 0);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/config/config.h"
 #include "common/dist/launch_env.h"
@@ -27,6 +28,9 @@ struct TrainOptions {
   int64_t checkpoint_every = 1000;  // checkpoint.every: steps between checkpoints, 0 = end only
   int64_t checkpoint_keep = 3;      // checkpoint.keep: checkpoints kept, the newest ones
   bool resume = true;               // checkpoint.resume: continue from the run's checkpoint
+
+  std::string init_from;                  // init.from: weights to start from ("" = fresh init)
+  std::vector<std::string> init_exclude;  // init.exclude: key prefixes left at their init
 
   std::string run_dir = "runs/default";  // run.dir
   std::string log_level = "info";        // run.log_level

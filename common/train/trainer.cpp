@@ -28,6 +28,7 @@
 #include "common/train/precision.h"
 #include "common/train/run_dir.h"
 #include "common/train/signals.h"
+#include "common/train/weight_import.h"
 
 namespace ptk::train {
 namespace {
@@ -208,6 +209,18 @@ TrainResult Trainer::fit(Task& task) {
     }
     spdlog::info("resuming from {} (step {}, epoch {}, sample {} of the epoch)", *resume_dir, step,
                  position.epoch, position.samples_in_epoch);
+  }
+  if (!resume_dir && !o.init_from.empty()) {
+    // Every rank reads the file (so every rank sees the same error); rank 0's copy is then
+    // broadcast like any initialisation.
+    const ImportSummary imported =
+        import_weights(model, task.adapt_imported_weights(read_weight_file(o.init_from)),
+                       o.init_exclude, o.init_from);
+    spdlog::info("init.from {}: {} tensors loaded, {} kept at their initial values{}", o.init_from,
+                 imported.loaded, imported.kept_initial.size(),
+                 imported.ignored.empty()
+                     ? std::string()
+                     : ", " + std::to_string(imported.ignored.size()) + " in the file ignored");
   }
   // Every rank must continue from the same checkpoint (a shared run directory); a rank that saw
   // another one would silently train a different model.

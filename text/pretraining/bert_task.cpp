@@ -13,6 +13,7 @@
 #include "common/data/stream_loader.h"
 #include "common/train/checkpoint.h"
 #include "text/models/bert_heads.h"
+#include "text/models/hf_bert_keys.h"
 #include "text/pretraining/bert_batch.h"
 
 namespace ptk::text {
@@ -140,6 +141,10 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
 BertTask::~BertTask() = default;
 
 torch::nn::Module& BertTask::model() { return *model_; }
+
+io::StateDict BertTask::adapt_imported_weights(io::StateDict state) const {
+  return from_hf_bert_keys(std::move(state));
+}
 
 int64_t BertTask::samples_per_epoch() const { return static_cast<int64_t>(order_->epoch_length()); }
 

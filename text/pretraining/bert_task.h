@@ -36,6 +36,8 @@ class BertTask : public train::Task {
   ~BertTask() override;
 
   torch::nn::Module& model() override;
+  // HF checkpoints (BertModel, BertForPreTraining, BertForMaskedLM) under this model's keys.
+  io::StateDict adapt_imported_weights(io::StateDict state) const override;
   train::LossOutput compute_loss(const train::Batch& batch) override;
   int64_t samples_per_epoch() const override;
   std::unique_ptr<train::BatchStream> open_train_stream(const train::StreamSpec& spec) override;

@@ -137,6 +137,32 @@ TEST_F(TrainerTest, SecondFitContinuesFromTheCheckpointToTheSameModel) {
   EXPECT_TRUE(fs::exists(root_ + "/resumed/metrics.jsonl"));
 }
 
+TEST_F(TrainerTest, InitFromStartsFromTheFilesWeightsButNeverOverridesAResume) {
+  // Zero steps: the model after fit is exactly what the run started from.
+  RegressionTask source;
+  train(source, "source", {});
+  io::save_torch_state_dict(root_ + "/weights.pth", io::module_state_dict(*source.linear_));
+
+  RegressionTask started;
+  train(started, "started", {"train.steps=0", "init.from=" + root_ + "/weights.pth"});
+  EXPECT_TRUE(torch::equal(started.linear_->weight, source.linear_->weight));
+  EXPECT_TRUE(torch::equal(started.linear_->bias, source.linear_->bias));
+
+  // init.exclude keeps the fresh bias.
+  RegressionTask partial, fresh;
+  train(partial, "partial",
+        {"train.steps=0", "init.from=" + root_ + "/weights.pth", "init.exclude=[bias]"});
+  EXPECT_TRUE(torch::equal(partial.linear_->weight, source.linear_->weight));
+  EXPECT_TRUE(torch::equal(partial.linear_->bias, fresh.linear_->bias));
+
+  // A run with a checkpoint resumes from it; init.from only applies to a fresh start.
+  RegressionTask resumed;
+  train(resumed, "source", {"init.from=" + root_ + "/missing.pth"});
+  EXPECT_TRUE(torch::equal(resumed.linear_->weight, source.linear_->weight));
+  RegressionTask missing;
+  EXPECT_THROW(train(missing, "fresh", {"init.from=" + root_ + "/missing.pth"}), Error);
+}
+
 TEST_F(TrainerTest, ResumeFalseStartsOverAndDropsTheOldCheckpoints) {
   RegressionTask first;
   train(first, "run", {"checkpoint.every=2"});

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 
 const std::string kWsl = std::string(PTK_BINARY_DIR) + "/ptk-wsl";
 const std::string kDemoData = std::string(PTK_BINARY_DIR) + "/ptk-demo-data";
+const std::string kExport = std::string(PTK_BINARY_DIR) + "/ptk-export";
 
 int run(const std::vector<std::string>& argv, const std::string& log, std::string* output) {
   Child child(argv, {}, log);
@@ -110,6 +111,32 @@ TEST(WslTrain, TrainsOnOneRankThenResumesOnTwoRanksUnderTorchrun) {
   const double top5 = last_logged_value(dir / "run", "top5");
   EXPECT_GE(top5, 0.0);
   EXPECT_LE(top5, 1.0);
+}
+
+TEST(WslTrain, ExportedWeightsStartANewRunThroughInitFrom) {
+  ScratchDir dir;
+  prepare_demo(dir);
+  std::string output;
+  ASSERT_EQ(run(train_args(dir, 2), dir / "train.log", &output), 0) << output;
+  ASSERT_EQ(
+      run({kExport, "weights", "export.checkpoint=" + dir / "run", "export.out=" + dir / "export"},
+          dir / "export.log", &output),
+      0)
+      << output;
+  std::vector<std::string> args = train_args(dir, 2);
+  args.push_back("init.from=" + dir / "export/model.pth");
+  args.push_back("init.exclude=[fc.]");
+  args[5] = "run.dir=" + dir / "run2";
+  ASSERT_EQ(run(args, dir / "train2.log", &output), 0) << output;
+  EXPECT_NE(output.find("tensors loaded, 2 kept at their initial values"), std::string::npos)
+      << output;
+
+  // Weights of another architecture: exit 1 and the differences listed.
+  args.back() = "model.arch=resnet18";
+  args[5] = "run.dir=" + dir / "run3";
+  EXPECT_EQ(run(args, dir / "train3.log", &output), 1) << output;
+  EXPECT_NE(output.find("does not fit the model"), std::string::npos) << output;
+  EXPECT_NE(output.find("model.pth"), std::string::npos) << output;
 }
 
 TEST(WslCommandLine, UsageAndConfigErrorsExitWithTwo) {
