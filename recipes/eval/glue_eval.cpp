@@ -1,0 +1,202 @@
+#include "recipes/eval/glue_eval.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/base/error.h"
+#include "common/io/atomic_file.h"
+#include "common/train/checkpoint.h"
+#include "common/train/weight_import.h"
+#include "recipes/export/export_source.h"
+#include "text/glue/glue_finetune.h"
+#include "text/models/hf_bert_keys.h"
+
+namespace ptk::recipes {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+using text::glue::GlueMetricValues;
+
+const at::Tensor& word_embeddings(const io::StateDict& state, const std::string& origin) {
+  const at::Tensor* tensor = io::find_tensor(state, "bert.embeddings.word_embeddings.weight");
+  if (tensor == nullptr || tensor->dim() != 2) {
+    throw Error(origin + ": no bert.embeddings.word_embeddings.weight (is it a BERT?)");
+  }
+  return *tensor;
+}
+
+// The HF folder's tokenizer: vocab.txt (WordPiece) or the first *.model (SentencePiece).
+std::string hf_tokenizer(const std::string& folder) {
+  if (fs::exists(fs::path(folder) / "vocab.txt")) return (fs::path(folder) / "vocab.txt").string();
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() == ".model") return entry.path().string();
+  }
+  throw UsageError(folder + " holds no vocab.txt or SentencePiece .model; give eval.tokenizer");
+}
+
+text::glue::GlueBackbone load_backbone(const GlueEvalOptions& options) {
+  text::glue::GlueBackbone backbone;
+  if (!options.checkpoint.empty()) {
+    const ExportSource source = open_export_source(options.checkpoint, options.tokenizer);
+    if (source.kind != RecipeKind::kBert) {
+      throw UsageError("eval.checkpoint: " + source.checkpoint_dir +
+                       " is a wsl checkpoint; ptk-eval glue needs a ptk-bert one");
+    }
+    backbone.config = source.bert;
+    backbone.weights = train::read_checkpoint_model(source.checkpoint_dir);
+    backbone.tokenizer = require_tokenizer(source);
+    backbone.description = source.checkpoint_dir + " (step " + std::to_string(source.step) + ")";
+  } else {
+    if (!fs::is_directory(options.init_from) ||
+        !fs::exists(fs::path(options.init_from) / "config.json")) {
+      throw UsageError("init.from: '" + options.init_from +
+                       "' is not an HF BERT folder with config.json");
+    }
+    backbone.config = text::load_hf_config((fs::path(options.init_from) / "config.json").string());
+    backbone.weights = text::from_hf_bert_keys(train::read_weight_file(options.init_from));
+    backbone.tokenizer =
+        options.tokenizer.empty() ? hf_tokenizer(options.init_from) : options.tokenizer;
+    backbone.description = options.init_from;
+  }
+  backbone.config.vocab_size = word_embeddings(backbone.weights, backbone.description).size(0);
+  if (options.random_init) {
+    backbone.weights.clear();
+    backbone.description = "random init (architecture of " + backbone.description + ")";
+  }
+  return backbone;
+}
+
+std::string percent(double value) {
+  if (std::isnan(value)) return "n/a";
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << 100.0 * value;
+  return out.str();
+}
+
+std::string metrics_text(const GlueMetricValues& metrics) {
+  std::string text;
+  for (const auto& [metric, value] : metrics) {
+    text +=
+        (text.empty() ? "" : ", ") + text::glue::glue_metric_name(metric) + " " + percent(value);
+  }
+  return text;
+}
+
+ordered_json metrics_json(const GlueMetricValues& metrics) {
+  ordered_json json = ordered_json::object();
+  for (const auto& [metric, value] : metrics) {
+    json[text::glue::glue_metric_name(metric)] =
+        std::isnan(value) ? ordered_json() : ordered_json(value);
+  }
+  return json;
+}
+
+// The GLUE average of the tasks present, or a note why there is none.
+ordered_json score_json(const std::map<std::string, GlueMetricValues>& best,
+                        text::glue::GlueAverage convention, std::string* line) {
+  try {
+    const text::glue::GlueScore score = text::glue::glue_score(best, convention);
+    *line = percent(score.average) + " over " + std::to_string(score.averaged) + " tasks";
+    return {{"average", std::isnan(score.average) ? ordered_json() : ordered_json(score.average)},
+            {"tasks", score.averaged}};
+  } catch (const Error& e) {
+    *line = std::string("n/a (") + e.what() + ")";
+    return {{"average", nullptr}, {"note", e.what()}};
+  }
+}
+
+}  // namespace
+
+std::string run_glue_eval(const GlueEvalOptions& options) {
+  if (options.threads > 0) at::set_num_threads(static_cast<int>(options.threads));
+  const text::glue::GlueBackbone backbone = load_backbone(options);
+  text::glue::GlueFinetuneOptions finetune;
+  finetune.glue_dir = options.glue_dir;
+  for (const std::string& task : options.tasks) {
+    finetune.tasks.push_back(text::glue::parse_glue_task(task));
+  }
+  finetune.lrs = options.lrs;
+  finetune.batch = options.batch;
+  finetune.epochs = options.epochs;
+  finetune.warmup_fraction = options.warmup_fraction;
+  finetune.weight_decay = options.weight_decay;
+  finetune.max_length = options.max_length;
+  finetune.max_train_examples = options.max_train_examples;
+  finetune.seed = options.seed;
+  finetune.device = options.device;
+  fs::create_directories(options.out);
+  if (options.submission) {
+    finetune.submission_dir = (fs::path(options.out) / "submission").string();
+    fs::create_directories(finetune.submission_dir);
+  }
+  const text::glue::GlueRunResult result = text::glue::run_glue_finetune(backbone, finetune);
+
+  ordered_json json = {{"backbone", backbone.description},
+                       {"glue", options.glue_dir},
+                       {"epochs", options.epochs},
+                       {"batch", options.batch},
+                       {"tasks", ordered_json::array()}};
+  std::ostringstream md;
+  md << "# ptk-eval glue\n\nBackbone: " << backbone.description
+     << "  \nGLUE folder: " << options.glue_dir << "; " << options.epochs << " epochs, batch "
+     << options.batch << ", warmup " << options.warmup_fraction << ", max length "
+     << options.max_length << "\n\n| task | lr | dev | best |\n|---|---|---|---|\n";
+  for (const text::glue::GlueTaskResult& task : result.tasks) {
+    const std::string name = text::glue::glue_task_spec(task.task).name;
+    ordered_json task_json = {{"task", name},
+                              {"train_examples", task.train_examples},
+                              {"best_lr", task.sweep[task.best].lr},
+                              {"sweep", ordered_json::array()},
+                              {"reports", task.reports},
+                              {"submission", task.submission_files}};
+    for (size_t i = 0; i < task.sweep.size(); ++i) {
+      ordered_json dev = ordered_json::object();
+      std::string text;
+      for (const auto& [entry, metrics] : task.sweep[i].dev) {
+        dev[entry] = metrics_json(metrics);
+        text += (text.empty() ? "" : "; ") +
+                (task.sweep[i].dev.size() > 1 ? entry + ": " : std::string()) +
+                metrics_text(metrics);
+      }
+      task_json["sweep"].push_back({{"lr", task.sweep[i].lr}, {"dev", dev}});
+      md << "| " << name << " | " << task.sweep[i].lr << " | " << text << " | "
+         << (i == task.best ? "best" : "") << " |\n";
+    }
+    json["tasks"].push_back(task_json);
+  }
+  std::string leaderboard, paper;
+  json["glue_score"] = {
+      {"leaderboard",
+       score_json(result.best_dev, text::glue::GlueAverage::kLeaderboard, &leaderboard)},
+      {"bert_paper", score_json(result.best_dev, text::glue::GlueAverage::kBertPaper, &paper)}};
+  json["submission"] = result.submission_files;
+  md << "\nGLUE average (leaderboard convention): " << leaderboard
+     << "  \nGLUE average (BERT paper convention): " << paper << "\n";
+  io::write_file_atomic((fs::path(options.out) / "results.json").string(), json.dump(2) + "\n");
+  io::write_file_atomic((fs::path(options.out) / "results.md").string(), md.str());
+
+  std::ostringstream summary;
+  summary << "ptk-eval glue: " << backbone.description << " on " << result.tasks.size()
+          << " task(s) of " << options.glue_dir << ":";
+  for (const text::glue::GlueTaskResult& task : result.tasks) {
+    summary << " " << text::glue::glue_task_spec(task.task).name << " " << task.train_examples
+            << " train, best lr " << task.sweep[task.best].lr << " (";
+    std::string text;
+    for (const auto& [entry, metrics] : task.sweep[task.best].dev) {
+      text += (text.empty() ? "" : "; ") + metrics_text(metrics);
+    }
+    summary << text << ");";
+  }
+  summary << " GLUE average " << leaderboard << "; " << result.submission_files.size()
+          << " submission file(s); results in " << options.out << "/results.{json,md}";
+  return summary.str();
+}
+
+}  // namespace ptk::recipes
