@@ -109,10 +109,16 @@ std::vector<pid_t> children_of(pid_t parent, const std::string& needle) {
   return found;
 }
 
-TEST(ToyTrainResume, TorchrunRestartAfterAWorkerIsKilledResumesFromTheCheckpoint) {
+// A worker dies (an OOM kill, a node failure) at several points of the run: early, before the
+// first checkpoint; between checkpoints; late. torchrun restarts every worker and the group
+// continues from the newest checkpoint to the uninterrupted run's exact parameters.
+class TorchrunRestart : public ::testing::TestWithParam<int> {};
+
+TEST_P(TorchrunRestart, KilledWorkerRestartsAndEndsBitwiseEqualToUninterruptedRun) {
+  const int kill_after_step = GetParam();
   ScratchDir scratch;
   const std::string config = write_config(scratch);
-  const std::vector<std::string> extra{"train.steps=24", "checkpoint.every=2", "toy.sleep_ms=40"};
+  const std::vector<std::string> extra{"train.steps=24", "checkpoint.every=4", "toy.sleep_ms=40"};
   std::vector<std::string> outputs;
   ASSERT_EQ(run_toy_ranks(2, args(config, scratch / "straight", extra), &outputs),
             (std::vector<int>{0, 0}))
@@ -124,24 +130,32 @@ TEST(ToyTrainResume, TorchrunRestartAfterAWorkerIsKilledResumesFromTheCheckpoint
   const std::vector<std::string> argv = torchrun_command(2, command, /*max_restarts=*/1);
   Child torchrun(argv, {}, scratch / "torchrun.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (last_logged_step(run) < 7 && torchrun.running() &&
+  while (last_logged_step(run) < kill_after_step && torchrun.running() &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // A worker dies (an OOM kill, a node failure): torchrun restarts every worker.
   std::vector<pid_t> workers = children_of(torchrun.pid(), "ptk-toy-train");
   ASSERT_EQ(workers.size(), 2u) << torchrun.output();
   ::kill(workers.back(), SIGKILL);
   ASSERT_EQ(exit_code(torchrun.wait()), 0) << torchrun.output();
-  // Only the restarted attempt finishes; it must have continued from a checkpoint.
+  // Only the restarted attempt finishes; it continued from the newest checkpoint (none yet for
+  // an early kill: then from step 0).
   std::smatch match;
   const std::string output = torchrun.output();
   ASSERT_TRUE(
       std::regex_search(output, match, std::regex("finished at step 24 \\(started at ([0-9]+)\\)")))
       << output;
-  EXPECT_GE(std::stoi(match[1]), 6) << output;
+  const int started = std::stoi(match[1]);
+  EXPECT_EQ(started % 4, 0) << output;
+  EXPECT_LE(started, kill_after_step + 4) << output;  // the kill lands a step or two late
+  EXPECT_GE(started, kill_after_step - 4) << output;
   EXPECT_TRUE(bitwise_equal(final_model(scratch / "straight", 24), final_model(run, 24)));
 }
+
+INSTANTIATE_TEST_SUITE_P(KillPoints, TorchrunRestart, ::testing::Values(2, 9, 18),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "AfterStep" + std::to_string(info.param);
+                         });
 
 TEST(ToyTrainResume, SigkillThenRestartEndsBitwiseEqualToUninterruptedRun) {
   ScratchDir scratch;
