@@ -119,6 +119,43 @@ TEST_F(ImageNetEval, AllProtocolsWriteResultsAndASecondRunReusesTheFeatures) {
   EXPECT_NE(output.find("resnext_tiny at random init"), std::string::npos) << output;
 }
 
+TEST_F(ImageNetEval, DevkitValGivesTheSameNumbersAsClassFolders) {
+  std::string output;
+  ASSERT_EQ(run(args({"eval.protocols=[knn]"}), dir_ / "folders.log", &output), 0) << output;
+  const nlohmann::json folders = read_json(dir_ / "out/results.json");
+
+  // The same val images, flat, named so that sorted names interleave the classes, labelled by
+  // class numbers of a synset list in reverse wnid order.
+  const std::vector<std::string> wnids = {"n00000000", "n00000001", "n00000002", "n00000003"};
+  fs::create_directories(dir_ / "devkit");
+  fs::rename(dir_ / "data/train", dir_ / "devkit/train");
+  std::ofstream synsets(dir_ / "synsets.txt");
+  for (int c = 3; c >= 0; --c) synsets << wnids[c] << " class " << c << "\n";
+  synsets.close();
+  std::ofstream truth(dir_ / "truth.txt");
+  for (int i = 0; i < 4; ++i) {
+    for (int c = 0; c < 4; ++c) {
+      const std::string name = "ILSVRC2012_val_" + std::to_string(i) + std::to_string(c) + ".JPEG";
+      fs::create_directories(dir_ / "devkit/val");
+      fs::rename(dir_ / ("data/val/" + wnids[c] + "/val_" + std::to_string(i) + ".JPEG"),
+                 dir_ / ("devkit/val/" + name));
+      truth << 4 - c << "\n";  // class number of wnid c in the reversed list
+    }
+  }
+  truth.close();
+  ASSERT_EQ(run(args({"eval.protocols=[knn]", "eval.data=" + dir_ / "devkit",
+                      "eval.val_ground_truth=" + dir_ / "truth.txt",
+                      "eval.val_synsets=" + dir_ / "synsets.txt", "eval.out=" + dir_ / "out2"}),
+                dir_ / "devkit.log", &output),
+            0)
+      << output;
+  const nlohmann::json devkit = read_json(dir_ / "out2/results.json");
+  EXPECT_EQ(devkit["layout"], "devkit val");
+  EXPECT_EQ(devkit["val_images"], 16);
+  EXPECT_EQ(devkit["results"][0]["top1"], folders["results"][0]["top1"]);
+  EXPECT_EQ(devkit["results"][0]["top5"], folders["results"][0]["top5"]);
+}
+
 TEST_F(ImageNetEval, UsageErrorsExitWithTwoAndNameTheKey) {
   std::string output;
   EXPECT_EQ(run({kEval, "imagenet", "eval.checkpoint=" + dir_ / "run"}, dir_ / "a.log", &output),
