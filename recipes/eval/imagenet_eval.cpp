@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <sstream>
 
 #include "common/base/error.h"
@@ -67,8 +68,10 @@ SplitFeatures split_features(const std::string& split,
   out.labels = vision::image_labels(images);
   if (auto cached = vision::read_feature_cache(path, key)) {
     if (cached->rows == static_cast<int64_t>(images.size())) {
-      out.features =
-          at::from_blob(cached->values.data(), {cached->rows, cached->dim}, at::kFloat).clone();
+      // The tensor borrows the cache's buffer (kept alive by the deleter): no second copy.
+      auto holder = std::make_shared<vision::CachedFeatures>(std::move(*cached));
+      out.features = at::from_blob(
+          holder->values.data(), {holder->rows, holder->dim}, [holder](void*) {}, at::kFloat);
       report.feature_cache.emplace_back(split, "reused from " + path);
       spdlog::info("{} features: reused {}", split, path);
       return out;
@@ -79,14 +82,11 @@ SplitFeatures split_features(const std::string& split,
   out.features = vision::map_images(images, options, [&](const at::Tensor& x) {
                    return backbone.features(x);
                  }).contiguous();
-  vision::CachedFeatures cache;
-  cache.rows = out.features.size(0);
-  cache.dim = out.features.size(1);
-  const float* values = out.features.data_ptr<float>();
-  cache.values.assign(values, values + cache.rows * cache.dim);
-  cache.labels.reserve(images.size());
-  for (const auto& image : images) cache.labels.push_back(image.label);
-  vision::write_feature_cache(path, key, cache);
+  std::vector<int32_t> labels;
+  labels.reserve(images.size());
+  for (const auto& image : images) labels.push_back(image.label);
+  vision::write_feature_cache(path, key, out.features.size(0), out.features.size(1),
+                              out.features.data_ptr<float>(), labels.data());
   report.feature_cache.emplace_back(split, "computed, cached in " + path);
   return out;
 }

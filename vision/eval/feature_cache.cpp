@@ -165,6 +165,13 @@ void write_feature_cache(const std::string& path, const std::string& key,
       features.labels.size() != static_cast<size_t>(features.rows)) {
     throw Error("feature cache '" + path + "': features and labels disagree in size");
   }
+  write_feature_cache(path, key, features.rows, features.dim, features.values.data(),
+                      features.labels.data());
+}
+
+void write_feature_cache(const std::string& path, const std::string& key, int64_t rows, int64_t dim,
+                         const float* values, const int32_t* labels) {
+  if (rows < 0 || dim < 0) throw Error("feature cache '" + path + "': negative size");
   std::error_code error;
   fs::create_directories(fs::path(path).parent_path(), error);
   if (error)
@@ -175,10 +182,9 @@ void write_feature_cache(const std::string& path, const std::string& key,
     data::detail::silence_hdf5_errors();
     H5Id file = checked(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
                         "creating the file", temp);
-    const hsize_t dims[2] = {static_cast<hsize_t>(features.rows),
-                             static_cast<hsize_t>(features.dim)};
-    write_dataset(file.get(), "features", H5T_NATIVE_FLOAT, 2, dims, features.values.data(), temp);
-    write_dataset(file.get(), "labels", H5T_NATIVE_INT32, 1, dims, features.labels.data(), temp);
+    const hsize_t dims[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(dim)};
+    write_dataset(file.get(), "features", H5T_NATIVE_FLOAT, 2, dims, values, temp);
+    write_dataset(file.get(), "labels", H5T_NATIVE_INT32, 1, dims, labels, temp);
     write_string_attribute(file.get(), "format", kFormat, temp);
     write_string_attribute(file.get(), "key", key, temp);
     check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flushing", temp);

@@ -39,5 +39,9 @@ std::optional<CachedFeatures> read_feature_cache(const std::string& path, const 
 // ptk::Error naming the path on failure.
 void write_feature_cache(const std::string& path, const std::string& key,
                          const CachedFeatures& features);
+// The same from caller-owned arrays (rows x dim floats, rows labels), so ImageNet-sized feature
+// matrices are written without a second copy in memory.
+void write_feature_cache(const std::string& path, const std::string& key, int64_t rows, int64_t dim,
+                         const float* values, const int32_t* labels);
 
 }  // namespace ptk::vision
