@@ -2,7 +2,9 @@
 # The README's main command: builds pretrainkit and runs the demos on this machine's CPUs.
 #   scripts/demo.sh [wsl|bert|all]     (default: all)
 #   wsl: Fashion-MNIST hashtag set (ptk-demo-data) -> ptk-wsl prepare -> ptk-wsl train on
-#        2 Gloo ranks under torchrun; prints how loss and hashtag top-1 moved.
+#        2 Gloo ranks under torchrun; prints how loss and hashtag top-1 moved; then
+#        ptk-eval imagenet (linear probe + kNN on the ImageNet-layout copy) of the pretrained
+#        backbone and of the same architecture at random init, and prints the comparison.
 #   bert: English corpus from WordNet glosses + GCIDE (ptk-demo-corpus) -> ptk-bert prepare ->
 #         ptk-bert train (bert-tiny, MLM + NSP) on 2 Gloo ranks; prints MLM accuracy against the
 #         most-frequent-token baseline.
@@ -15,7 +17,7 @@ part=${1:-all}
 case "$part" in
   wsl | bert | all) ;;
   -h | --help)
-    sed -n '2,10p' "$0"
+    sed -n '2,12p' "$0"
     exit 0
     ;;
   *)
@@ -59,9 +61,9 @@ PY
 demo_wsl() {
   local start=$SECONDS
   local config=recipes/wsl/configs/demo.yaml
-  build_targets ptk-demo-data ptk-wsl
+  build_targets ptk-demo-data ptk-wsl ptk-eval
   echo "== wsl: demo hashtag set from Fashion-MNIST"
-  build/ptk-demo-data demo.output_dir="$demo_dir" demo.train_images=12000 demo.val_images=100
+  build/ptk-demo-data demo.output_dir="$demo_dir" demo.train_images=12000 demo.val_images=2000
   echo "== wsl: ptk-wsl prepare"
   build/ptk-wsl prepare --config "$config" prepare.manifest="$demo_dir/hashtags/manifest.jsonl" \
     prepare.out="$demo_dir/wsl-shards"
@@ -72,7 +74,30 @@ demo_wsl() {
     build/ptk-wsl train --config "$config" prepare.out="$demo_dir/wsl-shards" \
     run.dir="$demo_dir/runs/wsl"
   report_run "$demo_dir/runs/wsl"
+  echo "== wsl: ptk-eval imagenet: linear probe + kNN, pretrained backbone vs random init"
+  local eval_config=recipes/eval/configs/demo.yaml
+  rm -rf "$demo_dir/runs/eval-pretrained" "$demo_dir/runs/eval-random"
+  build/ptk-eval imagenet --config "$eval_config" eval.checkpoint="$demo_dir/runs/wsl" \
+    eval.data="$demo_dir/imagenet" eval.out="$demo_dir/runs/eval-pretrained"
+  build/ptk-eval imagenet --config "$eval_config" eval.checkpoint="$demo_dir/runs/wsl" \
+    eval.init=random eval.data="$demo_dir/imagenet" eval.out="$demo_dir/runs/eval-random"
+  report_eval "$demo_dir/runs/eval-pretrained" "$demo_dir/runs/eval-random"
   echo "== wsl: done in $((SECONDS - start)) s; checkpoints in $demo_dir/runs/wsl/checkpoints"
+}
+
+# Prints the pretrained-vs-random-init table of two ptk-eval imagenet results.json files.
+report_eval() {
+  "$python" - "$1/results.json" "$2/results.json" <<'PY'
+import json, sys
+pre, rnd = (json.load(open(p)) for p in sys.argv[1:3])
+print("ImageNet-layout Fashion-MNIST (%d train / %d val images), %s, top-1 / top-5 (%%):" %
+      (pre["train_images"], pre["val_images"], pre["backbone"]["arch"]))
+print("  %-8s %-18s %-18s %s" % ("protocol", "pretrained", "random init", "top-1 gain"))
+for a, b in zip(pre["results"], rnd["results"]):
+    print("  %-8s %6.2f / %6.2f    %6.2f / %6.2f    %+.2f" % (
+        a["protocol"], 100 * a["top1"], 100 * a["top5"], 100 * b["top1"], 100 * b["top5"],
+        100 * (a["top1"] - b["top1"])))
+PY
 }
 
 # Prints the bert run's first and last training windows of each phase and the baseline.

@@ -115,7 +115,7 @@ ordered_json score_json(const std::map<std::string, GlueMetricValues>& best,
 }  // namespace
 
 std::string run_glue_eval(const GlueEvalOptions& options) {
-  if (options.threads > 0) at::set_num_threads(static_cast<int>(options.threads));
+  at::set_num_threads(static_cast<int>(options.threads));
   const text::glue::GlueBackbone backbone = load_backbone(options);
   text::glue::GlueFinetuneOptions finetune;
   finetune.glue_dir = options.glue_dir;

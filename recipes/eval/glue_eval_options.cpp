@@ -10,14 +10,16 @@ config::Schema glue_eval_schema() {
       .add("init.from", "",
            "instead of eval.checkpoint: an HF BERT folder (config.json, model.safetensors or "
            "pytorch_model.bin as a plain dict, tokenizer files)")
-      .add("eval.init", "pretrained",
-           "pretrained | random (the same architecture with fresh weights: the baseline)")
+      .add("eval.init", "checkpoint",
+           "checkpoint (the weights of eval.checkpoint / init.from) | random (the same "
+           "architecture with fresh weights: the baseline)")
       .add("eval.tokenizer", "",
            "tokenizer file or folder; \"\" = the one the checkpoint's shard set lists, or the HF "
            "folder's vocab.txt / spiece.model")
-      .add("eval.out", "", "output folder: results.json, results.md, submission/ (required)")
+      .add("eval.out", "",
+           "output folder: results.json, results.md, submission/; \"\" = runs/eval-<verb>")
       .add("eval.device", "cpu", "cpu | cuda")
-      .add("eval.threads", 0, "intra-op CPU threads; 0 = LibTorch's default")
+      .add("eval.threads", 4, "LibTorch intra-op threads")
       .add("glue.data", "", "the GLUE folder: CoLA/, SST-2/, MRPC/, ... (required)")
       .add("glue.tasks", config::Value(std::vector<std::string>{"SST-2", "MRPC"}),
            "tasks to run: CoLA SST-2 MRPC STS-B QQP MNLI QNLI RTE WNLI AX (AX with MNLI's model)")
@@ -32,7 +34,7 @@ config::Schema glue_eval_schema() {
       .add("glue.max_train_examples", 0, "0 = every training example; else the first N")
       .add("glue.submission", config::Value(true),
            "write leaderboard files (CoLA.tsv ... AX.tsv) for the test splits present")
-      .add("train.seed", 0, "seed of the heads' initialisation, dropout and shuffling");
+      .add("eval.seed", 0, "seed of the heads' initialisation, dropout and shuffling");
   return s;
 }
 
@@ -54,8 +56,8 @@ GlueEvalOptions glue_eval_options(const config::Config& config) {
   o.checkpoint = config.get_string("eval.checkpoint");
   o.init_from = config.get_string("init.from");
   const std::string& init = config.get_string("eval.init");
-  if (init != "pretrained" && init != "random") {
-    throw UsageError("eval.init must be pretrained or random, got '" + init + "'");
+  if (init != "checkpoint" && init != "random") {
+    throw UsageError("eval.init must be checkpoint or random for glue, got '" + init + "'");
   }
   o.random_init = init == "random";
   if (o.checkpoint.empty() == o.init_from.empty()) {
@@ -65,12 +67,12 @@ GlueEvalOptions glue_eval_options(const config::Config& config) {
   }
   o.tokenizer = config.get_string("eval.tokenizer");
   o.out = config.get_string("eval.out");
-  if (o.out.empty()) throw UsageError("eval.out is required");
+  if (o.out.empty()) o.out = "runs/eval-glue";
   o.device = config.get_string("eval.device");
   if (o.device != "cpu" && o.device != "cuda") {
     throw UsageError("eval.device must be cpu or cuda, got '" + o.device + "'");
   }
-  o.threads = at_least(config, "eval.threads", 0);
+  o.threads = at_least(config, "eval.threads", 1);
   o.glue_dir = config.get_string("glue.data");
   if (o.glue_dir.empty()) throw UsageError("glue.data is required (the GLUE folder)");
   o.tasks = config.get_string_list("glue.tasks");
@@ -91,7 +93,7 @@ GlueEvalOptions glue_eval_options(const config::Config& config) {
   o.weight_decay = config.get_float("glue.weight_decay");
   if (!(o.weight_decay >= 0)) throw UsageError("glue.weight_decay must be >= 0");
   o.submission = config.get_bool("glue.submission");
-  o.seed = static_cast<uint64_t>(config.get_int("train.seed"));
+  o.seed = static_cast<uint64_t>(config.get_int("eval.seed"));
   return o;
 }
 

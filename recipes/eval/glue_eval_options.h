@@ -18,7 +18,7 @@ struct GlueEvalOptions {
   std::string tokenizer;     // eval.tokenizer: "" = the checkpoint's / the HF folder's
   std::string out;           // eval.out: results.json, results.md, submission/
   std::string device = "cpu";
-  int64_t threads = 0;
+  int64_t threads = 4;
   std::string glue_dir;            // glue.data
   std::vector<std::string> tasks;  // glue.tasks
   std::vector<double> lrs;         // glue.lrs

@@ -1,0 +1,207 @@
+#include "recipes/eval/imagenet_eval.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "common/base/error.h"
+#include "common/io/atomic_file.h"
+#include "recipes/eval/eval_report.h"
+#include "vision/datasets/imagenet_folder.h"
+#include "vision/eval/backbone.h"
+#include "vision/eval/feature_cache.h"
+#include "vision/eval/feature_extractor.h"
+#include "vision/eval/fine_tune.h"
+#include "vision/eval/imagenet_eval_options.h"
+#include "vision/eval/knn_classifier.h"
+#include "vision/eval/linear_probe.h"
+#include "vision/models/resnet.h"
+
+namespace ptk::recipes {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+// Everything besides weights and images that the features depend on.
+std::string transform_key(const vision::ImageNetEvalOptions& o) {
+  std::ostringstream key;
+  key << "resize=" << o.resize << " crop=" << o.crop << " channels=" << o.channels
+      << " mean=" << o.mean[0] << "," << o.mean[1] << "," << o.mean[2] << " std=" << o.std[0] << ","
+      << o.std[1] << "," << o.std[2] << " dct_scaling=1";
+  return key.str();
+}
+
+struct SplitFeatures {
+  at::Tensor features;  // [N, D] float, CPU
+  at::Tensor labels;    // [N] int64
+};
+
+// The split's features from the cache when it holds them for exactly this key, else computed
+// with the backbone and stored.
+SplitFeatures split_features(const std::string& split,
+                             const std::vector<vision::LabeledImage>& images,
+                             const vision::ImageNetEvalOptions& o, const vision::Backbone& backbone,
+                             const vision::ImageBatchOptions& batch_options,
+                             const std::string& cache_dir, EvalReport& report) {
+  const std::string key =
+      backbone.identity + "; " + transform_key(o) + "; " + vision::describe_images(o.data, images);
+  const std::string path = vision::feature_cache_path(cache_dir, split, key);
+  SplitFeatures out;
+  out.labels = vision::image_labels(images);
+  if (auto cached = vision::read_feature_cache(path, key)) {
+    if (cached->rows == static_cast<int64_t>(images.size())) {
+      // The tensor borrows the cache's buffer (kept alive by the deleter): no second copy.
+      auto holder = std::make_shared<vision::CachedFeatures>(std::move(*cached));
+      out.features = at::from_blob(
+          holder->values.data(), {holder->rows, holder->dim}, [holder](void*) {}, at::kFloat);
+      report.feature_cache.emplace_back(split, "reused from " + path);
+      spdlog::info("{} features: reused {}", split, path);
+      return out;
+    }
+  }
+  vision::ImageBatchOptions options = batch_options;
+  options.label = split + " features";
+  out.features = vision::map_images(images, options, [&](const at::Tensor& x) {
+                   return backbone.features(x);
+                 }).contiguous();
+  std::vector<int32_t> labels;
+  labels.reserve(images.size());
+  for (const auto& image : images) labels.push_back(image.label);
+  vision::write_feature_cache(path, key, out.features.size(0), out.features.size(1),
+                              out.features.data_ptr<float>(), labels.data());
+  report.feature_cache.emplace_back(split, "computed, cached in " + path);
+  return out;
+}
+
+}  // namespace
+
+config::Schema imagenet_schema() { return vision::imagenet_eval_schema(); }
+
+int run_imagenet_eval(const config::Config& config) {
+  const auto start = Clock::now();
+  const vision::ImageNetEvalOptions o = vision::imagenet_eval_options(config);
+  at::set_num_threads(static_cast<int>(o.threads));
+  c10::Device device(c10::kCPU);
+  try {
+    device = c10::Device(o.device);
+  } catch (const std::exception&) {
+    throw UsageError("eval.device: '" + o.device + "' is not a device (cpu | cuda | cuda:N)");
+  }
+  if (device.is_cuda() && !at::hasCUDA()) {
+    throw UsageError("eval.device is " + o.device + " but this LibTorch has no usable CUDA");
+  }
+
+  vision::ImageFolderOptions folder_options;
+  folder_options.val_ground_truth = o.val_ground_truth;
+  folder_options.val_synsets = o.val_synsets;
+  const vision::ImageFolderSet data = vision::read_imagenet_folder(o.data, folder_options);
+  spdlog::info("imagenet: {} classes, {} train / {} val images in {}{}", data.classes.size(),
+               data.train.size(), data.val.size(), o.data,
+               data.skipped_files
+                   ? " (" + std::to_string(data.skipped_files) + " non-image files skipped)"
+                   : "");
+
+  vision::Backbone backbone = vision::load_backbone(o);
+  if (backbone.model) backbone.model->to(device);
+
+  EvalReport report;
+  report.data = o.data;
+  report.layout = data.devkit_val ? "devkit val" : "class folders";
+  report.init = vision::to_string(o.init);
+  report.arch = backbone.arch;
+  report.weights_file = backbone.weights_file;
+  report.classes = static_cast<int64_t>(data.classes.size());
+  report.train_images = static_cast<int64_t>(data.train.size());
+  report.val_images = static_cast<int64_t>(data.val.size());
+  report.feature_dim =
+      backbone.model ? backbone.model->feature_dim() : o.channels * o.crop * o.crop;
+
+  vision::ImageBatchOptions batch_options;
+  batch_options.transform.resize_size = static_cast<int>(o.resize);
+  batch_options.transform.crop_size = static_cast<int>(o.crop);
+  batch_options.transform.normalization.mean = o.mean;
+  batch_options.transform.normalization.std = o.std;
+  batch_options.channels = o.channels;
+  batch_options.batch = o.batch;
+  batch_options.threads = static_cast<int>(o.threads);
+  batch_options.device = device;
+
+  const auto wants = [&](const char* protocol) {
+    return std::find(o.protocols.begin(), o.protocols.end(), protocol) != o.protocols.end();
+  };
+  // Frozen features first: fine-tuning (if asked) changes the backbone afterwards.
+  SplitFeatures train, val;
+  if (wants("linear") || wants("knn")) {
+    const std::string cache_dir = o.cache_dir.empty()
+                                      ? (std::filesystem::path(o.out) / "feature_cache").string()
+                                      : o.cache_dir;
+    train = split_features("train", data.train, o, backbone, batch_options, cache_dir, report);
+    val = split_features("val", data.val, o, backbone, batch_options, cache_dir, report);
+  }
+  const int64_t classes = report.classes;
+  for (const std::string& protocol : o.protocols) {
+    const auto protocol_start = Clock::now();
+    ProtocolResult result;
+    result.protocol = protocol;
+    if (protocol == "linear") {
+      const vision::LinearProbeResult probe = vision::linear_probe(
+          train.features, train.labels, val.features, val.labels, classes, o.linear);
+      result.top1 = probe.val.top1;
+      result.top5 = probe.val.top5;
+      result.details.emplace_back("weight_decay", number(probe.weight_decay));
+      std::string sweep;
+      for (const auto& [wd, top1] : probe.sweep) {
+        char entry[64];
+        std::snprintf(entry, sizeof entry, "%s%g: %.2f", sweep.empty() ? "" : ", ", wd, 100 * top1);
+        sweep += entry;
+      }
+      if (!sweep.empty()) result.details.emplace_back("held-out top-1 (%) by weight decay", sweep);
+    } else if (protocol == "knn") {
+      const at::Tensor scores =
+          vision::knn_scores(train.features, train.labels, val.features, classes, o.knn);
+      const vision::TopKAccuracy accuracy = vision::topk_accuracy(scores, val.labels);
+      result.top1 = accuracy.top1;
+      result.top5 = accuracy.top5;
+      result.details.emplace_back("k", std::to_string(o.knn.k));
+      result.details.emplace_back("T", number(o.knn.temperature));
+    } else if (protocol == "finetune") {
+      const vision::FineTuneResult tuned =
+          vision::fine_tune(backbone.model, data, batch_options, o.finetune);
+      result.top1 = tuned.val.top1;
+      result.top5 = tuned.val.top5;
+      result.details.emplace_back("epochs", std::to_string(o.finetune.epochs));
+      result.details.emplace_back("steps", std::to_string(tuned.steps));
+      result.details.emplace_back("lr", number(o.finetune.lr));
+      result.details.emplace_back("last epoch loss", number(tuned.last_loss));
+    }
+    result.seconds = seconds_since(protocol_start);
+    spdlog::info("{}: top-1 {:.4f}, top-5 {:.4f} ({:.1f} s)", protocol, result.top1, result.top5,
+                 result.seconds);
+    report.results.push_back(result);
+  }
+  report.seconds = seconds_since(start);
+  write_report(o.out, report);
+  io::write_file_atomic(o.out + "/config.yaml", config.to_yaml());
+  std::printf("%s\n", summary_paragraph(o.out, report).c_str());
+  return 0;
+}
+
+}  // namespace ptk::recipes

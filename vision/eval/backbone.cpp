@@ -1,0 +1,153 @@
+#include "vision/eval/backbone.h"
+
+#include <ATen/ATen.h>
+#include <xxhash.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "common/base/error.h"
+#include "common/io/safetensors.h"
+#include "common/io/state_dict.h"
+#include "common/train/checkpoint.h"
+#include "vision/models/resnet.h"
+#include "vision/models/resnet_config.h"
+
+namespace ptk::vision {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// xxh64 of a file's bytes, as 16 hex digits: the weights' identity independent of their path.
+std::string file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open the weight file");
+  XXH64_state_t* state = XXH64_createState();
+  XXH64_reset(state, 0);
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    XXH64_update(state, buffer.data(), static_cast<size_t>(in.gcount()));
+  }
+  const unsigned long long hash = XXH64_digest(state);
+  XXH64_freeState(state);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", hash);
+  return hex;
+}
+
+// model.arch of a checkpoint's resolved config, or "".
+std::string arch_of_config(const std::string& config_yaml, const std::string& origin) {
+  if (config_yaml.empty()) return "";
+  try {
+    const YAML::Node root = YAML::Load(config_yaml);
+    if (root["model"] && root["model"]["arch"]) return root["model"]["arch"].as<std::string>();
+  } catch (const YAML::Exception& e) {
+    throw Error(origin + ": unreadable config in state.yaml: " + e.what());
+  }
+  return "";
+}
+
+io::StateDict read_weights(const std::string& file) {
+  if (ends_with(file, ".safetensors")) return io::load_safetensors(file);
+  return io::load_torch_state_dict(file);
+}
+
+}  // namespace
+
+at::Tensor Backbone::features(const at::Tensor& images) const {
+  at::NoGradGuard no_grad;
+  if (!model) return images.flatten(1).contiguous();
+  model->eval();
+  return model->features(images);
+}
+
+std::string resolve_checkpoint_weights(const std::string& path, std::string* config_yaml) {
+  config_yaml->clear();
+  std::error_code error;
+  if (fs::is_regular_file(path, error)) {
+    if (!ends_with(path, ".pt") && !ends_with(path, ".pth") && !ends_with(path, ".safetensors")) {
+      throw UsageError("eval.checkpoint: '" + path +
+                       "' is a file but not a .pt / .pth / .safetensors state dict");
+    }
+    return path;
+  }
+  if (!fs::is_directory(path, error)) {
+    throw UsageError("eval.checkpoint: '" + path + "' does not exist");
+  }
+  std::string dir = path;
+  if (!fs::exists(fs::path(path) / train::kModelFile)) {
+    const auto found = train::find_resumable_checkpoint(path);
+    if (!found) {
+      throw UsageError("eval.checkpoint: '" + path +
+                       "' holds no model.pt and no complete checkpoint under checkpoints/");
+    }
+    dir = *found;
+  }
+  const fs::path state = fs::path(dir) / train::kStateFile;
+  if (fs::exists(state)) *config_yaml = train::read_checkpoint_state(dir).config_yaml;
+  return (fs::path(dir) / train::kModelFile).string();
+}
+
+Backbone load_backbone(const ImageNetEvalOptions& options) {
+  Backbone backbone;
+  backbone.init = options.init;
+  if (options.init == BackboneInit::kPixels) {
+    backbone.identity = "pixels";
+    backbone.in_channels = options.channels;
+    return backbone;
+  }
+  std::string config_yaml;
+  if (!options.checkpoint.empty()) {
+    backbone.weights_file = resolve_checkpoint_weights(options.checkpoint, &config_yaml);
+  }
+  backbone.arch =
+      options.arch.empty() ? arch_of_config(config_yaml, backbone.weights_file) : options.arch;
+  if (backbone.arch.empty()) {
+    throw UsageError("eval.arch is required: " +
+                     (backbone.weights_file.empty()
+                          ? std::string("no checkpoint given")
+                          : backbone.weights_file + " comes without a config naming model.arch"));
+  }
+  ResNetConfig config = resnet_config(backbone.arch);
+  config.num_classes = 0;
+  backbone.in_channels = config.in_channels;
+  if (config.in_channels != options.channels) {
+    throw UsageError("eval.channels is " + std::to_string(options.channels) + " but " +
+                     backbone.arch + " takes " + std::to_string(config.in_channels) +
+                     "-channel images");
+  }
+  // Seeded before construction, so the random baseline is the same network on every run.
+  at::manual_seed(options.seed);
+  backbone.model = std::make_shared<ResNetImpl>(config);
+
+  if (options.init == BackboneInit::kRandom) {
+    backbone.weights_file.clear();
+    backbone.identity = "random arch=" + backbone.arch + " seed=" + std::to_string(options.seed);
+    return backbone;
+  }
+  io::StateDict state = read_weights(backbone.weights_file);
+  io::StateDict without_head;
+  for (auto& [name, tensor] : state) {
+    if (name.rfind("fc.", 0) != 0) without_head.emplace_back(name, tensor);
+  }
+  try {
+    io::load_module_state_dict(*backbone.model, without_head, /*strict=*/true);
+  } catch (const Error& e) {
+    throw Error(backbone.weights_file + ": weights do not fit " + backbone.arch + ": " + e.what());
+  }
+  backbone.identity =
+      "checkpoint arch=" + backbone.arch + " weights_xxh64=" + file_hash(backbone.weights_file);
+  return backbone;
+}
+
+}  // namespace ptk::vision
