@@ -306,6 +306,31 @@ ShardSet::ShardSet(const std::string& dir) : dir_(dir), manifest_(Manifest::load
   slots_.reset(new Slot[manifest_.shards.size()]);
 }
 
+void ShardSet::check_files() const {
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < manifest_.shards.size(); ++i) {
+    const std::string path = shard_path(i);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      problems.push_back("shard '" + path + "' is missing");
+    } else if (static_cast<uint64_t>(st.st_size) != manifest_.shards[i].bytes) {
+      problems.push_back(
+          "shard '" + path + "' has " + std::to_string(st.st_size) + " bytes but " + kManifestName +
+          " lists " + std::to_string(manifest_.shards[i].bytes) +
+          (static_cast<uint64_t>(st.st_size) < manifest_.shards[i].bytes ? " (truncated)" : ""));
+    }
+  }
+  if (problems.empty()) return;
+  std::string message = "shard set '" + dir_ + "': " + std::to_string(problems.size()) + " of " +
+                        std::to_string(manifest_.shards.size()) + " shards unusable";
+  constexpr size_t kShown = 10;
+  for (size_t i = 0; i < problems.size() && i < kShown; ++i) message += "\n  " + problems[i];
+  if (problems.size() > kShown) {
+    message += "\n  ... and " + std::to_string(problems.size() - kShown) + " more";
+  }
+  throw Error(message + "\n  (ptk-shards verify checks the whole set)");
+}
+
 std::vector<uint64_t> ShardSet::shard_sizes() const {
   std::vector<uint64_t> sizes;
   for (const auto& s : manifest_.shards) sizes.push_back(s.num_samples);

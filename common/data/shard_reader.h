@@ -97,6 +97,12 @@ class ShardSet {
   // memory). Out of range is an Error.
   SampleLocation locate(uint64_t global_index) const;
 
+  // Checks that every shard the manifest lists is there with the manifest's byte size, and
+  // throws one Error naming each missing or truncated (or grown) shard. Training calls it at
+  // start: a lost shard is a lost share of the data, which must stop a run rather than be
+  // papered over by substitutes. One stat() per shard; contents are checked by ptk-shards verify.
+  void check_files() const;
+
   // The shard, opened and validated on first use; a shard that failed to open throws the same
   // Error on every call. Thread safe.
   const ShardReader& shard(size_t index) const;

@@ -86,6 +86,7 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
   if (shards_->kind() != data::ShardKind::kToken) {
     throw UsageError("data.shards: '" + options_.shards + "' is not a token shard set");
   }
+  shards_->check_files();
   if (shards_->num_samples() == 0) {
     throw Error("data.shards: '" + options_.shards + "' has no samples");
   }

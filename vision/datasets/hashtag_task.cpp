@@ -24,6 +24,7 @@ std::shared_ptr<const data::ShardSet> open_image_set(const std::string& dir, con
     throw UsageError(std::string(key) + ": '" + dir + "' is not an image shard set");
   }
   if (set->num_samples() == 0) throw Error(std::string(key) + ": '" + dir + "' has no samples");
+  set->check_files();
   return set;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/base/error.h"
 #include "tests/common/data/test_shards.h"
 
 namespace ptk::data {
@@ -68,6 +69,35 @@ TEST(VerifyShardSet, NamesTheDamagedRecordAndTheTruncatedShard) {
   EXPECT_NE(all.find("truncated"), std::string::npos) << all;
   EXPECT_EQ(all.find("shard-00000.h5"), std::string::npos) << all;
   EXPECT_EQ(all.find("record 3 "), std::string::npos) << all;
+}
+
+TEST(VerifyShardSet, NamesAMissingShardAndTrainingsFileCheckStopsOnIt) {
+  TempDir tmp;
+  testing::write_image_set(tmp.path(), 30, 10);
+  std::filesystem::remove(tmp.sub("shard-00001.h5"));
+  std::filesystem::resize_file(tmp.sub("shard-00002.h5"),
+                               std::filesystem::file_size(tmp.sub("shard-00002.h5")) - 10);
+  const ShardSet set(tmp.path());
+  const VerifyReport report = verify_shard_set(set, 2);
+  ASSERT_FALSE(report.ok());
+  std::string all;
+  for (const auto& p : report.problems) all += p + "\n";
+  EXPECT_NE(all.find("shard-00001.h5: missing"), std::string::npos) << all;
+  EXPECT_NE(all.find("shard-00002.h5"), std::string::npos) << all;
+  // What a training run checks at start: both named in one error.
+  try {
+    set.check_files();
+    FAIL() << "check_files accepted a set with a missing and a truncated shard";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("2 of 3 shards unusable"), std::string::npos) << message;
+    EXPECT_NE(message.find("shard-00001.h5' is missing"), std::string::npos) << message;
+    EXPECT_NE(message.find("shard-00002.h5' has"), std::string::npos) << message;
+    EXPECT_NE(message.find("(truncated)"), std::string::npos) << message;
+  }
+  TempDir clean;
+  testing::write_image_set(clean.path(), 30, 10);
+  EXPECT_NO_THROW(ShardSet(clean.path()).check_files());
 }
 
 TEST(PtkShards, VerifyExitsZeroOnACleanSetAndOneOnDamage) {

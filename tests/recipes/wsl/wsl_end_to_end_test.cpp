@@ -3,6 +3,7 @@
 // the real torchrun launcher, and the usage errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "common/data/shard_format.h"
+#include "common/data/shard_reader.h"
 #include "tests/integration/toy_run.h"
 
 namespace ptk::testing {
@@ -137,6 +140,52 @@ TEST(WslTrain, ExportedWeightsStartANewRunThroughInitFrom) {
   EXPECT_EQ(run(args, dir / "train3.log", &output), 1) << output;
   EXPECT_NE(output.find("does not fit the model"), std::string::npos) << output;
   EXPECT_NE(output.find("model.pth"), std::string::npos) << output;
+}
+
+// Damaged image bytes inside a shard: both ranks substitute the bad records (the same number of
+// batches on each, so nobody waits forever in a collective) and the run finishes. A shard the
+// manifest lists but the disk lacks stops the next run at start, naming it.
+TEST(WslTrain, DamagedRecordsAreSubstitutedOnTwoRanksAndAMissingShardStopsTheRun) {
+  ScratchDir dir;
+  prepare_demo(dir);
+  std::vector<std::string> shards;
+  for (const auto& entry : fs::directory_iterator(dir / "shards/train")) {
+    if (entry.path().extension() == ".h5") shards.push_back(entry.path().string());
+  }
+  std::sort(shards.begin(), shards.end());
+  ASSERT_FALSE(shards.empty());
+  uint64_t begin = 0, bytes = 0;
+  {
+    const data::ShardReader reader(shards.front());
+    for (const auto& dataset : reader.layout()) {
+      if (dataset.name == data::kImageBytes) {
+        begin = dataset.file_offset;
+        bytes = dataset.bytes;
+      }
+    }
+  }
+  ASSERT_GT(bytes, 0u);
+  {
+    std::fstream file(shards.front(), std::ios::in | std::ios::out | std::ios::binary);
+    for (int i = 1; i <= 8; ++i) {
+      file.seekp(static_cast<std::streamoff>(begin + bytes * i / 9));
+      file.put('\x5a');
+      file.put('\xa5');
+    }
+  }
+  std::string output;
+  std::vector<std::string> args = train_args(dir, 6);
+  args.push_back("data.threads=1");
+  ASSERT_EQ(run(torchrun_command(2, args), dir / "train.log", &output), 0) << output;
+  EXPECT_NE(output.find("replaced by a substitute"), std::string::npos) << output;
+  EXPECT_TRUE(fs::exists(dir / "run/checkpoints/step_6/model.pt")) << output;
+
+  fs::remove(shards.back());
+  args[5] = "run.dir=" + dir / "run2";
+  EXPECT_EQ(run(args, dir / "train2.log", &output), 1) << output;
+  EXPECT_NE(output.find(fs::path(shards.back()).filename().string() + "' is missing"),
+            std::string::npos)
+      << output;
 }
 
 TEST(WslCommandLine, UsageAndConfigErrorsExitWithTwo) {
