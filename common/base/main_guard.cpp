@@ -1,5 +1,7 @@
 #include "common/base/main_guard.h"
 
+#include <signal.h>
+
 #include <cstdio>
 #include <exception>
 
@@ -8,6 +10,13 @@
 namespace ptk {
 
 int run_main(const std::string& tool, const std::function<int()>& body) {
+  // A write past RLIMIT_FSIZE (a quota, `ulimit -f`) raises SIGXFSZ, whose default action kills
+  // the process without a word. Ignored, the write fails with EFBIG instead, and the writer
+  // reports which file could not be written.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGXFSZ, &ignore, nullptr);
   try {
     return body();
   } catch (const Error& e) {

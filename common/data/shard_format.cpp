@@ -85,6 +85,12 @@ uint64_t file_checksum(const std::string& path) {
   return XXH64_digest(state.get());
 }
 
+uint64_t bytes_checksum(const void* data, size_t size) {
+  State state = new_state();
+  XXH64_update(state.get(), data, size);
+  return XXH64_digest(state.get());
+}
+
 std::string hex64(uint64_t value) {
   char text[17];
   std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(value));

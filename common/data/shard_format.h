@@ -94,6 +94,8 @@ uint64_t record_checksum(const TokenRecord& record);
 
 // xxhash64 of a whole file, streamed; used for the manifest's file checksums.
 uint64_t file_checksum(const std::string& path);
+// The same checksum of bytes in memory: equals file_checksum of a file holding them.
+uint64_t bytes_checksum(const void* data, size_t size);
 
 // "0123456789abcdef": how checksums appear in manifests and reports.
 std::string hex64(uint64_t value);

@@ -1,4 +1,5 @@
 #include "common/data/shard_writer.h"
+#include "common/io/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -137,13 +138,18 @@ void fsync_path(const std::string& path) {
 
 }  // namespace
 
-void ShardSetWriter::write_shard(const std::string& path) const {
+std::vector<uint8_t> ShardSetWriter::shard_image(const std::string& path) const {
   std::lock_guard<std::mutex> lock(detail::hdf5_mutex());
   detail::silence_hdf5_errors();
   H5Id fapl = checked(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties", path);
   // Every object at least 1 byte long starts on a 64-byte boundary: typed records can then be
   // read in place from the memory map.
   check(H5Pset_alignment(fapl.get(), 1, kDatasetAlignment), "alignment", path);
+  // The file is built in memory and written by us: HDF5 then never meets a full disk, whose
+  // failed writes leave its file table in a state that crashes the library at exit.
+  check(H5Pset_fapl_core(fapl.get(), std::max<size_t>(1 << 20, bytes_.size() / 8 + (1 << 20)),
+                         /*backing_store=*/0),
+        "in-memory driver", path);
   H5Id file = checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
                       "creating the file", path);
   const hid_t f = file.get();
@@ -179,7 +185,13 @@ void ShardSetWriter::write_shard(const std::string& path) const {
     write_string_attribute(f, name, value, path);
   }
   check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flushing", path);
-  file.reset();
+  const ssize_t size = H5Fget_file_image(f, nullptr, 0);
+  if (size <= 0) throw Error("writing shard '" + path + "': HDF5 gave no file image");
+  std::vector<uint8_t> image(static_cast<size_t>(size));
+  if (H5Fget_file_image(f, image.data(), image.size()) != size) {
+    throw Error("writing shard '" + path + "': HDF5 gave a short file image");
+  }
+  return image;
 }
 
 void ShardSetWriter::flush_shard() {
@@ -189,23 +201,15 @@ void ShardSetWriter::flush_shard() {
   std::snprintf(name, sizeof(name), "%s-%05zu.h5", options_.prefix.c_str(),
                 manifest_.shards.size());
   const std::string final_path = (std::filesystem::path(options_.dir) / name).string();
-  const std::string tmp_path = final_path + ".tmp";
-  try {
-    write_shard(tmp_path);
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp_path, ec);
-    throw;
-  }
-  fsync_path(tmp_path);
+  const std::vector<uint8_t> image = shard_image(final_path);
   ManifestShard entry;
   entry.file = name;
   entry.num_samples = n;
-  entry.bytes = std::filesystem::file_size(tmp_path);
-  entry.xxh64 = file_checksum(tmp_path);
-  if (std::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
-    throw Error("cannot rename '" + tmp_path + "' to '" + final_path + "'");
-  }
+  entry.bytes = image.size();
+  entry.xxh64 = bytes_checksum(image.data(), image.size());
+  // Temporary file, fsync, rename: the shard is complete or absent, and a full disk is an
+  // error naming it.
+  io::write_file_atomic(final_path, image.data(), image.size());
   manifest_.shards.push_back(entry);
 
   shard_payload_ = 0;

@@ -48,7 +48,8 @@ class ShardSetWriter {
  private:
   void start_record(uint64_t payload_bytes);
   void flush_shard();
-  void write_shard(const std::string& path) const;
+  // The complete HDF5 file of the shard being filled, built in memory; `path` names it in errors.
+  std::vector<uint8_t> shard_image(const std::string& path) const;
 
   ShardWriterOptions options_;
   Manifest manifest_;

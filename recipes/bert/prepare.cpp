@@ -8,6 +8,8 @@
 
 #include "common/base/error.h"
 #include "common/data/shard_reader.h"
+#include "common/io/atomic_file.h"
+#include "common/io/staged_directory.h"
 #include "recipes/bert/bert_phases.h"
 #include "recipes/bert/prepare_options.h"
 #include "text/corpus/corpus_builder.h"
@@ -78,7 +80,10 @@ BertPrepareSummary run_bert_prepare(const config::Config& config) {
   for (const int64_t length : lengths) {
     if (length < 8) throw UsageError("prepare.lengths: " + std::to_string(length) + " is < 8");
   }
-  fs::create_directories(out_dir);
+  // Everything is built in a staging folder that replaces prepare.out at the end, so a failed
+  // run (a full disk, an interrupted job) leaves the previous tokenizer and shards whole.
+  io::StagedDirectory staged(out_dir);
+  const std::string build_dir = staged.path();
 
   BertPrepareSummary summary;
   fs::path tokenizer_path;
@@ -98,25 +103,24 @@ BertPrepareSummary run_bert_prepare(const config::Config& config) {
     o.input_sentence_size = config.get_int("prepare.sentence_sample");
     o.seed = static_cast<uint32_t>(config.get_int("prepare.seed"));
     o.num_threads = static_cast<int32_t>(threads);
-    tokenizer_path = fs::path(out_dir) / "tokenizer.model";
-    text::train_sentencepiece(tokenizer_training_text(inputs, out_dir), tokenizer_path.string(), o,
+    tokenizer_path = fs::path(build_dir) / "tokenizer.model";
+    text::train_sentencepiece(tokenizer_training_text(inputs, build_dir), tokenizer_path.string(),
+                              o,
                               /*lenient_utf8=*/true);
     summary.trained_tokenizer = true;
   } else {
     if (!fs::is_regular_file(given)) {
       throw UsageError("prepare.tokenizer: '" + given + "' is not a file (.model or vocab.txt)");
     }
-    tokenizer_path = fs::path(out_dir) / fs::path(given).filename();
-    if (fs::absolute(given) != fs::absolute(tokenizer_path)) {
-      fs::copy_file(given, tokenizer_path, fs::copy_options::overwrite_existing);
-    }
+    tokenizer_path = fs::path(build_dir) / fs::path(given).filename();
+    fs::copy_file(given, tokenizer_path, fs::copy_options::overwrite_existing);
   }
   const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(tokenizer_path.string());
-  summary.tokenizer = tokenizer_path.string();
+  summary.tokenizer = (fs::path(out_dir) / tokenizer_path.filename()).string();
   summary.vocab_size = tokenizer->vocab_size();
 
   for (const int64_t length : lengths) {
-    const std::string dir = shard_dir_for_length(out_dir, length);
+    const std::string dir = shard_dir_for_length(build_dir, length);
     fs::create_directories(dir);
     // Each shard set carries its tokenizer, so it can be moved and used on its own.
     fs::copy_file(tokenizer_path, fs::path(dir) / tokenizer_path.filename(),
@@ -141,17 +145,24 @@ BertPrepareSummary run_bert_prepare(const config::Config& config) {
                  std::to_string(length) + " tokens";
     summary.corpus.push_back("Length " + std::to_string(length) + ": " +
                              text::CorpusBuilder(o, *tokenizer).run().to_string());
-    summary.shard_dirs.push_back(dir);
+    summary.shard_dirs.push_back(shard_dir_for_length(out_dir, length));
   }
 
-  const data::ShardSet shards(summary.shard_dirs.front());
+  const data::ShardSet shards(shard_dir_for_length(build_dir, lengths.front()));
   const text::MaskingVocab vocab = text::masking_vocab(*tokenizer);
   const text::MlmBaseline baseline = text::mlm_baseline(shards, vocab);
   summary.baseline_token = baseline.token >= 0 ? tokenizer->token_of(baseline.token) : "";
   summary.baseline_share = baseline.share;
   summary.baseline_tokens = baseline.tokens;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::ofstream(fs::path(out_dir) / "summary.txt") << summary.text() << "\n";
+  io::write_file_atomic((fs::path(build_dir) / "summary.txt").string(), summary.text() + "\n");
+  // ptk-bert wrote the resolved prepare.yaml into prepare.out before starting this process.
+  const fs::path resolved = fs::path(out_dir) / "prepare.yaml";
+  if (fs::exists(resolved)) {
+    fs::copy_file(resolved, fs::path(build_dir) / "prepare.yaml",
+                  fs::copy_options::overwrite_existing);
+  }
+  staged.commit();
   return summary;
 }
 

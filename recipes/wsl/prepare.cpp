@@ -12,6 +12,8 @@
 
 #include "common/base/error.h"
 #include "common/data/shard_writer.h"
+#include "common/io/atomic_file.h"
+#include "common/io/staged_directory.h"
 #include "recipes/wsl/progress_bar.h"
 #include "vision/hashtags/canonicalizer.h"
 #include "vision/hashtags/hashtag_labeler.h"
@@ -155,11 +157,17 @@ PrepareSummary run_prepare(const config::Config& config) {
     throw Error(manifest + ": no hashtag names a WordNet noun; nothing to train on");
   }
 
-  // Pass 2: label, check and write.
+  // Pass 2: label, check and write, into a staging folder that replaces prepare.out only when
+  // everything is written: a failed run (a full disk, a bad manifest) leaves the previous
+  // output whole. The summary names the final paths.
   const bool has_val = !val_manifest.empty() || val_fraction > 0.0;
+  io::StagedDirectory staged(out_dir);
   summary.train_dir = (fs::path(out_dir) / "train").string();
   summary.val_dir = has_val ? (fs::path(out_dir) / "val").string() : "";
   summary.bad_report = (fs::path(out_dir) / "bad_images.tsv").string();
+  const std::string train_dir = (fs::path(staged.path()) / "train").string();
+  const std::string val_dir = (fs::path(staged.path()) / "val").string();
+  const std::string bad_report = (fs::path(staged.path()) / "bad_images.tsv").string();
   auto writer_options = [&](const std::string& dir, const std::string& role) {
     data::ShardWriterOptions o;
     o.dir = dir;
@@ -171,15 +179,14 @@ PrepareSummary run_prepare(const config::Config& config) {
                  std::to_string(vocab_size) + ", val_fraction " + std::to_string(val_fraction);
     return o;
   };
-  data::ShardSetWriter train_writer(writer_options(summary.train_dir, "train"));
+  data::ShardSetWriter train_writer(writer_options(train_dir, "train"));
   std::unique_ptr<data::ShardSetWriter> val_writer;
-  if (has_val)
-    val_writer = std::make_unique<data::ShardSetWriter>(writer_options(summary.val_dir, "val"));
-  vocab.write_tsv(summary.train_dir + "/" + kVocabFile);
-  if (has_val) vocab.write_tsv(summary.val_dir + "/" + kVocabFile);
+  if (has_val) val_writer = std::make_unique<data::ShardSetWriter>(writer_options(val_dir, "val"));
+  vocab.write_tsv(train_dir + "/" + kVocabFile);
+  if (has_val) vocab.write_tsv(val_dir + "/" + kVocabFile);
 
-  std::ofstream bad(summary.bad_report);
-  if (!bad) throw Error("cannot write " + summary.bad_report);
+  std::ofstream bad(bad_report);
+  if (!bad) throw Error("cannot write " + bad_report);
   bad << "manifest\tline\timage\tproblem\n";
 
   vision::HashtagLabeler labeler(normalizer, canonicalizer);
@@ -245,7 +252,12 @@ PrepareSummary run_prepare(const config::Config& config) {
     write_manifest(val_manifest, val_format, true, 0, "writing val shards");
 
   if (summary.train_images == 0) {
-    throw Error(manifest + ": no training image was kept (see " + summary.bad_report + ")");
+    // The staging folder goes with this error; its report is kept beside prepare.out.
+    bad.close();
+    const std::string kept = fs::path(out_dir).string() + ".bad_images.tsv";
+    std::error_code ignored;
+    fs::copy_file(bad_report, kept, fs::copy_options::overwrite_existing, ignored);
+    throw Error(manifest + ": no training image was kept (see " + kept + ")");
   }
   train_writer.finish();
   if (val_writer) {
@@ -256,7 +268,7 @@ PrepareSummary run_prepare(const config::Config& config) {
     val_writer->finish();
   }
   bad.close();
-  if (!bad) throw Error("cannot write " + summary.bad_report);
+  if (!bad) throw Error("cannot write " + bad_report);
 
   const vision::LabelStats& stats = labeler.stats();
   summary.hashtags = stats.hashtags;
@@ -266,7 +278,8 @@ PrepareSummary run_prepare(const config::Config& config) {
     spdlog::warn("dropped a hashtag that is not UTF-8: {}", example);
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::ofstream(fs::path(out_dir) / "summary.txt") << summary.text() << "\n";
+  io::write_file_atomic((fs::path(staged.path()) / "summary.txt").string(), summary.text() + "\n");
+  staged.commit();
   return summary;
 }
 

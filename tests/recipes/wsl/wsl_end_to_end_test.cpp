@@ -13,6 +13,7 @@
 
 #include "common/data/shard_format.h"
 #include "common/data/shard_reader.h"
+#include "common/train/checkpoint.h"
 #include "tests/integration/toy_run.h"
 
 namespace ptk::testing {
@@ -186,6 +187,40 @@ TEST(WslTrain, DamagedRecordsAreSubstitutedOnTwoRanksAndAMissingShardStopsTheRun
   EXPECT_NE(output.find(fs::path(shards.back()).filename().string() + "' is missing"),
             std::string::npos)
       << output;
+}
+
+// A full disk (here a file-size limit, as a quota gives) while writing shards or a checkpoint:
+// the tool stops with an error naming what it was writing, and what an earlier run wrote (the
+// shard set, the last checkpoint) is still whole and used.
+TEST(WslFullDisk, ShardsAndCheckpointsFailCleanlyAndKeepWhatWasWritten) {
+  ScratchDir dir;
+  prepare_demo(dir);
+  const std::string manifest = read_text(dir / "shards/train/manifest.yaml");
+  std::string output;
+  const std::vector<std::string> limited = {"/usr/bin/prlimit", "--fsize=40000"};
+  std::vector<std::string> prepare = limited;
+  for (const std::string& arg :
+       {kWsl, std::string("prepare"), "prepare.manifest=" + dir / "demo/hashtags/manifest.jsonl",
+        "prepare.out=" + dir / "shards", std::string("prepare.val_fraction=0.1"),
+        std::string("prepare.vocab_size=1.5k"), std::string("prepare.shard_bytes=1000000")}) {
+    prepare.push_back(arg);
+  }
+  EXPECT_EQ(run(prepare, dir / "prepare2.log", &output), 1) << output;
+  EXPECT_NE(output.find("File too large"), std::string::npos) << output;
+  EXPECT_NE(output.find(dir / "shards"), std::string::npos) << output;
+  EXPECT_EQ(read_text(dir / "shards/train/manifest.yaml"), manifest);
+  EXPECT_NO_THROW(data::ShardSet(dir / "shards/train").check_files());
+
+  ASSERT_EQ(run(train_args(dir, 2), dir / "train.log", &output), 0) << output;
+  const uint64_t model_bytes = fs::file_size(dir / "run/checkpoints/step_2/model.pt");
+  std::vector<std::string> train = {"/usr/bin/prlimit",
+                                    "--fsize=" + std::to_string(model_bytes / 2)};
+  for (const std::string& arg : train_args(dir, 4)) train.push_back(arg);
+  EXPECT_EQ(run(train, dir / "train2.log", &output), 1) << output;
+  EXPECT_NE(output.find("File too large"), std::string::npos) << output;
+  EXPECT_NE(output.find("step_4"), std::string::npos) << output;
+  EXPECT_EQ(train::find_resumable_checkpoint(dir / "run"), train::checkpoint_path(dir / "run", 2));
+  EXPECT_FALSE(fs::exists(dir / "run/checkpoints/step_4"));
 }
 
 TEST(WslCommandLine, UsageAndConfigErrorsExitWithTwo) {
