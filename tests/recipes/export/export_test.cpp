@@ -304,6 +304,22 @@ TEST(ExportFeatures, TextLinesGiveMeanOrPooledBertEmbeddingsWithLineNumbers) {
   }
 }
 
+TEST(ExportCommandLine, FlagSpellingWithoutAVerbExportsWeights) {
+  ScratchDir dir;
+  write_wsl_checkpoint(dir / "run", "resnext_tiny", 4, 32);
+  std::string output;
+  ASSERT_EQ(run_export({"--checkpoint", dir / "run", "--format=safetensors", "--out", dir / "st",
+                        "--head", "false"},
+                       dir / "a.log", &output),
+            0)
+      << output;
+  const io::StateDict state = io::load_safetensors(dir / "st/model.safetensors");
+  EXPECT_EQ(io::find_tensor(state, "fc.weight"), nullptr);
+  EXPECT_NE(io::find_tensor(state, "conv1.weight"), nullptr);
+  EXPECT_EQ(run_export({"--checkpoint"}, dir / "b.log", &output), 2) << output;
+  EXPECT_NE(output.find("--checkpoint needs a value"), std::string::npos) << output;
+}
+
 TEST(ExportCommandLine, UsageAndCheckpointErrorsAreClear) {
   ScratchDir dir;
   std::string output;
