@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's main command: builds pretrainkit and runs the demos on this machine's CPUs.
-#   scripts/demo.sh [wsl|bert|all]     (default: all)
+#   scripts/demo.sh [wsl|bert|glue|all]     (default: all = wsl, bert)
 #   wsl: Fashion-MNIST hashtag set (ptk-demo-data) -> ptk-wsl prepare -> ptk-wsl train on
 #        2 Gloo ranks under torchrun; prints how loss and hashtag top-1 moved; then
 #        ptk-eval imagenet (linear probe + kNN on the ImageNet-layout copy) of the pretrained
@@ -8,6 +8,8 @@
 #   bert: English corpus from WordNet glosses + GCIDE (ptk-demo-corpus) -> ptk-bert prepare ->
 #         ptk-bert train (bert-tiny, MLM + NSP) on 2 Gloo ranks; prints MLM accuracy against the
 #         most-frequent-token baseline.
+#   glue: (after bert) demo GLUE tasks from WordNet (ptk-demo-glue, SST-2 and MRPC layouts) ->
+#         ptk-eval glue of the bert demo backbone and of the same architecture at random init.
 # Environment: PTK_JOBS (build jobs, default 2), PTK_PYTHON (a python3 with torch, for torchrun;
 # default /usr/bin/python3), PTK_DEMO_DIR (data and runs, default demo-data).
 set -euo pipefail
@@ -15,13 +17,13 @@ cd "$(dirname "$0")/.."
 
 part=${1:-all}
 case "$part" in
-  wsl | bert | all) ;;
+  wsl | bert | glue | all) ;;
   -h | --help)
     sed -n '2,12p' "$0"
     exit 0
     ;;
   *)
-    echo "demo.sh: unknown part '$part' (wsl | bert | all)" >&2
+    echo "demo.sh: unknown part '$part' (wsl | bert | glue | all)" >&2
     exit 2
     ;;
 esac
@@ -137,9 +139,32 @@ demo_bert() {
   echo "== bert: done in $((SECONDS - start)) s; checkpoints in $demo_dir/runs/bert/phase*/checkpoints"
 }
 
+demo_glue() {
+  local start=$SECONDS
+  local config=recipes/eval/configs/glue_demo.yaml
+  if [ ! -d "$demo_dir/runs/bert/phase1/checkpoints" ]; then
+    echo "demo.sh: glue needs the bert demo's checkpoint; run scripts/demo.sh bert first" >&2
+    exit 2
+  fi
+  build_targets ptk-demo-glue ptk-eval ptk-tokenize
+  echo "== glue: demo GLUE tasks from WordNet (SST-2 and MRPC layouts)"
+  build/ptk-demo-glue demo.output_dir="$demo_dir/glue"
+  for init in checkpoint random; do
+    echo "== glue: ptk-eval glue, eval.init=$init"
+    build/ptk-eval glue --config "$config" eval.checkpoint="$demo_dir/runs/bert/phase1" \
+      glue.data="$demo_dir/glue" eval.init=$init eval.out="$demo_dir/runs/glue-$init"
+  done
+  for init in checkpoint random; do
+    echo "-- eval.init=$init"
+    sed -n '/^| task/,/^$/p' "$demo_dir/runs/glue-$init/results.md"
+  done
+  echo "== glue: done in $((SECONDS - start)) s; results in $demo_dir/runs/glue-{checkpoint,random}"
+}
+
 case "$part" in
   wsl) demo_wsl ;;
   bert) demo_bert ;;
+  glue) demo_glue ;;
   all)
     demo_wsl
     demo_bert
