@@ -2,6 +2,7 @@
 //   ptk-demo-glue [--config FILE] [demo.output_dir=DIR] [demo.train_rows=N] ...
 // Writes <out>/SST-2/ and <out>/MRPC/ in GLUE's exact layouts, for the GLUE evaluation demo.
 #include <iostream>
+#include <optional>
 
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
@@ -39,18 +40,10 @@ ptk::config::Schema schema() {
 }
 
 int run(int argc, char** argv) {
-  const auto command_line = ptk::config::parse_command_line(argc, argv, {});
-  const auto options = schema();
-  if (command_line.help) {
-    std::cout << kUsage << options.help();
-    return 0;
-  }
-  if (!command_line.positionals.empty()) {
-    throw ptk::UsageError("unexpected argument '" + command_line.positionals[0] +
-                          "' (options are key=value; see --help)");
-  }
-  const auto config = ptk::config::resolve_command_line(options, command_line);
-  if (command_line.dump_config) return 0;
+  const std::optional<ptk::config::Config> resolved =
+      ptk::config::resolve_tool_command_line(kUsage, schema(), argc, argv);
+  if (!resolved) return 0;
+  const ptk::config::Config& config = *resolved;
 
   ptk::demo::DemoGlueOptions demo;
   demo.train_rows = config.get_int("demo.train_rows");

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
@@ -163,18 +164,10 @@ const char* image_name(const char* split, uint64_t i, const char* extension) {
 }
 
 int run(int argc, char** argv) {
-  const auto command_line = ptk::config::parse_command_line(argc, argv, {});
-  const auto options = schema();
-  if (command_line.help) {
-    std::cout << kUsage << options.help();
-    return 0;
-  }
-  if (!command_line.positionals.empty()) {
-    throw ptk::UsageError("unexpected argument '" + command_line.positionals[0] +
-                          "' (options are key=value; see --help)");
-  }
-  const auto config = ptk::config::resolve_command_line(options, command_line);
-  if (command_line.dump_config) return 0;
+  const std::optional<ptk::config::Config> resolved =
+      ptk::config::resolve_tool_command_line(kUsage, schema(), argc, argv);
+  if (!resolved) return 0;
+  const ptk::config::Config& config = *resolved;
 
   const fs::path out_dir = config.get_string("demo.output_dir");
   const int64_t train_images = config.get_int("demo.train_images");

@@ -3,6 +3,7 @@
 // Writes <out>/corpus.txt in BERT's layout, the input of `prepare` for the BERT demo.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
@@ -43,18 +44,10 @@ ptk::config::Schema schema() {
 }
 
 int run(int argc, char** argv) {
-  const auto command_line = ptk::config::parse_command_line(argc, argv, {});
-  const auto options = schema();
-  if (command_line.help) {
-    std::cout << kUsage << options.help();
-    return 0;
-  }
-  if (!command_line.positionals.empty()) {
-    throw ptk::UsageError("unexpected argument '" + command_line.positionals[0] +
-                          "' (options are key=value; see --help)");
-  }
-  const auto config = ptk::config::resolve_command_line(options, command_line);
-  if (command_line.dump_config) return 0;
+  const std::optional<ptk::config::Config> resolved =
+      ptk::config::resolve_tool_command_line(kUsage, schema(), argc, argv);
+  if (!resolved) return 0;
+  const ptk::config::Config& config = *resolved;
 
   ptk::demo::TextCorpusOptions corpus;
   const int64_t kb = config.get_int("demo.corpus_kb");

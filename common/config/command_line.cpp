@@ -57,4 +57,20 @@ Config resolve_command_line(const Schema& schema, const CommandLine& command_lin
   return config;
 }
 
+std::optional<Config> resolve_tool_command_line(const std::string& usage, const Schema& schema,
+                                                int argc, const char* const* argv) {
+  const CommandLine command_line = parse_command_line(argc, argv, {});
+  if (command_line.help) {
+    std::fputs((usage + schema.help()).c_str(), stdout);
+    return std::nullopt;
+  }
+  if (!command_line.positionals.empty()) {
+    throw UsageError("unexpected argument '" + command_line.positionals.front() +
+                     "' (options are key=value; see --help)");
+  }
+  Config config = resolve_command_line(schema, command_line);
+  if (command_line.dump_config) return std::nullopt;
+  return config;
+}
+
 }  // namespace ptk::config

@@ -2,6 +2,7 @@
 // plus --help and --dump-config. Parsing the options themselves is Config's job.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,11 @@ CommandLine parse_command_line(int argc, const char* const* argv,
 // Resolves the config of a parsed command line against `schema`. When --dump-config was given
 // it prints the resolved YAML to stdout; the caller then exits 0.
 Config resolve_command_line(const Schema& schema, const CommandLine& command_line);
+
+// The whole command line of a tool without verbs (`ptk-demo-data key=value ...`): prints
+// `usage` and the schema's help for --help, rejects bare arguments, resolves the config and
+// prints it for --dump-config. Returns nothing when the tool should exit 0 without running.
+std::optional<Config> resolve_tool_command_line(const std::string& usage, const Schema& schema,
+                                                int argc, const char* const* argv);
 
 }  // namespace ptk::config
