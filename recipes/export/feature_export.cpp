@@ -4,16 +4,14 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 #include "common/base/error.h"
+#include "common/base/parallel_for.h"
 #include "common/io/atomic_file.h"
 #include "common/train/checkpoint.h"
 #include "recipes/export/checkpoint_models.h"
@@ -73,27 +71,12 @@ std::string image_features(const ExportOptions& options, const FeatureOptions& f
     const size_t count = std::min<size_t>(features.batch, names.size() - begin);
     at::Tensor images = at::empty({static_cast<int64_t>(count), 3, side, side}, at::kFloat);
     float* out = images.data_ptr<float>();
-    std::atomic<size_t> next{0};
-    std::vector<std::exception_ptr> errors(features.threads);
-    std::vector<std::thread> threads;
-    for (int64_t t = 0; t < features.threads; ++t) {
-      threads.emplace_back([&, t] {
-        try {
-          for (size_t i = next++; i < count; i = next++) {
-            const std::string& name = names[begin + i];
-            const std::string bytes = io::read_file((fs::path(features.input) / name).string());
-            transform.apply(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-                            features.input + "/" + name, out + i * floats);
-          }
-        } catch (...) {
-          errors[t] = std::current_exception();
-        }
-      });
-    }
-    for (std::thread& thread : threads) thread.join();
-    for (const std::exception_ptr& error : errors) {
-      if (error) std::rethrow_exception(error);
-    }
+    parallel_for(static_cast<int64_t>(count), static_cast<int>(features.threads), [&](int64_t i) {
+      const std::string& name = names[begin + i];
+      const std::string bytes = io::read_file((fs::path(features.input) / name).string());
+      transform.apply(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                      features.input + "/" + name, out + i * floats);
+    });
     at::NoGradGuard no_grad;
     append(writer, model->features(images));
   }

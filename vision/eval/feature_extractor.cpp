@@ -8,9 +8,9 @@
 #include <cstring>
 #include <fstream>
 #include <future>
-#include <thread>
 
 #include "common/base/error.h"
+#include "common/base/parallel_for.h"
 
 namespace ptk::vision {
 
@@ -24,26 +24,11 @@ at::Tensor decode_batch(const std::vector<LabeledImage>& images, size_t begin, s
   at::Tensor batch = at::empty({n, 3, side, side}, at::kFloat);
   float* data = batch.data_ptr<float>();
   const size_t floats = transform.output_floats();
-  const int workers = std::max(1, std::min<int>(threads, static_cast<int>(n)));
-  std::vector<std::string> errors(workers);
-  auto work = [&](int t) {
-    try {
-      for (int64_t j = t; j < n; j += workers) {
-        const std::string& path = images[begin + j].path;
-        const std::vector<uint8_t> bytes = read_file_bytes(path);
-        transform.apply(bytes.data(), bytes.size(), path, data + j * floats);
-      }
-    } catch (const std::exception& e) {
-      errors[t] = e.what();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < workers; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& thread : pool) thread.join();
-  for (const std::string& error : errors) {
-    if (!error.empty()) throw Error(error);
-  }
+  parallel_for(n, threads, [&](int64_t j) {
+    const std::string& path = images[begin + j].path;
+    const std::vector<uint8_t> bytes = read_file_bytes(path);
+    transform.apply(bytes.data(), bytes.size(), path, data + j * floats);
+  });
   return batch;
 }
 

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 
 #include "common/base/error.h"
+#include "common/base/parallel_for.h"
 #include "common/data/epoch_order.h"
 #include "common/data/philox.h"
 #include "vision/models/resnet.h"
@@ -29,28 +29,13 @@ at::Tensor augmented_batch(const std::vector<LabeledImage>& images,
   float* data = batch.data_ptr<float>();
   int64_t* label_data = labels->data_ptr<int64_t>();
   const size_t floats = transform.output_floats();
-  const int workers = std::max(1, std::min<int>(threads, static_cast<int>(n)));
-  std::vector<std::string> errors(workers);
-  auto work = [&](int t) {
-    try {
-      for (int64_t j = t; j < n; j += workers) {
-        const LabeledImage& image = images[order[begin + j]];
-        const std::vector<uint8_t> bytes = read_file_bytes(image.path);
-        data::SampleRng rng(seed, epoch, begin + j);
-        transform.apply(bytes.data(), bytes.size(), image.path, rng, data + j * floats);
-        label_data[j] = image.label;
-      }
-    } catch (const std::exception& e) {
-      errors[t] = e.what();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < workers; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& thread : pool) thread.join();
-  for (const std::string& error : errors) {
-    if (!error.empty()) throw Error(error);
-  }
+  parallel_for(n, threads, [&](int64_t j) {
+    const LabeledImage& image = images[order[begin + j]];
+    const std::vector<uint8_t> bytes = read_file_bytes(image.path);
+    data::SampleRng rng(seed, epoch, begin + j);
+    transform.apply(bytes.data(), bytes.size(), image.path, rng, data + j * floats);
+    label_data[j] = image.label;
+  });
   return batch;
 }
 
