@@ -37,8 +37,9 @@ echo "fuzz: build took $((built - start)) s"
 
 work=${PTK_FUZZ_WORK_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/ptk-fuzz-run-XXXXXX")}
 mkdir -p "$work"
-# Leaks in the uninstrumented system libraries are not ours; everything else stops the run.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:detect_stack_use_after_return=1}
+# Leak checking stays on (libFuzzer reports an input that leaks); test.sh's PTK_SANITIZE
+# settings, when exported, are kept.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 failed=()

@@ -22,6 +22,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       expect(ptk::io::safetensors_dtype_size(entry.dtype) > 0, "accepted an unknown dtype");
       expect(entry.begin == expected_begin, "accepted a gap or an overlap between tensors");
       expect(entry.begin <= entry.end, "accepted a tensor ending before it begins");
+      uint64_t bytes = ptk::io::safetensors_dtype_size(entry.dtype);
+      for (const int64_t dim : entry.shape) {
+        expect(dim >= 0, "accepted a negative dimension");
+        expect(!__builtin_mul_overflow(bytes, static_cast<uint64_t>(dim), &bytes),
+               "accepted a shape whose byte size overflows");
+      }
+      expect(bytes == entry.end - entry.begin, "accepted a shape that disagrees with the offsets");
       expected_begin = entry.end;
     }
     expect(header.data_offset <= size, "data section starts past the end of the file");

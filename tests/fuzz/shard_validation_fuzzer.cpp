@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -166,11 +167,13 @@ struct AttributePlan {
   std::string format;
   std::optional<std::string> version;
   std::optional<std::string> num_samples;
+  bool as_the_writer_writes = false;  // format, version and num_samples all as ShardWriter does
 };
 
 AttributePlan write_attributes(hid_t file, FuzzedDataProvider& in, ShardKind kind,
                                uint64_t num_records) {
   AttributePlan plan;
+  bool version_as_written = false, samples_as_written = false;
   const char* own = kind == ShardKind::kImage ? ptk::data::kImageFormat : ptk::data::kTokenFormat;
   const char* other = kind == ShardKind::kImage ? ptk::data::kTokenFormat : ptk::data::kImageFormat;
   switch (in.ConsumeIntegralInRange(0, 7)) {
@@ -187,8 +190,8 @@ AttributePlan write_attributes(hid_t file, FuzzedDataProvider& in, ShardKind kin
     case 4: {
       const std::string text = in.ConsumeRandomLengthString(24);
       string_attribute(file, ptk::data::kAttrFormat, text, in.ConsumeBool());
-      plan.format = "?";  // whatever the reader makes of it, it is not a shard format
-      if (text == own || text == other) plan.format = text;
+      // An HDF5 string ends at its first NUL, whatever padding follows.
+      plan.format = text.substr(0, text.find('\0'));
       break;
     }
     case 5:
@@ -198,6 +201,7 @@ AttributePlan write_attributes(hid_t file, FuzzedDataProvider& in, ShardKind kin
     default:
       string_attribute(file, ptk::data::kAttrFormat, own, false);
       plan.format = own;
+      plan.as_the_writer_writes = true;
       break;
   }
   switch (in.ConsumeIntegralInRange(0, 5)) {
@@ -221,6 +225,7 @@ AttributePlan write_attributes(hid_t file, FuzzedDataProvider& in, ShardKind kin
       scalar_attribute(file, ptk::data::kAttrVersion, H5T_STD_I32LE,
                        int32_t{ptk::data::kShardFormatVersion});
       plan.version = std::to_string(ptk::data::kShardFormatVersion);
+      version_as_written = true;
       break;
   }
   switch (in.ConsumeIntegralInRange(0, 5)) {
@@ -239,8 +244,10 @@ AttributePlan write_attributes(hid_t file, FuzzedDataProvider& in, ShardKind kin
     default:
       scalar_attribute(file, ptk::data::kAttrNumSamples, H5T_STD_U64LE, num_records);
       plan.num_samples = std::to_string(num_records);
+      samples_as_written = true;
       break;
   }
+  plan.as_the_writer_writes = plan.as_the_writer_writes && version_as_written && samples_as_written;
   return plan;
 }
 
@@ -302,8 +309,9 @@ std::vector<DatasetPlan> valid_datasets(FuzzedDataProvider& in, ShardKind kind, 
   return plans;
 }
 
-// Damage: change a dataset's storage, its length, or one of its elements.
-void damage(FuzzedDataProvider& in, std::vector<DatasetPlan>& plans) {
+// Damage: change a dataset's storage, its length, or one of its elements. Returns how many
+// changes were made (0: the datasets are exactly what ShardWriter writes).
+int damage(FuzzedDataProvider& in, std::vector<DatasetPlan>& plans) {
   const int edits = in.ConsumeIntegralInRange(0, 3);
   for (int e = 0; e < edits; ++e) {
     DatasetPlan& plan = plans[in.ConsumeIntegralInRange<size_t>(0, plans.size() - 1)];
@@ -337,6 +345,7 @@ void damage(FuzzedDataProvider& in, std::vector<DatasetPlan>& plans) {
       }
     }
   }
+  return edits;
 }
 
 const DatasetPlan& find(const std::vector<DatasetPlan>& plans, const char* name) {
@@ -450,7 +459,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t n = in.ConsumeIntegralInRange<uint64_t>(0, 6);
   const bool aligned = !in.ConsumeBool() || !in.ConsumeBool();  // mostly, as the writer does
   std::vector<DatasetPlan> plans = valid_datasets(in, kind, n);
-  damage(in, plans);
+  const bool damaged = damage(in, plans) > 0;
 
   static const std::string path = (ptk::fuzz::scratch_dir() / "shard.h5").string();
   AttributePlan attributes;
@@ -469,7 +478,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<ptk::data::ShardReader> reader;
   try {
     reader.emplace(path);
-  } catch (const ptk::Error&) {
+  } catch (const ptk::Error& e) {
+    if (aligned && !damaged && attributes.as_the_writer_writes) {
+      std::fprintf(stderr, "%s\n", e.what());
+      expect(false, "rejected a shard laid out as ShardWriter writes it");
+    }
     return 0;
   }
   check_accepted(*reader, kind, plans, attributes);
