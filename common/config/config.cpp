@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/base/utf8_text.h"
 #include "common/config/yaml_text.h"
 
 namespace ptk::config {
@@ -41,41 +42,6 @@ bool valid_key(const std::string& key) {
   return true;
 }
 
-// Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). A YAML config
-// is UTF-8 text: a string value that is not would be altered when the config is rendered
-// (to_yaml, the copy stored in checkpoints), so it is rejected where it comes in.
-bool valid_utf8(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (byte < 0x80) {
-      ++i;
-      continue;
-    } else if (byte >= 0xC2 && byte <= 0xDF) {
-      length = 1;
-    } else if (byte >= 0xE0 && byte <= 0xEF) {
-      length = 2;
-      if (byte == 0xE0) low = 0xA0;
-      if (byte == 0xED) high = 0x9F;
-    } else if (byte >= 0xF0 && byte <= 0xF4) {
-      length = 3;
-      if (byte == 0xF0) low = 0x90;
-      if (byte == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (i + length >= text.size()) return false;
-    for (size_t k = 1; k <= length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return false;
-    }
-    i += length + 1;
-  }
-  return true;
-}
-
 std::string unknown_key_message(const Schema& schema, const std::string& key,
                                 const std::string& origin) {
   std::string message = "unknown config key '" + key + "' (" + origin + ")";
@@ -90,11 +56,13 @@ std::string unknown_key_message(const Schema& schema, const std::string& key,
                    "' (" + origin + ")");
 }
 
+// A YAML config is UTF-8 text: a string value that is not would be altered when the config is
+// rendered (to_yaml, the copy stored in checkpoints), so it is rejected where it comes in.
 void check_text(const std::string& key, const Value& value, const std::string& origin) {
   bool ok = true;
-  if (const auto* text = std::get_if<std::string>(&value)) ok = valid_utf8(*text);
+  if (const auto* text = std::get_if<std::string>(&value)) ok = is_valid_utf8(*text);
   if (const auto* list = std::get_if<std::vector<std::string>>(&value)) {
-    for (const auto& text : *list) ok = ok && valid_utf8(text);
+    for (const auto& text : *list) ok = ok && is_valid_utf8(text);
   }
   if (!ok) {
     throw UsageError("config key '" + key + "' (" + origin +
