@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::data {
 
@@ -105,6 +106,24 @@ Manifest Manifest::load(const std::string& dir) {
 }
 
 std::string Manifest::to_yaml() const {
+  // yaml-cpp writes ill-formed UTF-8 in a quoted string as U+FFFD: a Latin-1 file name would be
+  // saved as a different name. Refuse instead, naming the field.
+  auto check = [](const std::string& text, const std::string& field) {
+    if (!is_valid_utf8(text)) {
+      throw Error(std::string(kManifestName) + ": " + field + " '" + text +
+                  "' is not valid UTF-8 (manifests are UTF-8 text)");
+    }
+  };
+  check(built_by, "built_by");
+  for (const auto& [name, value] : attributes) {
+    check(name, "attribute name");
+    check(value, "attributes." + name);
+  }
+  for (const auto& [role, file] : files) {
+    check(role, "file role");
+    check(file, "files." + role);
+  }
+  for (const auto& s : shards) check(s.file, "shard file");
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "format" << YAML::Value << "ptk-shards";

@@ -152,5 +152,23 @@ TEST(Manifest, BadManifestNamesTheFileAndKey) {
   }
 }
 
+// Found by tests/fuzz/manifest_fuzzer: yaml-cpp writes ill-formed UTF-8 in a quoted string as
+// U+FFFD, so a Latin-1 file name was saved as a different name that no longer matched the file.
+TEST(Manifest, SavingRefusesTextThatIsNotUtf8) {
+  TempDir tmp;
+  Manifest m;
+  m.files["vocabulary"] = "vocab: caf\xe9.json";  // needs quoting in YAML
+  m.shards.push_back({"a.h5", 1, 10, 0xab});
+  try {
+    m.save(tmp.path());
+    FAIL() << "saved a manifest that cannot be read back as written";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("files.vocabulary"), std::string::npos) << e.what();
+  }
+  m.files["vocabulary"] = "vocab: caf\xc3\xa9.json";
+  m.save(tmp.path());
+  EXPECT_EQ(Manifest::load(tmp.path()).files, m.files);
+}
+
 }  // namespace
 }  // namespace ptk::data
