@@ -63,9 +63,11 @@ for target in "${targets[@]}"; do
     tail -n 40 "$log" >&2
   fi
 done
-echo "fuzz: build and runs took $(($(date +%s) - start)) s; work directory $work"
+echo "fuzz: build and runs took $(($(date +%s) - start)) s"
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "fuzz: failing targets: ${failed[*]} (reproduce: $build_dir/<target>_fuzzer <input>)" >&2
+  echo "fuzz: failing targets: ${failed[*]}; corpora, logs and inputs kept in $work" >&2
+  echo "fuzz: reproduce with $build_dir/<target>_fuzzer <input>" >&2
   exit 1
 fi
+# A clean run keeps nothing unless asked to (PTK_FUZZ_WORK_DIR).
 if [ -z "${PTK_FUZZ_WORK_DIR:-}" ]; then rm -rf "$work"; fi
