@@ -1,6 +1,7 @@
 // What every fuzz target shares: a property check that stops the run with a message (libFuzzer
 // then saves the input that broke it) and one scratch directory per process for targets that
-// must hand the code under test real files. The directory is removed when the process exits.
+// must hand the code under test real files. libFuzzer ends with _exit, so the directory stays:
+// run.sh points TMPDIR into its own work directory, which it removes.
 #pragma once
 
 #include <unistd.h>
@@ -22,7 +23,7 @@ inline void expect(bool condition, const char* what) {
   }
 }
 
-// $TMPDIR/ptk-fuzz-XXXXXX, created on first use and removed at exit.
+// $TMPDIR/ptk-fuzz-XXXXXX, created on first use.
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
     const char* tmp = std::getenv("TMPDIR");
@@ -32,10 +33,6 @@ inline const std::filesystem::path& scratch_dir() {
       std::perror("fuzz: cannot create a scratch directory");
       std::abort();
     }
-    std::atexit([] {
-      std::error_code ignored;
-      std::filesystem::remove_all(scratch_dir(), ignored);
-    });
     return std::filesystem::path(pattern);
   }();
   return dir;

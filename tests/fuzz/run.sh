@@ -46,12 +46,14 @@ failed=()
 for target in "${targets[@]}"; do
   corpus="$work/$target/corpus"
   artifacts="$work/$target/crashes"
-  mkdir -p "$corpus" "$artifacts"
+  scratch="$work/$target/tmp"  # the target's scratch files (it cannot remove them itself)
+  mkdir -p "$corpus" "$artifacts" "$scratch"
   cp -r "tests/fuzz/corpus/$target/." "$corpus/"
   log="$work/$target/fuzz.log"
   echo "fuzz: $target for ${seconds} s"
-  if "$build_dir/${target}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1; then
+  if TMPDIR="$scratch" "$build_dir/${target}_fuzzer" -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
+    >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     echo "fuzz: $target ok: ${runs:-?} runs, ${speed:-?} exec/s, corpus $(ls "$corpus" | wc -l) inputs"
