@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build ccache pkg-config clang-format
+  # fuzz targets (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # training core
   libtorch-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   # Debian's c10d headers (ProcessGroupGloo.hpp) include the gloo headers

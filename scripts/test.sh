@@ -6,6 +6,8 @@
 #   PTK_SANITIZE=1               build and test under AddressSanitizer + UBSan (build-asan)
 #   PTK_TEST_LABELS=regex        run only tests whose ctest labels match (e.g. unit)
 #   PTK_JOBS=N                   parallel build jobs (default 2)
+#   PTK_FUZZ=0                   skip the libFuzzer targets run after ctest (tests/fuzz/run.sh,
+#                                clang + ASan/UBSan, PTK_FUZZ_SECONDS per target, default 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,3 +45,7 @@ if [ -n "${PTK_TEST_LABELS:-}" ]; then
 fi
 ctest "${ctest_args[@]}"
 echo "test.sh: tests took $(($(date +%s) - built)) s"
+
+if [ "${PTK_FUZZ:-1}" != "0" ]; then
+  PTK_JOBS=$jobs tests/fuzz/run.sh "${PTK_FUZZ_SECONDS:-15}"
+fi

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/base/utf8_text.h"
 #include "common/config/yaml_text.h"
 
 namespace ptk::config {
@@ -53,6 +54,20 @@ std::string unknown_key_message(const Schema& schema, const std::string& key,
                                    const std::string& got, const std::string& origin) {
   throw UsageError("config key '" + key + "' expects " + type_name(expected) + ", got '" + got +
                    "' (" + origin + ")");
+}
+
+// A YAML config is UTF-8 text: a string value that is not would be altered when the config is
+// rendered (to_yaml, the copy stored in checkpoints), so it is rejected where it comes in.
+void check_text(const std::string& key, const Value& value, const std::string& origin) {
+  bool ok = true;
+  if (const auto* text = std::get_if<std::string>(&value)) ok = is_valid_utf8(*text);
+  if (const auto* list = std::get_if<std::vector<std::string>>(&value)) {
+    for (const auto& text : *list) ok = ok && is_valid_utf8(text);
+  }
+  if (!ok) {
+    throw UsageError("config key '" + key + "' (" + origin +
+                     "): value is not valid UTF-8; config values are UTF-8 text");
+  }
 }
 
 std::string describe(const YAML::Node& node) {
@@ -112,6 +127,7 @@ Value convert(const YAML::Node& node, const Value& like, const std::string& key,
       },
       result);
   if (!ok) throw_type_error(key, like, describe(node), origin);
+  check_text(key, result, origin);
   return result;
 }
 
@@ -165,6 +181,7 @@ void apply_overrides(const Schema& schema, const std::vector<std::string>& overr
     const Option* option = schema.find(key);
     if (option == nullptr) throw UsageError(unknown_key_message(schema, key, "command line"));
     if (std::holds_alternative<std::string>(option->default_value)) {
+      check_text(key, text, "command line");
       (*values)[key] = text;  // strings are taken verbatim: no YAML interpretation surprises
       continue;
     }

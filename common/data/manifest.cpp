@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::data {
 
@@ -76,11 +78,18 @@ Manifest Manifest::load(const std::string& dir) {
     if (root["built_by"]) m.built_by = root["built_by"].as<std::string>();
     const YAML::Node shards = root["shards"];
     if (!shards || !shards.IsSequence()) throw Error(path + ": 'shards' must be a list");
+    uint64_t total_samples = 0;
     for (size_t i = 0; i < shards.size(); ++i) {
       const std::string where = path + ": shards[" + std::to_string(i) + "]";
       ManifestShard s;
       s.file = required<std::string>(shards[i], "file", where);
       s.num_samples = required<uint64_t>(shards[i], "num_samples", where);
+      // Sample indices are global uint64 positions: the total must fit.
+      if (s.num_samples > std::numeric_limits<uint64_t>::max() - total_samples) {
+        throw Error(where + ": num_samples " + std::to_string(s.num_samples) +
+                    " makes the set's total overflow 64 bits");
+      }
+      total_samples += s.num_samples;
       s.bytes = required<uint64_t>(shards[i], "bytes", where);
       const auto hex = required<std::string>(shards[i], "xxh64", where);
       size_t used = 0;
@@ -105,6 +114,24 @@ Manifest Manifest::load(const std::string& dir) {
 }
 
 std::string Manifest::to_yaml() const {
+  // yaml-cpp writes ill-formed UTF-8 in a quoted string as U+FFFD: a Latin-1 file name would be
+  // saved as a different name. Refuse instead, naming the field.
+  auto check = [](const std::string& text, const std::string& field) {
+    if (!is_valid_utf8(text)) {
+      throw Error(std::string(kManifestName) + ": " + field + " '" + text +
+                  "' is not valid UTF-8 (manifests are UTF-8 text)");
+    }
+  };
+  check(built_by, "built_by");
+  for (const auto& [name, value] : attributes) {
+    check(name, "attribute name");
+    check(value, "attributes." + name);
+  }
+  for (const auto& [role, file] : files) {
+    check(role, "file role");
+    check(file, "files." + role);
+  }
+  for (const auto& s : shards) check(s.file, "shard file");
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "format" << YAML::Value << "ptk-shards";

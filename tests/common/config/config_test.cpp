@@ -137,6 +137,22 @@ TEST(Config, DumpedYamlResolvesToSameConfig) {
   EXPECT_NE(text.find("train:\n  global_batch: -7"), std::string::npos) << text;
 }
 
+// Found by tests/fuzz/config_fuzzer: a Latin-1 override was kept as is and rendered by to_yaml
+// (the config stored in checkpoints) as U+FFFD, so the saved config differed from the run's.
+TEST(Config, StringValuesMustBeUtf8) {
+  Schema schema = test_schema();
+  std::string message = usage_error_of([&] { resolve(schema, "", {"data.shards=caf\xe9"}); });
+  EXPECT_NE(message.find("'data.shards'"), std::string::npos) << message;
+  EXPECT_NE(message.find("not valid UTF-8"), std::string::npos) << message;
+  message = usage_error_of([&] { resolve(schema, "", {"optim.no_decay=[ok, \"b\xc3\"]"}); });
+  EXPECT_NE(message.find("'optim.no_decay'"), std::string::npos) << message;
+  usage_error_of([&] { resolve(schema, "", {"data.shards=\xed\xa0\x80"}); });  // a surrogate
+
+  Config config = resolve(schema, "", {"data.shards=caf\xc3\xa9 \xf0\x9f\x98\x80"});
+  Config again = resolve_text(schema, config.to_yaml(), "dumped");
+  EXPECT_EQ(again.get_string("data.shards"), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+}
+
 TEST(Config, SaveWritesResolvedYaml) {
   Schema schema = test_schema();
   Config config = resolve(schema, "", {"train.max_steps=12"});

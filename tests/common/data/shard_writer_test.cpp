@@ -152,5 +152,42 @@ TEST(Manifest, BadManifestNamesTheFileAndKey) {
   }
 }
 
+// Found by tests/fuzz/manifest_fuzzer: the sum wrapped, so the set claimed 1 sample and
+// located sample 0 in a shard of 2^63.
+TEST(Manifest, SampleCountsWhoseSumOverflowsAreRejected) {
+  TempDir tmp;
+  {
+    std::ofstream out(tmp.path() + "/manifest.yaml");
+    out << "format: ptk-shards\nversion: 1\nkind: image\nshards:\n"
+           "  - {file: a.h5, num_samples: 9223372036854775808, bytes: 1, xxh64: \"1\"}\n"
+           "  - {file: b.h5, num_samples: 9223372036854775809, bytes: 1, xxh64: \"2\"}\n";
+  }
+  try {
+    Manifest::load(tmp.path());
+    FAIL() << "accepted sample counts whose sum overflows";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shards[1]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("overflow"), std::string::npos) << e.what();
+  }
+}
+
+// Found by tests/fuzz/manifest_fuzzer: yaml-cpp writes ill-formed UTF-8 in a quoted string as
+// U+FFFD, so a Latin-1 file name was saved as a different name that no longer matched the file.
+TEST(Manifest, SavingRefusesTextThatIsNotUtf8) {
+  TempDir tmp;
+  Manifest m;
+  m.files["vocabulary"] = "vocab: caf\xe9.json";  // needs quoting in YAML
+  m.shards.push_back({"a.h5", 1, 10, 0xab});
+  try {
+    m.save(tmp.path());
+    FAIL() << "saved a manifest that cannot be read back as written";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("files.vocabulary"), std::string::npos) << e.what();
+  }
+  m.files["vocabulary"] = "vocab: caf\xc3\xa9.json";
+  m.save(tmp.path());
+  EXPECT_EQ(Manifest::load(tmp.path()).files, m.files);
+}
+
 }  // namespace
 }  // namespace ptk::data
