@@ -6,6 +6,11 @@ function(ptk_library)
   target_include_directories(ptk_${ARG_NAME} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}> $<INSTALL_INTERFACE:include>)
   target_link_libraries(ptk_${ARG_NAME} PUBLIC ${ARG_DEPS})
+  if(PTK_SANITIZE)
+    # Instrumented objects need the sanitizer runtimes in whatever links them, including
+    # programs built against the installed package.
+    target_link_options(ptk_${ARG_NAME} INTERFACE -fsanitize=address,undefined)
+  endif()
   # The product libraries (common/, vision/, text/) form the installed package, where this
   # one is pretrainkit::<name>; recipe, demo and test libraries stay in the build tree.
   file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})

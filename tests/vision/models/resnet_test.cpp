@@ -29,7 +29,7 @@ bool has_key(const std::vector<std::string>& keys, const std::string& key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
-const at::Tensor& tensor_at(const torch::nn::Module& module, const std::string& key) {
+at::Tensor tensor_at(const torch::nn::Module& module, const std::string& key) {
   for (const auto& item : module.named_parameters()) {
     if (item.key() == key) return item.value();
   }
