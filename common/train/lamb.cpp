@@ -13,15 +13,10 @@
 #include <torch/serialize/archive.h>
 
 #include "common/base/error.h"
+#include "common/base/number_text.h"
 
 namespace ptk::train {
 namespace {
-
-std::string format_double(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
 
 void validate(const LambOptions& options) {
   if (!(options.lr() >= 0.0)) {

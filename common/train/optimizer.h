@@ -37,6 +37,10 @@ config::Schema optimizer_schema();
 // the key. The peak LR is optim.lr when set, else scaled_lr(optim.lr_per_256, global_batch).
 OptimizerOptions optimizer_options(const config::Config& config, int64_t global_batch);
 
+// Throws ptk::UsageError naming the optim.* key of the first out-of-range field (the checks
+// optimizer_options and make_optimizer apply).
+void validate(const OptimizerOptions& options);
+
 // Linear scaling rule (Goyal et al.): lr_per_256 * global_batch / 256.
 double scaled_lr(double lr_per_256, int64_t global_batch);
 

@@ -113,6 +113,11 @@ class Task {
   // Opens this rank's training stream as laid out by `spec`.
   virtual std::unique_ptr<BatchStream> open_train_stream(const StreamSpec& spec) = 0;
 
+  // Called once after the Trainer moved model() to `device`, before the optimizer is built and
+  // weights are imported or restored: the place for device-specific layouts (channels_last
+  // convolutions on CUDA). The default does nothing.
+  virtual void moved_to(const c10::Device& device) { (void)device; }
+
   // Weights from elsewhere (init.from) with their keys renamed to this model's, e.g. an HF
   // BertModel's "embeddings.*" to "bert.embeddings.*". The default keeps them as they are.
   virtual io::StateDict adapt_imported_weights(io::StateDict state) const { return state; }

@@ -22,6 +22,9 @@ config::Schema trainer_schema() {
       .add("train.seed", 0, "seed of model initialisation and of per-sample randomness")
       .add("train.device", "auto", "auto (cuda when available) | cpu | cuda")
       .add("train.precision", "auto", "auto (bf16 autocast on CUDA, fp32 on CPU) | fp32 | bf16")
+      .add("train.cudnn_benchmark", config::Value(true),
+           "CUDA: let cuDNN time its convolution algorithms once per shape and keep the fastest "
+           "(false: deterministic algorithm choice, slower)")
       .add("checkpoint.every", 1000, "steps between checkpoints; 0 = only at the end")
       .add("checkpoint.keep", 3, "how many of the newest checkpoints are kept")
       .add("checkpoint.resume", config::Value(true),
@@ -88,6 +91,7 @@ TrainOptions train_options(const config::Config& config) {
   options.init_exclude = config.get_string_list("init.exclude");
   options.device = one_of(config, "train.device", {"auto", "cpu", "cuda"});
   options.precision = one_of(config, "train.precision", {"auto", "fp32", "bf16"});
+  options.cudnn_benchmark = config.get_bool("train.cudnn_benchmark");
   options.checkpoint_every = positive(config, "checkpoint.every", 0);
   options.checkpoint_keep = positive(config, "checkpoint.keep", 1);
   options.resume = config.get_bool("checkpoint.resume");

@@ -24,6 +24,7 @@ struct TrainOptions {
   int64_t seed = 0;                // train.seed
   std::string device = "auto";     // train.device: auto | cpu | cuda
   std::string precision = "auto";  // train.precision: auto (bf16 on CUDA) | fp32 | bf16
+  bool cudnn_benchmark = true;     // train.cudnn_benchmark: autotune convolutions on CUDA
 
   int64_t checkpoint_every = 1000;  // checkpoint.every: steps between checkpoints, 0 = end only
   int64_t checkpoint_keep = 3;      // checkpoint.keep: checkpoints kept, the newest ones

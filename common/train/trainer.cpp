@@ -1,5 +1,6 @@
 #include "common/train/trainer.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
@@ -165,6 +166,8 @@ TrainResult Trainer::fit(Task& task) {
 
   torch::nn::Module& model = task.model();
   model.to(device);
+  task.moved_to(device);
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(o.cudnn_benchmark);
   model.train();
 
   RunDir run = prepare_run_dir(o.run_dir, rank, config_, /*start_over=*/!o.resume);

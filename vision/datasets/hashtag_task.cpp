@@ -111,8 +111,18 @@ int64_t HashtagTask::samples_per_epoch() const {
   return static_cast<int64_t>(order_->epoch_length());
 }
 
+void HashtagTask::moved_to(const c10::Device& device) {
+  if (!device.is_cuda()) return;
+  convert_to_channels_last(*model_);
+  channels_last_ = true;
+}
+
+at::Tensor HashtagTask::input_layout(const at::Tensor& images) const {
+  return channels_last_ ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
+}
+
 train::LossOutput HashtagTask::compute_loss(const train::Batch& batch) {
-  const at::Tensor logits = model_->forward(batch.at("images"));
+  const at::Tensor logits = model_->forward(input_layout(batch.at("images")));
   const at::Tensor& targets = batch.at("targets");
   train::LossOutput out;
   out.loss = hashtag_loss(logits, targets, options_.loss);
@@ -180,7 +190,7 @@ std::map<std::string, dist::SumCount> HashtagTask::evaluate(const train::EvalCon
     for (const auto& error : errors) {
       if (!error.empty()) throw Error("wsl evaluation: " + error);
     }
-    const at::Tensor logits = model_->forward(images.to(context.device));
+    const at::Tensor logits = model_->forward(input_layout(images.to(context.device)));
     const at::Tensor on_device = targets.to(context.device);
     top1.sum += hashtag_topk_hits(logits, on_device, 1);
     top5.sum += hashtag_topk_hits(logits, on_device, 5);

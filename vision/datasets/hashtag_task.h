@@ -30,6 +30,9 @@ class HashtagTask : public train::Task {
 
   torch::nn::Module& model() override;
   train::LossOutput compute_loss(const train::Batch& batch) override;
+  // On CUDA the model and its input batches go channels_last (NHWC, what cuDNN's tensor-core
+  // convolutions read directly).
+  void moved_to(const c10::Device& device) override;
   int64_t samples_per_epoch() const override;
   std::unique_ptr<train::BatchStream> open_train_stream(const train::StreamSpec& spec) override;
   // Hashtag top-1 / top-5 and loss over the validation shard set (data.val_shards), split over
@@ -47,6 +50,10 @@ class HashtagTask : public train::Task {
   HashtagVocab vocab_;
   std::unique_ptr<data::EpochOrder> order_;
   std::shared_ptr<ResNetImpl> model_;
+  bool channels_last_ = false;
+
+  // `images` in the layout the model's weights use.
+  at::Tensor input_layout(const at::Tensor& images) const;
 };
 
 // The vocabulary of a shard set: the file its manifest lists as "vocabulary".

@@ -175,4 +175,15 @@ int64_t count_parameters(const torch::nn::Module& module) {
   return total;
 }
 
+void convert_to_channels_last(torch::nn::Module& module) {
+  at::NoGradGuard no_grad;
+  for (at::Tensor& parameter : module.parameters(/*recurse=*/true)) {
+    if (parameter.dim() == 4)
+      parameter.set_data(parameter.contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  for (at::Tensor& buffer : module.buffers(/*recurse=*/true)) {
+    if (buffer.dim() == 4) buffer.set_data(buffer.contiguous(at::MemoryFormat::ChannelsLast));
+  }
+}
+
 }  // namespace ptk::vision

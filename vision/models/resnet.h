@@ -96,4 +96,10 @@ TORCH_MODULE(ResNet);
 // Python's sum(p.numel() for p in module.parameters()).
 int64_t count_parameters(const torch::nn::Module& module);
 
+// Stores every 4-D parameter and buffer of `module` (the convolution weights) in channels_last
+// (NHWC) order, in place, as Python's `model.to(memory_format=torch.channels_last)`: on CUDA,
+// cuDNN's tensor-core convolutions run on NHWC without transposing. Values, names and the
+// state dict are unchanged; optimizers built before or after see the same tensors.
+void convert_to_channels_last(torch::nn::Module& module);
+
 }  // namespace ptk::vision

@@ -195,6 +195,31 @@ TEST(ResNet, ForwardGivesLogitsAndFeaturesForSmallImages) {
   EXPECT_EQ(grey->forward(at::randn({3, 1, 28, 28})).sizes(), at::IntArrayRef({3, 10}));
 }
 
+TEST(ResNet, ChannelsLastKeepsValuesKeysAndOutputs) {
+  ResNetConfig config = resnet_config("resnext_tiny");
+  config.num_classes = 10;
+  ResNet model(config);
+  model->eval();
+  const at::Tensor x = at::randn({2, 3, 32, 32});
+  const at::Tensor before = model->forward(x);
+  std::vector<std::pair<std::string, at::Tensor>> weights;
+  for (const auto& item : model->named_parameters()) {
+    weights.emplace_back(item.key(), item.value().clone());
+  }
+  convert_to_channels_last(*model);
+  const auto after = model->named_parameters();
+  ASSERT_EQ(after.size(), weights.size());
+  for (const auto& [name, value] : weights) {
+    const at::Tensor& converted = after[name];
+    EXPECT_TRUE(at::equal(converted, value)) << name;
+    if (converted.dim() == 4) {
+      EXPECT_TRUE(converted.is_contiguous(at::MemoryFormat::ChannelsLast)) << name;
+    }
+  }
+  const at::Tensor nhwc = model->forward(x.contiguous(at::MemoryFormat::ChannelsLast));
+  EXPECT_TRUE(at::allclose(nhwc, before, 1e-4, 1e-5));
+}
+
 TEST(ResNet, ReplaceHeadChangesClassesAndKeys) {
   ResNet model(resnet_config("resnext_tiny"));
   model->eval();
