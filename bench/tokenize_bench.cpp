@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/reference_script.h"
@@ -48,6 +49,35 @@ std::string load_average() {
   std::string one, five, fifteen;
   if (!(in >> one >> five >> fifteen)) return "unknown";
   return one + " " + five + " " + fifteen;
+}
+
+// Throughput of two threads over one on a loop that needs nothing but a core: 2.0 when both
+// cores are free. Other work shares the benchmark machines, so this says what the 2-thread rows
+// could have shown at the time they were measured.
+double two_thread_scaling() {
+  const auto seconds = [](int threads) {
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([] {
+        volatile uint64_t sum = 0;  // volatile: the loop must not be folded away
+        for (uint64_t i = 0; i < 400000000; ++i) sum = sum + i;
+      });
+    }
+    for (auto& thread : pool) thread.join();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const double one = seconds(1);
+  return 2 * one / seconds(2);
+}
+
+// The load average, read before the loop above adds to it, and that loop's scaling.
+std::string machine_state() {
+  const std::string load = load_average();
+  char scaling[96];
+  std::snprintf(scaling, sizeof(scaling), "; 2 threads on a CPU-only loop: %.2fx one thread",
+                two_thread_scaling());
+  return "load average " + load + scaling;
 }
 
 // The whole of `prepare` after tokenizer training, for one length: CorpusBuilder::run reads the
@@ -150,7 +180,7 @@ int main(int argc, char** argv) {
     }
     const text::SentencePieceTokenizer tokenizer(tokenizer_path);
     std::printf("tokenizer: %s (%d pieces)\n", tokenizer_path.c_str(), tokenizer.vocab_size());
-    std::printf("load average before: %s\n", load_average().c_str());
+    std::printf("before: %s\n", machine_state().c_str());
     std::fflush(stdout);
 
     const std::string out = dir + "/shards";
@@ -188,7 +218,7 @@ int main(int argc, char** argv) {
       }
       rows.push_back(row);
     }
-    std::printf("load average after: %s\n\n", load_average().c_str());
+    std::printf("after: %s\n\n", machine_state().c_str());
 
     std::printf("| threads | ptk MB/s | python MB/s | ratio (%d runs) | ptk classic MB/s |\n",
                 runs);
