@@ -17,12 +17,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/reference_script.h"
 #include "bench/train_workload.h"
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
@@ -127,31 +127,21 @@ double time_toolkit(const WorkloadSpec& spec, const Options& o, const c10::Devic
   return static_cast<double>(workload.spec().batch) / median(seconds);
 }
 
-std::string python_command() {
-  const char* override_python = std::getenv("PTK_PYTHON");
-  return override_python != nullptr ? override_python : PTK_PYTHON;
-}
-
-// The reference prints "samples_per_s <value>" as its last line.
+// The reference reports "samples_per_s=<value>".
 double time_reference(const WorkloadSpec& spec, const Options& o, const std::string& precision) {
-  std::ostringstream command;
-  command << python_command() << " " << PTK_SOURCE_DIR << "/bench/train_step_reference.py"
-          << " --model " << spec.model << " --batch " << spec.batch << " --image-size "
-          << spec.image_size << " --seq-length " << spec.seq_length << " --steps " << o.steps
-          << " --warmup " << o.warmup << " --threads " << o.threads << " --device " << o.device
-          << " --precision " << precision << " --impl " << o.reference_impl;
-  FILE* pipe = popen(command.str().c_str(), "r");
-  if (pipe == nullptr) throw ptk::Error("cannot run: " + command.str());
-  std::string output;
-  char buffer[4096];
-  while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  const int status = pclose(pipe);
-  const size_t at = output.rfind("samples_per_s ");
-  if (status != 0 || at == std::string::npos) {
-    throw ptk::Error("reference failed (exit " + std::to_string(status) + "): " + command.str() +
-                     "\n" + output);
+  std::ostringstream arguments;
+  arguments << "--model " << spec.model << " --batch " << spec.batch << " --image-size "
+            << spec.image_size << " --seq-length " << spec.seq_length << " --steps " << o.steps
+            << " --warmup " << o.warmup << " --threads " << o.threads << " --device " << o.device
+            << " --precision " << precision << " --impl " << o.reference_impl;
+  const std::string output =
+      ptk::bench::run_reference_script("train_step_reference.py", arguments.str());
+  const double samples_per_s = ptk::bench::reported_value(output, "samples_per_s");
+  if (samples_per_s <= 0) {
+    throw ptk::Error("bench/train_step_reference.py " + arguments.str() +
+                     " reported no samples_per_s (its errors are above); output: " + output);
   }
-  return std::stod(output.substr(at + 14));
+  return samples_per_s;
 }
 
 std::string format(double value, int decimals) {

@@ -10,7 +10,7 @@ decay 0.01 except biases and LayerNorm). --impl encoder uses torch.nn.Transforme
 BERT's dimensions (post-norm, GELU); --impl hf uses transformers' BertForPreTraining modules;
 auto picks hf where transformers is installed. bf16 autocast when --precision bf16.
 
-Prints the median step's throughput as its last line: "samples_per_s <value>".
+Prints the median step's throughput: "train_step samples_per_s=<value>".
 """
 import argparse
 import statistics
@@ -174,7 +174,7 @@ def main():
         start = time.perf_counter()
         step()
         seconds.append(time.perf_counter() - start)
-    print(f'samples_per_s {n / statistics.median(seconds):.4f}')
+    print(f'train_step samples_per_s={n / statistics.median(seconds):.4f}')
 
 
 if __name__ == '__main__':
