@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's main command: builds pretrainkit and runs the demos on this machine's CPUs.
-#   scripts/demo.sh [wsl|bert|glue|all]     (default: all = wsl, bert)
+#   scripts/demo.sh [wsl|bert|glue|all]     (default: all = wsl, bert, glue)
 #   wsl: Fashion-MNIST hashtag set (ptk-demo-data) -> ptk-wsl prepare -> ptk-wsl train on
 #        2 Gloo ranks under torchrun; prints how loss and hashtag top-1 moved; then
 #        ptk-eval imagenet (linear probe + kNN on the ImageNet-layout copy) of the pretrained
@@ -168,5 +168,6 @@ case "$part" in
   all)
     demo_wsl
     demo_bert
+    demo_glue
     ;;
 esac
