@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/reference_script.h"
 #include "common/data/philox.h"
 #include "common/data/shard_reader.h"
 #include "common/data/shard_writer.h"
@@ -106,25 +107,11 @@ Result read_all(const ShardSet& set, int threads) {
 }
 
 Result run_reference(const std::string& dir, int threads) {
-  const std::string command = std::string(PTK_PYTHON) + " " + PTK_SOURCE_DIR +
-                              "/bench/shard_read_reference.py " + dir + " " +
-                              std::to_string(threads);
-  Result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char line[512] = {0};
-  std::string output;
-  while (fgets(line, sizeof(line), pipe) != nullptr) output += line;
-  pclose(pipe);
-  const auto rps = output.find("records_per_s=");
-  const auto mbs = output.find("mb_per_s=");
-  if (rps == std::string::npos || mbs == std::string::npos) {
-    std::fprintf(stderr, "reference failed: %s\n", output.c_str());
-    return result;
-  }
-  result.records_per_s = std::stod(output.substr(rps + 14));
-  result.mb_per_s = std::stod(output.substr(mbs + 9));
-  return result;
+  const auto fields = ptk::bench::run_reference_script("shard_read_reference.py",
+                                                       dir + " " + std::to_string(threads),
+                                                       {"records_per_s", "mb_per_s"});
+  if (fields.empty()) return {};
+  return {fields.at("records_per_s"), fields.at("mb_per_s")};
 }
 
 }  // namespace
