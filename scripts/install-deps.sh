@@ -24,6 +24,8 @@ packages=(
   python3-sklearn python3-scipy python3-yaml python3-numpy
   # public data for tests and demos
   dataset-fashion-mnist wordnet-base dict-gcide
+  # camera photographs that bench/image_load_bench cuts its ImageNet-sized JPEGs from
+  mate-backgrounds
 )
 
 missing=()
