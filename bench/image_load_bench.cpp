@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/median.h"
 #include "bench/reference_script.h"
 #include "common/base/error.h"
 #include "common/data/epoch_order.h"
@@ -33,6 +34,8 @@
 #include "vision/transforms/image_decoder.h"
 
 namespace {
+
+using ptk::bench::median;
 
 namespace fs = std::filesystem;
 using namespace ptk;
@@ -223,12 +226,6 @@ Measurement run_reference(const std::string& folder, int threads, int epochs) {
     return {};
   }
   return {per_s, images / cpu_s};
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 std::string with_commas(double value) {

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/median.h"
 #include "bench/reference_script.h"
 #include "data/text_corpus.h"
 #include "text/corpus/corpus_builder.h"
@@ -30,6 +31,8 @@
 namespace fs = std::filesystem;
 
 namespace {
+
+using ptk::bench::median;
 
 using namespace ptk;
 
@@ -114,11 +117,6 @@ Run run_reference(const std::string& corpus, const std::string& model, int threa
   }
   return {mb_per_s, static_cast<int64_t>(bench::reported_value(output, "sequences")),
           static_cast<int64_t>(bench::reported_value(output, "tokens"))};
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
 }
 
 }  // namespace

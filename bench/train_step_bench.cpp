@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/median.h"
 #include "bench/reference_script.h"
 #include "bench/train_workload.h"
 #include "common/base/error.h"
@@ -29,6 +30,8 @@
 #include "common/train/precision.h"
 
 namespace {
+
+using ptk::bench::median;
 
 using ptk::bench::TrainWorkload;
 using ptk::bench::WorkloadSpec;
@@ -103,12 +106,6 @@ Options parse(int argc, char** argv) {
   if (o.steps == 0) o.steps = cuda ? 30 : 3;
   if (o.warmup == 0) o.warmup = cuda ? 10 : 1;
   return o;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
 // Samples per second of one run: warm-up steps, then the median of timed steps.
