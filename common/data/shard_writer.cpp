@@ -86,19 +86,32 @@ H5Id checked(hid_t id, herr_t (*closer)(hid_t), const std::string& what, const s
   return H5Id(id, closer);
 }
 
+// The group a dataset sits in ("tokens" for "tokens/ids"), created on first use without time
+// stamps like every other object, so equal records give equal files.
+void ensure_parent_group(hid_t file, const std::string& dataset, const std::string& path) {
+  const size_t slash = dataset.rfind('/');
+  if (slash == std::string::npos) return;
+  const std::string group = dataset.substr(0, slash);
+  if (H5Lexists(file, group.c_str(), H5P_DEFAULT) > 0) return;
+  H5Id gcpl = checked(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group properties", path);
+  check(H5Pset_obj_track_times(gcpl.get(), 0), "no time stamps", path);
+  checked(H5Gcreate2(file, group.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
+          "creating group " + group, path);
+}
+
 // A contiguous dataset allocated at creation (so H5Dget_offset is defined) and written whole.
 void write_dataset(hid_t file, const char* name, hid_t type, size_t count, const void* data,
                    const std::string& path) {
   const hsize_t dims[1] = {count};
+  ensure_parent_group(file, name, path);
   H5Id space = checked(H5Screate_simple(1, dims, nullptr), H5Sclose, "dataspace", path);
-  H5Id lcpl = checked(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "link properties", path);
-  check(H5Pset_create_intermediate_group(lcpl.get(), 1), "intermediate groups", path);
   H5Id dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "dataset properties", path);
+  check(H5Pset_obj_track_times(dcpl.get(), 0), "no time stamps", path);
   check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), "contiguous layout", path);
   check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), "early allocation", path);
   check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "fill time", path);
   H5Id dataset =
-      checked(H5Dcreate2(file, name, type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
+      checked(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
               H5Dclose, std::string("creating ") + name, path);
   if (count > 0) {
     check(H5Dwrite(dataset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
@@ -150,7 +163,11 @@ std::vector<uint8_t> ShardSetWriter::shard_image(const std::string& path) const 
   check(H5Pset_fapl_core(fapl.get(), std::max<size_t>(1 << 20, bytes_.size() / 8 + (1 << 20)),
                          /*backing_store=*/0),
         "in-memory driver", path);
-  H5Id file = checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
+  // Object time stamps are off everywhere: a rebuilt data set is then identical byte for byte
+  // and its manifest checksums match the first build's.
+  H5Id fcpl = checked(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "file creation properties", path);
+  check(H5Pset_obj_track_times(fcpl.get(), 0), "no time stamps", path);
+  H5Id file = checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
                       "creating the file", path);
   const hid_t f = file.get();
   const uint64_t n = checksums_.size();
