@@ -4,7 +4,6 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 #include <ATen/ATen.h>
@@ -14,6 +13,7 @@
 
 #include "common/base/error.h"
 #include "common/base/number_text.h"
+#include "common/train/optimizer_state.h"
 
 namespace ptk::train {
 namespace {
@@ -33,20 +33,6 @@ void validate(const LambOptions& options) {
   if (!(options.weight_decay() >= 0.0)) {
     throw UsageError("lamb: weight_decay must be >= 0, got " +
                      format_double(options.weight_decay()));
-  }
-}
-
-// LibTorch keys optimizer state by the parameter's TensorImpl: as its printed address up to
-// 1.13, as the pointer itself from 2.0 on. Both spellings go through this one function.
-using StateMap = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>;
-using StateKey = StateMap::key_type;
-
-template <typename Key>
-Key state_key(const at::Tensor& param) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::str(param.unsafeGetTensorImpl());  // the format LibTorch's serializer writes
-  } else {
-    return param.unsafeGetTensorImpl();
   }
 }
 
@@ -114,15 +100,14 @@ at::Tensor Lamb::step(LossClosure closure) {
         throw Error("lamb: sparse gradients are not supported (parameter of shape " +
                     c10::str(param.sizes()) + ")");
       }
-      const StateKey key = state_key<StateKey>(param);
-      auto found = state_.find(key);
-      if (found == state_.end()) {
+      auto* existing = find_param_state<LambParamState>(state_, param);
+      if (existing == nullptr) {
         auto fresh = std::make_unique<LambParamState>();
         fresh->exp_avg(at::zeros_like(param, at::MemoryFormat::Preserve));
         fresh->exp_avg_sq(at::zeros_like(param, at::MemoryFormat::Preserve));
-        found = state_.emplace(key, std::move(fresh)).first;
+        existing = &add_param_state(state_, param, std::move(fresh));
       }
-      auto& state = static_cast<LambParamState&>(*found->second);
+      auto& state = *existing;
       state.step(state.step() + 1);
       at::Tensor& exp_avg = state.exp_avg();
       at::Tensor& exp_avg_sq = state.exp_avg_sq();

@@ -4,11 +4,9 @@
 #include <sstream>
 #include <unordered_set>
 
-#include <torch/optim/adamw.h>
-#include <torch/optim/sgd.h>
-
 #include "common/base/error.h"
 #include "common/base/number_text.h"
+#include "common/train/foreach_optimizers.h"
 #include "common/train/lamb.h"
 
 namespace ptk::train {
@@ -100,16 +98,16 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(
                    .momentum(options.momentum)
                    .nesterov(options.nesterov)
                    .weight_decay(options.weight_decay);
-    return std::make_unique<torch::optim::SGD>(
-        make_groups(std::move(decay), std::move(no_decay), sgd), sgd);
+    return std::make_unique<ForeachSgd>(make_groups(std::move(decay), std::move(no_decay), sgd),
+                                        sgd);
   }
   if (options.name == "adamw") {
     auto adamw = torch::optim::AdamWOptions(options.lr)
                      .betas(std::make_tuple(options.beta1, options.beta2))
                      .eps(options.eps)
                      .weight_decay(options.weight_decay);
-    return std::make_unique<torch::optim::AdamW>(
-        make_groups(std::move(decay), std::move(no_decay), adamw), adamw);
+    return std::make_unique<ForeachAdamW>(make_groups(std::move(decay), std::move(no_decay), adamw),
+                                          adamw);
   }
   auto lamb = LambOptions(options.lr)
                   .betas(std::make_tuple(options.beta1, options.beta2))

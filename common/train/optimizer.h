@@ -1,4 +1,5 @@
-// Optimizers for the trainer: SGD (+Nesterov), AdamW and LAMB built from named parameters in two
+// Optimizers for the trainer: SGD (+Nesterov), AdamW (both with multi-tensor steps, see
+// foreach_optimizers.h) and LAMB built from named parameters in two
 // param groups (weight decay / no weight decay, chosen by name pattern), plus the optim.* config
 // section with the linear LR scaling rule. Optimizer state saves and loads through
 // torch::save / torch::load, so a resumed run continues bitwise as the uninterrupted one.
