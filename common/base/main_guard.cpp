@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "common/base/error.h"
+#include "common/base/malloc_tuning.h"
 
 namespace ptk {
 
@@ -17,6 +19,8 @@ int run_main(const std::string& tool, const std::function<int()>& body) {
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   sigaction(SIGXFSZ, &ignore, nullptr);
+  // Every binary here is a tensor workload (training, evaluation, export) or a bench of one.
+  tune_malloc_for_tensors(std::getenv("GLIBC_TUNABLES"));
   try {
     return body();
   } catch (const Error& e) {
