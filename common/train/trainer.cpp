@@ -1,4 +1,5 @@
 #include "common/train/trainer.h"
+#include "common/base/blas_threads.h"
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
@@ -116,7 +117,10 @@ TrainingSetup setup_training(const config::Config& config) {
   // Early, so a preemption signal that arrives during rendezvous becomes a clean stop at the
   // first step instead of killing the process.
   install_stop_signal_handlers();
-  if (options.threads > 0) at::set_num_threads(static_cast<int>(options.threads));
+  if (options.threads > 0) {
+    at::set_num_threads(static_cast<int>(options.threads));
+    set_blas_threads(static_cast<int>(options.threads));
+  }
   torch::manual_seed(static_cast<uint64_t>(options.seed));
 
   setup.device = resolve_device(options.device, setup.env.local_rank);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/base/blas_threads.h"
 #include "common/base/error.h"
 #include "common/base/parallel_for.h"
 #include "common/io/atomic_file.h"
@@ -166,6 +167,7 @@ std::string text_features(const ExportOptions& options, const FeatureOptions& fe
 std::string run_feature_export(const ExportOptions& options, const FeatureOptions& features) {
   const ExportSource source = open_export_source(options.checkpoint, options.tokenizer);
   at::set_num_threads(static_cast<int>(features.threads));
+  set_blas_threads(static_cast<int>(features.threads));
   const fs::path parent = fs::path(options.out).parent_path();
   if (!parent.empty()) {
     std::error_code error;
