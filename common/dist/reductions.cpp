@@ -92,4 +92,24 @@ bool any_rank(ProcessGroup& group, bool flag) {
   return t.cpu().item<int64_t>() > 0;
 }
 
+std::string broadcast_text(ProcessGroup& group, const std::string& text, int root) {
+  if (group.size() == 1) return text;
+  const bool here = group.rank() == root;
+  at::Tensor length = at::tensor({here ? static_cast<int64_t>(text.size()) : int64_t{0}}, at::kLong)
+                          .to(group.device());
+  std::vector<at::Tensor> one{length};
+  group.broadcast(one, root);
+  const int64_t bytes = length.cpu().item<int64_t>();
+  if (bytes == 0) return {};
+  at::Tensor payload =
+      here ? at::from_blob(const_cast<char*>(text.data()), {bytes}, at::kByte)
+                 .to(group.device(), /*non_blocking=*/false, /*copy=*/true)
+           : at::empty({bytes}, at::TensorOptions(at::kByte).device(group.device()));
+  one = {payload};
+  group.broadcast(one, root);
+  const at::Tensor received = payload.cpu();
+  return std::string(reinterpret_cast<const char*>(received.data_ptr<uint8_t>()),
+                     static_cast<size_t>(bytes));
+}
+
 }  // namespace ptk::dist

@@ -29,6 +29,10 @@ bool all_ranks_equal(ProcessGroup& group, uint64_t value);
 // Sum of `value` over ranks (in double precision).
 double all_reduce_scalar_sum(ProcessGroup& group, double value);
 
+// `text` as rank `root` holds it, on every rank (a serialised result, a list of file names).
+// The other ranks' `text` is ignored.
+std::string broadcast_text(ProcessGroup& group, const std::string& text, int root);
+
 // True on every rank when `flag` is true on at least one (e.g. "a rank got SIGTERM: everybody
 // checkpoints").
 bool any_rank(ProcessGroup& group, bool flag);

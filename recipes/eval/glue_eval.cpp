@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/base/blas_threads.h"
 #include "common/base/error.h"
+#include "common/dist/process_group.h"
 #include "common/io/atomic_file.h"
 #include "common/train/checkpoint.h"
 #include "common/train/weight_import.h"
@@ -114,8 +116,15 @@ ordered_json score_json(const std::map<std::string, GlueMetricValues>& best,
 
 }  // namespace
 
-std::string run_glue_eval(const GlueEvalOptions& options) {
+config::Schema glue_schema() {
+  config::Schema schema = glue_eval_schema();
+  schema.merge(eval_ranks_schema());
+  return schema;
+}
+
+std::string run_glue_eval(const GlueEvalOptions& options, const EvalRanks& ranks) {
   at::set_num_threads(static_cast<int>(options.threads));
+  set_blas_threads(static_cast<int>(options.threads));
   const text::glue::GlueBackbone backbone = load_backbone(options);
   text::glue::GlueFinetuneOptions finetune;
   finetune.glue_dir = options.glue_dir;
@@ -130,13 +139,15 @@ std::string run_glue_eval(const GlueEvalOptions& options) {
   finetune.max_length = options.max_length;
   finetune.max_train_examples = options.max_train_examples;
   finetune.seed = options.seed;
-  finetune.device = options.device;
+  finetune.device = device_for_rank(options.device, ranks);
   fs::create_directories(options.out);
   if (options.submission) {
     finetune.submission_dir = (fs::path(options.out) / "submission").string();
     fs::create_directories(finetune.submission_dir);
   }
-  const text::glue::GlueRunResult result = text::glue::run_glue_finetune(backbone, finetune);
+  const text::glue::GlueRunResult result =
+      text::glue::run_glue_finetune(backbone, finetune, *ranks.group);
+  if (ranks.group->rank() != 0) return "";
 
   ordered_json json = {{"backbone", backbone.description},
                        {"glue", options.glue_dir},

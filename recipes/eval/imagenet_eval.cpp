@@ -9,10 +9,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 
+#include "common/base/blas_threads.h"
 #include "common/base/error.h"
+#include "common/dist/process_group.h"
+#include "common/dist/reductions.h"
 #include "common/io/atomic_file.h"
+#include "recipes/eval/eval_ranks.h"
 #include "recipes/eval/eval_report.h"
 #include "vision/datasets/imagenet_folder.h"
 #include "vision/eval/backbone.h"
@@ -54,34 +59,98 @@ struct SplitFeatures {
   at::Tensor labels;    // [N] int64
 };
 
+// This rank's share of a split: batches rank, rank + world, ... of `batch` images each, in
+// order. map_images cuts the share into exactly those batches again, so every image goes
+// through the network in the same batch as in a one-process run and gets the same features.
+std::vector<vision::LabeledImage> rank_share(const std::vector<vision::LabeledImage>& images,
+                                             size_t batch, int rank, int world) {
+  std::vector<vision::LabeledImage> share;
+  for (size_t begin = batch * static_cast<size_t>(rank); begin < images.size();
+       begin += batch * static_cast<size_t>(world)) {
+    const size_t end = std::min(images.size(), begin + batch);
+    share.insert(share.end(), images.begin() + static_cast<std::ptrdiff_t>(begin),
+                 images.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  return share;
+}
+
+// Puts every rank's rows (its share, as rank_share deals it) at their place in the whole
+// [n, dim] matrix on rank 0, in blocks of about 64 MiB: each rank fills its rows of a zeroed
+// block and the blocks are summed, so every row is one rank's row plus zeros, exactly.
+// Returns the matrix on rank 0 and an undefined tensor on the other ranks.
+at::Tensor gather_shares(dist::ProcessGroup& group, const at::Tensor& local, int64_t n, int64_t dim,
+                         int64_t batch) {
+  const int rank = group.rank();
+  const int world = group.size();
+  const int64_t batches = (n + batch - 1) / batch;
+  const int64_t block_batches = std::max<int64_t>(1, (int64_t{16} << 20) / (batch * dim));
+  at::Tensor whole = rank == 0 ? at::empty({n, dim}, at::kFloat) : at::Tensor();
+  int64_t local_row = 0;
+  for (int64_t first = 0; first < batches; first += block_batches) {
+    const int64_t begin = first * batch;
+    const int64_t end = std::min(n, (first + block_batches) * batch);
+    at::Tensor block = at::zeros({end - begin, dim}, at::kFloat);
+    for (int64_t b = first; b < std::min(batches, first + block_batches); ++b) {
+      if (b % world != rank) continue;
+      const int64_t rows = std::min(n, (b + 1) * batch) - b * batch;
+      block.narrow(0, b * batch - begin, rows).copy_(local.narrow(0, local_row, rows));
+      local_row += rows;
+    }
+    std::vector<at::Tensor> one{block};
+    group.all_reduce_sum(one);
+    if (rank == 0) whole.narrow(0, begin, end - begin).copy_(block);
+  }
+  return whole;
+}
+
 // The split's features from the cache when it holds them for exactly this key, else computed
-// with the backbone and stored.
+// with the backbone (each rank its share of the batches) and stored. On ranks other than 0 the
+// features stay undefined: only rank 0 runs the protocols.
 SplitFeatures split_features(const std::string& split,
                              const std::vector<vision::LabeledImage>& images,
                              const vision::ImageNetEvalOptions& o, const vision::Backbone& backbone,
-                             const vision::ImageBatchOptions& batch_options,
-                             const std::string& cache_dir, EvalReport& report) {
+                             const vision::ImageBatchOptions& batch_options, int64_t feature_dim,
+                             const std::string& cache_dir, dist::ProcessGroup& group,
+                             EvalReport& report) {
+  const bool lead = group.rank() == 0;
   const std::string key =
       backbone.identity + "; " + transform_key(o) + "; " + vision::describe_images(o.data, images);
   const std::string path = vision::feature_cache_path(cache_dir, split, key);
   SplitFeatures out;
   out.labels = vision::image_labels(images);
-  if (auto cached = vision::read_feature_cache(path, key)) {
-    if (cached->rows == static_cast<int64_t>(images.size())) {
-      // The tensor borrows the cache's buffer (kept alive by the deleter): no second copy.
-      auto holder = std::make_shared<vision::CachedFeatures>(std::move(*cached));
-      out.features = at::from_blob(
-          holder->values.data(), {holder->rows, holder->dim}, [holder](void*) {}, at::kFloat);
-      report.feature_cache.emplace_back(split, "reused from " + path);
-      spdlog::info("{} features: reused {}", split, path);
-      return out;
-    }
+  std::optional<vision::CachedFeatures> cached;
+  if (lead) {
+    cached = vision::read_feature_cache(path, key);
+    if (cached && cached->rows != static_cast<int64_t>(images.size())) cached.reset();
+  }
+  if (dist::any_rank(group, cached.has_value())) {
+    if (!lead) return out;
+    // The tensor borrows the cache's buffer (kept alive by the deleter): no second copy.
+    auto holder = std::make_shared<vision::CachedFeatures>(std::move(*cached));
+    out.features = at::from_blob(
+        holder->values.data(), {holder->rows, holder->dim}, [holder](void*) {}, at::kFloat);
+    report.feature_cache.emplace_back(split, "reused from " + path);
+    spdlog::info("{} features: reused {}", split, path);
+    return out;
   }
   vision::ImageBatchOptions options = batch_options;
   options.label = split + " features";
-  out.features = vision::map_images(images, options, [&](const at::Tensor& x) {
-                   return backbone.features(x);
-                 }).contiguous();
+  const auto forward = [&](const at::Tensor& x) { return backbone.features(x); };
+  if (group.size() == 1) {
+    out.features = vision::map_images(images, options, forward).contiguous();
+  } else {
+    const auto share = rank_share(images, static_cast<size_t>(o.batch), group.rank(), group.size());
+    options.label += " (rank " + std::to_string(group.rank()) + ")";
+    const at::Tensor local = share.empty() ? at::empty({0, feature_dim}, at::kFloat)
+                                           : vision::map_images(share, options, forward);
+    if (local.dim() != 2 || local.size(1) != feature_dim) {
+      throw Error("the backbone gave features of shape " + c10::str(local.sizes()) +
+                  ", expected [N, " + std::to_string(feature_dim) + "]");
+    }
+    out.features = gather_shares(group, local.contiguous(), static_cast<int64_t>(images.size()),
+                                 feature_dim, o.batch);
+    if (!lead) return out;
+  }
   std::vector<int32_t> labels;
   labels.reserve(images.size());
   for (const auto& image : images) labels.push_back(image.label);
@@ -93,15 +162,22 @@ SplitFeatures split_features(const std::string& split,
 
 }  // namespace
 
-config::Schema imagenet_schema() { return vision::imagenet_eval_schema(); }
+config::Schema imagenet_schema() {
+  config::Schema schema = vision::imagenet_eval_schema();
+  schema.merge(eval_ranks_schema());
+  return schema;
+}
 
 int run_imagenet_eval(const config::Config& config) {
   const auto start = Clock::now();
   const vision::ImageNetEvalOptions o = vision::imagenet_eval_options(config);
+  const EvalRanks ranks = join_eval_ranks(config);
+  const std::shared_ptr<dist::ProcessGroup>& group = ranks.group;
   at::set_num_threads(static_cast<int>(o.threads));
+  set_blas_threads(static_cast<int>(o.threads));
   c10::Device device(c10::kCPU);
   try {
-    device = c10::Device(o.device);
+    device = c10::Device(device_for_rank(o.device, ranks));
   } catch (const std::exception&) {
     throw UsageError("eval.device: '" + o.device + "' is not a device (cpu | cuda | cuda:N)");
   }
@@ -153,8 +229,16 @@ int run_imagenet_eval(const config::Config& config) {
     const std::string cache_dir = o.cache_dir.empty()
                                       ? (std::filesystem::path(o.out) / "feature_cache").string()
                                       : o.cache_dir;
-    train = split_features("train", data.train, o, backbone, batch_options, cache_dir, report);
-    val = split_features("val", data.val, o, backbone, batch_options, cache_dir, report);
+    train = split_features("train", data.train, o, backbone, batch_options, report.feature_dim,
+                           cache_dir, *group, report);
+    val = split_features("val", data.val, o, backbone, batch_options, report.feature_dim, cache_dir,
+                         *group, report);
+  }
+  if (group->rank() != 0) {
+    // The protocols are cheap next to feature extraction (and fine-tuning runs as one
+    // process): rank 0 runs them and writes the results.
+    spdlog::info("rank {}: features sent to rank 0, which runs the protocols", group->rank());
+    return 0;
   }
   const int64_t classes = report.classes;
   for (const std::string& protocol : o.protocols) {

@@ -1,6 +1,7 @@
 // ptk-eval: the evaluation harness.
 //   ptk-eval imagenet --config FILE [key=value ...]   linear probe / kNN / fine-tune on ImageNet
 //   ptk-eval glue --config FILE [key=value ...]       BERT fine-tuning sweep on GLUE tasks
+// Both run as one process or as several ranks under torchrun / Slurm / MPI (eval_ranks.h).
 // One verb per benchmark; each is a Verb entry below with its own schema and run function.
 #include <cstdio>
 
@@ -20,8 +21,10 @@ constexpr char kUsage[] =
     "`ptk-eval <verb> --help` lists the verb's keys. Configs: recipes/eval/configs/*.yaml\n";
 
 int run_glue(const ptk::config::Config& config) {
-  const std::string summary = ptk::recipes::run_glue_eval(ptk::recipes::glue_eval_options(config));
-  std::printf("%s\n", summary.c_str());
+  const ptk::recipes::GlueEvalOptions options = ptk::recipes::glue_eval_options(config);
+  const std::string summary =
+      ptk::recipes::run_glue_eval(options, ptk::recipes::join_eval_ranks(config));
+  if (!summary.empty()) std::printf("%s\n", summary.c_str());
   return 0;
 }
 
@@ -32,6 +35,6 @@ int main(int argc, char** argv) {
     return ptk::config::run_verb_tool(
         "ptk-eval", kUsage, argc, argv,
         {{"imagenet", ptk::recipes::imagenet_schema(), ptk::recipes::run_imagenet_eval},
-         {"glue", ptk::recipes::glue_eval_schema(), run_glue}});
+         {"glue", ptk::recipes::glue_schema(), run_glue}});
   });
 }

@@ -11,11 +11,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 #include <random>
+#include <sstream>
 
 #include "common/base/error.h"
+#include "common/dist/process_group.h"
+#include "common/dist/reductions.h"
 #include "common/train/weight_import.h"
 #include "text/glue/glue_reader.h"
 #include "text/glue/glue_submission.h"
@@ -283,9 +289,74 @@ std::vector<std::string> write_submissions(GlueTask task, BertForSequenceClassif
   return files;
 }
 
+// A double as the 16 hex digits of its bits: results cross ranks exactly, NaN included.
+std::string double_bits(double value) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(bits));
+  return text;
+}
+
+double bits_double(const std::string& text) {
+  const uint64_t bits = std::stoull(text, nullptr, 16);
+  double value = 0;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+// One run of the sweep as lines of text, for the rank that trained it to hand to the others:
+// the learning rate, the selection score, then "entry<TAB>metric<TAB>value" per metric.
+std::string encode_lr_result(const GlueLrResult& result) {
+  std::ostringstream out;
+  out << double_bits(result.lr) << "\n" << double_bits(result.selection_score) << "\n";
+  for (const auto& [entry, metrics] : result.dev) {
+    for (const auto& [metric, value] : metrics) {
+      out << entry << "\t" << static_cast<int>(metric) << "\t" << double_bits(value) << "\n";
+    }
+  }
+  return out.str();
+}
+
+GlueLrResult decode_lr_result(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  GlueLrResult result;
+  std::getline(in, line);
+  result.lr = bits_double(line);
+  std::getline(in, line);
+  result.selection_score = bits_double(line);
+  while (std::getline(in, line)) {
+    const size_t first = line.find('\t');
+    const size_t second = line.find('\t', first + 1);
+    const auto metric = static_cast<GlueMetric>(std::stoi(line.substr(first + 1, second)));
+    result.dev[line.substr(0, first)][metric] = bits_double(line.substr(second + 1));
+  }
+  return result;
+}
+
+// A selection score for comparisons: NaN (a metric undefined on this dev set) ranks lowest.
+double comparable(double score) {
+  return std::isnan(score) ? -std::numeric_limits<double>::infinity() : score;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  return text;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 }  // namespace
 
-GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetuneOptions& options) {
+GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetuneOptions& options,
+                                dist::ProcessGroup& group) {
   if (options.lrs.empty()) throw UsageError("glue.lrs: at least one learning rate is needed");
   TokenizerProcess tokenizer(backbone.tokenizer);
   const PretrainingVocab vocab = PretrainingVocab::read(tokenizer.vocab_file());
@@ -301,6 +372,7 @@ GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetune
   const bool wants_ax = std::count(options.tasks.begin(), options.tasks.end(), GlueTask::kAX) > 0;
 
   GlueRunResult result;
+  size_t run_index = 0;
   for (const GlueTask task : options.tasks) {
     if (task == GlueTask::kAX) continue;  // predicted by the MNLI model below
     const GlueTaskSpec& spec = glue_task_spec(task);
@@ -318,11 +390,20 @@ GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetune
       task_result.reports.push_back(devs.back().source.report());
     }
     const int64_t labels = spec.regression ? 1 : static_cast<int64_t>(spec.labels.size());
+    // Run k of the whole job (over tasks and learning rates) belongs to rank k % world. Each
+    // rank trains its runs and keeps the weights of its own best one; then the ranks exchange
+    // the runs' results.
+    std::vector<GlueLrResult> sweep(options.lrs.size());
+    std::vector<int> owners(options.lrs.size());
     io::StateDict best_state;
-    for (const double lr : options.lrs) {
+    double own_best = -std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < options.lrs.size(); ++i, ++run_index) {
+      owners[i] = static_cast<int>(run_index % static_cast<size_t>(group.size()));
+      if (owners[i] != group.rank()) continue;
+      const double lr = options.lrs[i];
       BertForSequenceClassification model = make_model(backbone, labels, options.seed, device);
       train_model(model, train.examples, lr, run, specials.pad, spec.regression, device);
-      GlueLrResult lr_result;
+      GlueLrResult& lr_result = sweep[i];
       lr_result.lr = lr;
       double sum = 0;
       for (const EncodedSplit& dev : devs) {
@@ -334,30 +415,48 @@ GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetune
       }
       lr_result.selection_score = sum / static_cast<double>(devs.size());
       spdlog::info("glue: {} lr {:g}: dev score {:.4f}", spec.name, lr, lr_result.selection_score);
-      const bool better =
-          task_result.sweep.empty() ||
-          lr_result.selection_score > task_result.sweep[task_result.best].selection_score;
-      task_result.sweep.push_back(lr_result);
-      if (better) {
-        task_result.best = task_result.sweep.size() - 1;
+      if (best_state.empty() || comparable(lr_result.selection_score) > own_best) {
+        own_best = comparable(lr_result.selection_score);
         best_state.clear();
         for (const auto& [name, tensor] : io::module_state_dict(*model)) {
           best_state.emplace_back(name, tensor.detach().clone());
         }
       }
     }
+    // The first run with the highest score wins, on every rank alike (the owner of that run has
+    // kept it: it is also the first of the owner's runs with the highest score).
+    for (size_t i = 0; i < sweep.size(); ++i) {
+      if (group.size() > 1) {
+        sweep[i] =
+            decode_lr_result(dist::broadcast_text(group, encode_lr_result(sweep[i]), owners[i]));
+      }
+      if (i == 0 || comparable(sweep[i].selection_score) >
+                        comparable(sweep[task_result.best].selection_score)) {
+        task_result.best = i;
+      }
+    }
+    task_result.sweep = sweep;
     for (const auto& [entry, metrics] : task_result.sweep[task_result.best].dev) {
       result.best_dev[entry] = metrics;
     }
-    BertForSequenceClassification best(backbone.config, labels);
-    io::load_module_state_dict(*best, best_state, /*strict=*/true);
-    best->to(device);
-    task_result.submission_files = write_submissions(task, best, tokenizer, specials, run, device);
-    if (task == GlueTask::kMNLI && wants_ax) {
-      for (const std::string& file :
-           write_submissions(GlueTask::kAX, best, tokenizer, specials, run, device)) {
-        task_result.submission_files.push_back(file);
+    // The rank that trained the best run predicts the test files with it.
+    const int best_owner = owners[task_result.best];
+    if (best_owner == group.rank()) {
+      BertForSequenceClassification best(backbone.config, labels);
+      io::load_module_state_dict(*best, best_state, /*strict=*/true);
+      best->to(device);
+      task_result.submission_files =
+          write_submissions(task, best, tokenizer, specials, run, device);
+      if (task == GlueTask::kMNLI && wants_ax) {
+        for (const std::string& file :
+             write_submissions(GlueTask::kAX, best, tokenizer, specials, run, device)) {
+          task_result.submission_files.push_back(file);
+        }
       }
+    }
+    if (group.size() > 1) {
+      task_result.submission_files = split_lines(
+          dist::broadcast_text(group, join_lines(task_result.submission_files), best_owner));
     }
     for (const std::string& file : task_result.submission_files) {
       result.submission_files.push_back(file);

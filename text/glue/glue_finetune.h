@@ -15,6 +15,10 @@
 #include "text/glue/glue_task.h"
 #include "text/models/bert_config.h"
 
+namespace ptk::dist {
+class ProcessGroup;
+}  // namespace ptk::dist
+
 namespace ptk::text::glue {
 
 // What is fine-tuned: an encoder config, its weights under "bert.*" (empty = random init:
@@ -62,7 +66,12 @@ struct GlueRunResult {
   std::vector<std::string> submission_files;         // including AX
 };
 
-// Runs the sweep on every task. Errors name the file, task or key.
-GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetuneOptions& options);
+// Runs the sweep on every task. Under several ranks each rank trains its share of the runs
+// (run k of the job on rank k % world), the ranks exchange the runs' dev results, and the rank
+// that trained a task's best run writes its leaderboard files: every rank returns the result a
+// single process would (ProcessGroup::single() for one process). Errors name the file, task or
+// key.
+GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetuneOptions& options,
+                                dist::ProcessGroup& group);
 
 }  // namespace ptk::text::glue

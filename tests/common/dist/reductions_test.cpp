@@ -72,6 +72,17 @@ TEST_P(ReductionRanks, DifferentMetricNamesFailOnEveryRank) {
   }
 }
 
+TEST_P(ReductionRanks, BroadcastTextDeliversTheRootsBytes) {
+  PTK_RUN_IN_RANKS(GetParam(), Env{});
+  auto group = join();
+  const int root = group->size() - 1;
+  // NUL bytes, non-ASCII and an empty text must come through as they are.
+  const std::string sent = std::string("lr 2e-05\tMNLI-m\0\xff", 17) + "\u00e9t\u00e9";
+  const std::string here = group->rank() == root ? sent : "something else";
+  EXPECT_EQ(broadcast_text(*group, here, root), sent);
+  EXPECT_EQ(broadcast_text(*group, group->rank() == 0 ? "" : "not root", 0), "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Worlds, ReductionRanks, ::testing::Values(2, 3),
                          [](const auto& info) { return "world" + std::to_string(info.param); });
 
@@ -82,6 +93,7 @@ TEST(Reductions, SingleProcessReturnsItsOwnValues) {
   EXPECT_DOUBLE_EQ(all_reduce_scalar_sum(*group, 2.5), 2.5);
   EXPECT_FALSE(any_rank(*group, false));
   EXPECT_TRUE(all_ranks_equal(*group, 5));
+  EXPECT_EQ(broadcast_text(*group, "mine", 0), "mine");
 }
 
 }  // namespace

@@ -129,6 +129,50 @@ TEST_F(GlueEvalTest, SweepWritesResultsAndLeaderboardFilesAndReportsMalformedRow
   }
 }
 
+// Under torchrun the two ranks deal out the sweep's six runs (SST-2 and MRPC, three learning
+// rates each) and exchange the results: every dev number, the chosen runs, the GLUE averages
+// and the leaderboard files are those of one process. (torchrun also sets OMP_NUM_THREADS=1,
+// which OpenBLAS follows unless told otherwise; the learning rates are ones where the models
+// learn, so that a run computed differently shows in its dev numbers.)
+TEST_F(GlueEvalTest, TwoGlooRanksShareTheSweepAndGiveTheNumbersOfOneRank) {
+  auto with_sweep = [&](std::vector<std::string> argv) {
+    argv.push_back("eval.checkpoint=" + dir_ / "run");
+    argv.push_back("glue.lrs=[1e-2, 5e-3, 2e-2]");
+    argv.push_back("glue.epochs=4");
+    return argv;
+  };
+  std::string output;
+  ASSERT_EQ(run(with_sweep(args("one")), dir_ / "one.log", &output), 0) << output;
+  ASSERT_EQ(run(torchrun_command(2, with_sweep(args("two"))), dir_ / "two.log", &output), 0)
+      << output;
+  // Both ranks trained runs (torchrun prefixes each worker's lines with its rank).
+  for (const std::string rank : {"[default0]:", "[default1]:"}) {
+    std::istringstream lines(output);
+    int runs = 0;
+    for (std::string line; std::getline(lines, line);) {
+      runs += line.rfind(rank, 0) == 0 && line.find("dev score") != std::string::npos;
+    }
+    EXPECT_EQ(runs, 3) << rank << "\n" << output;
+  }
+
+  const nlohmann::json a = nlohmann::json::parse(read_text(dir_ / "one/results.json"));
+  const nlohmann::json b = nlohmann::json::parse(read_text(dir_ / "two/results.json"));
+  ASSERT_EQ(b["tasks"].size(), 2u);
+  for (size_t t = 0; t < 2; ++t) {
+    EXPECT_EQ(b["tasks"][t]["sweep"], a["tasks"][t]["sweep"]) << t;
+    EXPECT_EQ(b["tasks"][t]["best_lr"], a["tasks"][t]["best_lr"]) << t;
+    EXPECT_EQ(b["tasks"][t]["reports"], a["tasks"][t]["reports"]) << t;
+  }
+  EXPECT_EQ(b["glue_score"], a["glue_score"]);
+  for (const char* file : {"SST-2.tsv", "MRPC.tsv"}) {
+    const std::string expected = read_text(dir_ / ("one/submission/" + std::string(file)));
+    EXPECT_FALSE(expected.empty()) << file;
+    EXPECT_EQ(read_text(dir_ / ("two/submission/" + std::string(file))), expected) << file;
+  }
+  ASSERT_EQ(b["submission"].size(), 2u);
+  EXPECT_EQ(b["submission"][0], dir_ / "two/submission/SST-2.tsv");
+}
+
 TEST_F(GlueEvalTest, HfExportImportedThroughInitFromGivesTheCheckpointsResults) {
   std::string output;
   ASSERT_EQ(run({std::string(PTK_BINARY_DIR) + "/ptk-export", "weights",

@@ -119,6 +119,36 @@ TEST_F(ImageNetEval, AllProtocolsWriteResultsAndASecondRunReusesTheFeatures) {
   EXPECT_NE(output.find("resnext_tiny at random init"), std::string::npos) << output;
 }
 
+// Under torchrun the ranks extract features batch by batch (an odd number of batches, the
+// last one short, so the ranks' shares differ) and rank 0 runs the protocols: the numbers are
+// those of one process, down to the linear probe's held-out sweep.
+TEST_F(ImageNetEval, TwoGlooRanksGiveTheNumbersOfOneRank) {
+  const std::vector<std::string> common = {"eval.protocols=[linear,knn]", "eval.batch=5",
+                                           "eval.threads=1"};
+  std::vector<std::string> one = args(common);
+  one.push_back("eval.out=" + dir_ / "one");
+  std::string output;
+  ASSERT_EQ(run(one, dir_ / "one.log", &output), 0) << output;
+  std::vector<std::string> two = args(common);
+  two.push_back("eval.out=" + dir_ / "two");
+  ASSERT_EQ(run(torchrun_command(2, two), dir_ / "two.log", &output), 0) << output;
+  EXPECT_NE(output.find("rank 1: features sent to rank 0"), std::string::npos) << output;
+  EXPECT_NE(output.find("train features (rank 1)"), std::string::npos) << output;
+
+  const nlohmann::json a = read_json(dir_ / "one/results.json");
+  const nlohmann::json b = read_json(dir_ / "two/results.json");
+  ASSERT_EQ(a["results"].size(), 2u);
+  ASSERT_EQ(b["results"].size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(b["results"][i]["protocol"], a["results"][i]["protocol"]);
+    EXPECT_EQ(b["results"][i]["top1"], a["results"][i]["top1"]) << a["results"][i]["protocol"];
+    EXPECT_EQ(b["results"][i]["top5"], a["results"][i]["top5"]) << a["results"][i]["protocol"];
+    EXPECT_EQ(b["results"][i]["details"], a["results"][i]["details"]);
+  }
+  // Computed by the ranks, not read from the one-rank run's cache.
+  EXPECT_NE(b["feature_cache"]["train"].get<std::string>().find("computed"), std::string::npos);
+}
+
 TEST_F(ImageNetEval, DevkitValGivesTheSameNumbersAsClassFolders) {
   std::string output;
   ASSERT_EQ(run(args({"eval.protocols=[knn]"}), dir_ / "folders.log", &output), 0) << output;
