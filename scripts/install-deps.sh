@@ -18,6 +18,7 @@ packages=(
   libopenblas0-pthread
   # data layer, vision and text
   libhdf5-dev libxxhash-dev libsentencepiece-dev libicu-dev libopencv-dev libturbojpeg0-dev
+  libjpeg62-turbo-dev
   nlohmann-json3-dev zlib1g-dev
   # python checks (torch.load, torchvision parity, h5py, sentencepiece, metrics) and launcher
   python3 python3-torch python3-torchvision python3-h5py python3-sentencepiece

@@ -8,6 +8,7 @@
 
 #include "common/base/error.h"
 #include "vision/transforms/image_decoder.h"
+#include "vision/transforms/jpeg_region.h"
 
 namespace ptk::vision {
 namespace {
@@ -220,8 +221,21 @@ void TrainTransform::apply(const uint8_t* data, size_t size, const std::string& 
   const auto needed = [&](int full, int crop) {
     return static_cast<int>((static_cast<int64_t>(output_size) * full + crop - 1) / crop);
   };
-  const Image image = decode_image(data, size, record_name, needed(info.width, box.width),
-                                   needed(info.height, box.height));
+  const int min_width = needed(info.width, box.width);
+  const int min_height = needed(info.height, box.height);
+  // Only the crop's region is decoded (its pixels are those of a full decode, bit for bit).
+  const int eighths = jpeg_scale_eighths(info.width, info.height, min_width, min_height);
+  const int scaled_width = (info.width * eighths + 7) / 8;
+  const int scaled_height = (info.height * eighths + 7) / 8;
+  const CropBox scaled_box =
+      scale_crop_box(box, info.width, info.height, scaled_width, scaled_height);
+  if (auto region = decode_jpeg_region(data, size, record_name, eighths, scaled_box.x, scaled_box.y,
+                                       scaled_box.width, scaled_box.height)) {
+    finish(region->image,
+           CropBox{region->box_x, region->box_y, scaled_box.width, scaled_box.height}, rng, out);
+    return;
+  }
+  const Image image = decode_image(data, size, record_name, min_width, min_height);
   finish(image, scale_crop_box(box, info.width, info.height, image.width, image.height), rng, out);
 }
 

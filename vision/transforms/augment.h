@@ -71,7 +71,8 @@ struct ColorJitter {
 // Training transform. Per sample it draws, in this order: the crop box, the flip, then (only
 // when jitter is enabled) the jitter order and factors. The crop box is chosen from the stored
 // size (read from the JPEG header), so the JPEG can be decoded at the smallest DCT scale that
-// still gives the crop at least `output_size` pixels per side.
+// still gives the crop at least `output_size` pixels per side, and only the crop's region of it
+// (jpeg_region.h; the same pixels as a full decode).
 struct TrainTransform {
   int output_size = 224;
   std::array<double, 2> scale{0.08, 1.0};

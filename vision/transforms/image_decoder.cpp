@@ -11,20 +11,12 @@
 #include <vector>
 
 #include "common/base/error.h"
+#include "vision/transforms/decode_errors.h"
 
 namespace ptk::vision {
 namespace {
 
-// A header can claim up to 65535x65535; refusing absurd sizes keeps one bad record from
-// exhausting memory. 2^28 pixels is a 16k x 16k photo.
-constexpr int64_t kMaxPixels = int64_t{1} << 28;
-
 constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-
-Error record_error(const std::string& record_name, const std::string& what) {
-  return Error("image record '" + record_name + "': " + what +
-               " (the record is damaged or not an image; rewrite the shard from its source)");
-}
 
 // One decompressor per thread: creating one costs an allocation of libjpeg state, and a handle
 // must never be used by two threads at once.
@@ -72,14 +64,6 @@ const std::vector<int>& available_eighths() {
 
 int scaled(int dimension, int eighths) { return (dimension * eighths + 7) / 8; }
 
-// libjpeg warnings that do not mean lost pixels. Everything else (premature end of file or data
-// segment, bad Huffman or arithmetic codes, resync) means the picture is partly invented.
-bool benign_warning(const std::string& message) {
-  return message.find("extraneous bytes") != std::string::npos ||
-         message.find("unknown JFIF revision") != std::string::npos ||
-         message.find("Unknown Adobe color transform") != std::string::npos;
-}
-
 uint32_t read_be32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
@@ -91,11 +75,11 @@ Image decode_with_opencv(const uint8_t* data, size_t size, const std::string& re
     const cv::Mat raw(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
     decoded = cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
-    throw record_error(record_name, std::string("OpenCV could not decode it: ") + e.what());
+    throw image_record_error(record_name, std::string("OpenCV could not decode it: ") + e.what());
   }
   if (decoded.empty() || decoded.type() != CV_8UC3) {
-    throw record_error(record_name, "not a readable image (OpenCV imdecode failed; " +
-                                        std::to_string(size) + " bytes)");
+    throw image_record_error(record_name, "not a readable image (OpenCV imdecode failed; " +
+                                              std::to_string(size) + " bytes)");
   }
   Image image(decoded.cols, decoded.rows);
   cv::Mat rgb(image.height, image.width, CV_8UC3, image.pixels.data());
@@ -117,10 +101,10 @@ JpegHeader read_jpeg_header(tjhandle handle, const uint8_t* data, size_t size,
                           &header.height, &subsampling, &header.colorspace) != 0) {
     const std::string message = tjGetErrorStr2(handle);
     discard_thread_decompressor();
-    throw record_error(record_name, "bad JPEG header: " + message);
+    throw image_record_error(record_name, "bad JPEG header: " + message);
   }
   if (header.width <= 0 || header.height <= 0) {
-    throw record_error(record_name, "JPEG header gives an empty image");
+    throw image_record_error(record_name, "JPEG header gives an empty image");
   }
   return header;
 }
@@ -157,7 +141,7 @@ int jpeg_scale_eighths(int width, int height, int min_width, int min_height) {
 }
 
 ImageInfo peek_image(const uint8_t* data, size_t size, const std::string& record_name) {
-  if (data == nullptr || size == 0) throw record_error(record_name, "empty record (0 bytes)");
+  if (data == nullptr || size == 0) throw image_record_error(record_name, "empty record (0 bytes)");
   ImageInfo info;
   info.format = sniff_image_format(data, size);
   if (info.format == ImageFormat::kJpeg) {
@@ -169,14 +153,15 @@ ImageInfo peek_image(const uint8_t* data, size_t size, const std::string& record
   if (info.format == ImageFormat::kPng) {
     // Signature, then the IHDR chunk: length (4), type "IHDR" (4), width (4), height (4).
     if (size < 24 || std::memcmp(data + 12, "IHDR", 4) != 0) {
-      throw record_error(record_name,
-                         "PNG without an IHDR header (" + std::to_string(size) + " bytes)");
+      throw image_record_error(record_name,
+                               "PNG without an IHDR header (" + std::to_string(size) + " bytes)");
     }
     const uint32_t width = read_be32(data + 16);
     const uint32_t height = read_be32(data + 20);
     if (width == 0 || height == 0 || width > (1u << 30) || height > (1u << 30)) {
-      throw record_error(record_name, "PNG header gives an impossible size " +
-                                          std::to_string(width) + "x" + std::to_string(height));
+      throw image_record_error(record_name, "PNG header gives an impossible size " +
+                                                std::to_string(width) + "x" +
+                                                std::to_string(height));
     }
     info.width = static_cast<int>(width);
     info.height = static_cast<int>(height);
@@ -190,7 +175,7 @@ ImageInfo peek_image(const uint8_t* data, size_t size, const std::string& record
 
 Image decode_image(const uint8_t* data, size_t size, const std::string& record_name, int min_width,
                    int min_height) {
-  if (data == nullptr || size == 0) throw record_error(record_name, "empty record (0 bytes)");
+  if (data == nullptr || size == 0) throw image_record_error(record_name, "empty record (0 bytes)");
   if (sniff_image_format(data, size) != ImageFormat::kJpeg) {
     return decode_with_opencv(data, size, record_name);
   }
@@ -203,10 +188,10 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& record_n
   const int eighths = jpeg_scale_eighths(header.width, header.height, min_width, min_height);
   const int out_width = scaled(header.width, eighths);
   const int out_height = scaled(header.height, eighths);
-  if (static_cast<int64_t>(out_width) * out_height > kMaxPixels) {
-    throw record_error(record_name, "JPEG header claims " + std::to_string(header.width) + "x" +
-                                        std::to_string(header.height) +
-                                        " pixels, more than this decoder accepts");
+  if (static_cast<int64_t>(out_width) * out_height > kMaxDecodedPixels) {
+    throw image_record_error(record_name, "JPEG header claims " + std::to_string(header.width) +
+                                              "x" + std::to_string(header.height) +
+                                              " pixels, more than this decoder accepts");
   }
   Image image(out_width, out_height);
   // Without TJFLAG_STOPONWARNING the decode runs to the end and reports a warning afterwards,
@@ -216,11 +201,11 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& record_n
                     image.width, /*pitch=*/0, image.height, TJPF_RGB, /*flags=*/0);
   if (status != 0) {
     const std::string message = tjGetErrorStr2(handle);
-    const bool benign = tjGetErrorCode(handle) == TJERR_WARNING && benign_warning(message);
+    const bool benign = tjGetErrorCode(handle) == TJERR_WARNING && benign_jpeg_warning(message);
     discard_thread_decompressor();
     if (!benign) {
-      throw record_error(record_name, "JPEG data is damaged or truncated: " + message + " (" +
-                                          std::to_string(size) + " bytes)");
+      throw image_record_error(record_name, "JPEG data is damaged or truncated: " + message + " (" +
+                                                std::to_string(size) + " bytes)");
     }
   }
   return image;
