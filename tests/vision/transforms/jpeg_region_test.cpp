@@ -21,14 +21,16 @@ namespace {
 
 using testing::natural_scene;
 
-// `image` (BGR or grey) encoded by TurboJPEG at quality 90 with the given TJSAMP_* subsampling.
-std::vector<uint8_t> encode_jpeg(const cv::Mat& image, int subsampling) {
+// `image` (BGR or grey) encoded by TurboJPEG at quality 90 with the given TJSAMP_* subsampling,
+// baseline or progressive.
+std::vector<uint8_t> encode_jpeg(const cv::Mat& image, int subsampling, bool progressive = false) {
   const Image rgb = testing::to_rgb_image(image);
   tjhandle handle = tjInitCompress();
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
-  const int status = tjCompress2(handle, rgb.pixels.data(), rgb.width, 0, rgb.height, TJPF_RGB,
-                                 &buffer, &size, subsampling, 90, 0);
+  const int status =
+      tjCompress2(handle, rgb.pixels.data(), rgb.width, 0, rgb.height, TJPF_RGB, &buffer, &size,
+                  subsampling, 90, progressive ? TJFLAG_PROGRESSIVE : 0);
   std::vector<uint8_t> bytes;
   if (status == 0) bytes.assign(buffer, buffer + size);
   tjFree(buffer);
@@ -61,6 +63,7 @@ void expect_box_equal(const Image& full, const JpegRegion& region, int x, int y,
 struct Picture {
   const char* name;
   int width, height, subsampling;  // TJSAMP_*
+  bool progressive = false;
 };
 
 void PrintTo(const Picture& picture, std::ostream* out) { *out << picture.name; }
@@ -70,7 +73,7 @@ class JpegRegionMatchesFullDecode : public ::testing::TestWithParam<Picture> {};
 TEST_P(JpegRegionMatchesFullDecode, AtEveryScaleAndBox) {
   const Picture p = GetParam();
   const std::vector<uint8_t> bytes =
-      encode_jpeg(natural_scene(p.width, p.height, 7), p.subsampling);
+      encode_jpeg(natural_scene(p.width, p.height, 7), p.subsampling, p.progressive);
   std::mt19937 random(11);
   for (int eighths : {8, 7, 4, 3, 2, 1}) {
     const int width = scaled(p.width, eighths);
@@ -104,7 +107,9 @@ INSTANTIATE_TEST_SUITE_P(Subsamplings, JpegRegionMatchesFullDecode,
                                            Picture{"odd-422", 211, 97, TJSAMP_422},
                                            Picture{"odd-440", 97, 211, TJSAMP_440},
                                            Picture{"odd-444", 150, 149, TJSAMP_444},
-                                           Picture{"odd-grey", 123, 77, TJSAMP_GRAY}),
+                                           Picture{"odd-grey", 123, 77, TJSAMP_GRAY},
+                                           Picture{"progressive-420", 301, 203, TJSAMP_420, true},
+                                           Picture{"progressive-444", 150, 99, TJSAMP_444, true}),
 
                          [](const auto& info) {
                            std::string name = info.param.name;
