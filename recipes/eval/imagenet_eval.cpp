@@ -135,22 +135,27 @@ SplitFeatures split_features(const std::string& split,
   }
   vision::ImageBatchOptions options = batch_options;
   options.label = split + " features";
-  const auto forward = [&](const at::Tensor& x) { return backbone.features(x); };
-  if (group.size() == 1) {
-    out.features = vision::map_images(images, options, forward).contiguous();
-  } else {
-    const auto share = rank_share(images, static_cast<size_t>(o.batch), group.rank(), group.size());
+  // Each rank runs the network over its share of the batches (all of them in one process).
+  std::vector<vision::LabeledImage> dealt;
+  if (group.size() > 1) {
+    dealt = rank_share(images, static_cast<size_t>(o.batch), group.rank(), group.size());
     options.label += " (rank " + std::to_string(group.rank()) + ")";
-    const at::Tensor local = share.empty() ? at::empty({0, feature_dim}, at::kFloat)
-                                           : vision::map_images(share, options, forward);
-    if (local.dim() != 2 || local.size(1) != feature_dim) {
-      throw Error("the backbone gave features of shape " + c10::str(local.sizes()) +
-                  ", expected [N, " + std::to_string(feature_dim) + "]");
-    }
-    out.features = gather_shares(group, local.contiguous(), static_cast<int64_t>(images.size()),
-                                 feature_dim, o.batch);
-    if (!lead) return out;
   }
+  const std::vector<vision::LabeledImage>& share = group.size() > 1 ? dealt : images;
+  const at::Tensor local = share.empty()
+                               ? at::empty({0, feature_dim}, at::kFloat)
+                               : vision::map_images(share, options, [&](const at::Tensor& x) {
+                                   return backbone.features(x);
+                                 }).contiguous();
+  if (local.dim() != 2 || local.size(1) != feature_dim) {
+    throw Error("the backbone gave features of shape " + c10::str(local.sizes()) +
+                ", expected [N, " + std::to_string(feature_dim) + "]");
+  }
+  out.features =
+      group.size() == 1
+          ? local
+          : gather_shares(group, local, static_cast<int64_t>(images.size()), feature_dim, o.batch);
+  if (!lead) return out;
   std::vector<int32_t> labels;
   labels.reserve(images.size());
   for (const auto& image : images) labels.push_back(image.label);

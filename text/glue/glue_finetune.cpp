@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -20,6 +19,7 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/data/shard_format.h"
 #include "common/dist/process_group.h"
 #include "common/dist/reductions.h"
 #include "common/train/weight_import.h"
@@ -293,9 +293,7 @@ std::vector<std::string> write_submissions(GlueTask task, BertForSequenceClassif
 std::string double_bits(double value) {
   uint64_t bits = 0;
   std::memcpy(&bits, &value, sizeof bits);
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(bits));
-  return text;
+  return data::hex64(bits);
 }
 
 double bits_double(const std::string& text) {

@@ -225,8 +225,8 @@ void TrainTransform::apply(const uint8_t* data, size_t size, const std::string& 
   const int min_height = needed(info.height, box.height);
   // Only the crop's region is decoded (its pixels are those of a full decode, bit for bit).
   const int eighths = jpeg_scale_eighths(info.width, info.height, min_width, min_height);
-  const int scaled_width = (info.width * eighths + 7) / 8;
-  const int scaled_height = (info.height * eighths + 7) / 8;
+  const int scaled_width = jpeg_scaled_size(info.width, eighths);
+  const int scaled_height = jpeg_scaled_size(info.height, eighths);
   const CropBox scaled_box =
       scale_crop_box(box, info.width, info.height, scaled_width, scaled_height);
   if (auto region = decode_jpeg_region(data, size, record_name, eighths, scaled_box.x, scaled_box.y,

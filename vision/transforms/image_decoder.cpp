@@ -62,8 +62,6 @@ const std::vector<int>& available_eighths() {
   return eighths;
 }
 
-int scaled(int dimension, int eighths) { return (dimension * eighths + 7) / 8; }
-
 uint32_t read_be32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
@@ -130,10 +128,13 @@ const char* format_name(ImageFormat format) {
   return "other";
 }
 
+int jpeg_scaled_size(int dimension, int eighths) { return (dimension * eighths + 7) / 8; }
+
 int jpeg_scale_eighths(int width, int height, int min_width, int min_height) {
   if (min_width <= 0 && min_height <= 0) return 8;
   for (int eighths : available_eighths()) {
-    if (scaled(width, eighths) >= min_width && scaled(height, eighths) >= min_height) {
+    if (jpeg_scaled_size(width, eighths) >= min_width &&
+        jpeg_scaled_size(height, eighths) >= min_height) {
       return eighths;
     }
   }
@@ -186,8 +187,8 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& record_n
     return decode_with_opencv(data, size, record_name);
   }
   const int eighths = jpeg_scale_eighths(header.width, header.height, min_width, min_height);
-  const int out_width = scaled(header.width, eighths);
-  const int out_height = scaled(header.height, eighths);
+  const int out_width = jpeg_scaled_size(header.width, eighths);
+  const int out_height = jpeg_scaled_size(header.height, eighths);
   if (static_cast<int64_t>(out_width) * out_height > kMaxDecodedPixels) {
     throw image_record_error(record_name, "JPEG header claims " + std::to_string(header.width) +
                                               "x" + std::to_string(header.height) +

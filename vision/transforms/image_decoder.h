@@ -48,6 +48,10 @@ ImageInfo peek_image(const uint8_t* data, size_t size, const std::string& record
 Image decode_image(const uint8_t* data, size_t size, const std::string& record_name,
                    int min_width = 0, int min_height = 0);
 
+// A side of `dimension` pixels decoded at scale eighths/8: ceil(dimension * eighths / 8), as
+// libjpeg-turbo sizes it (TJSCALED).
+int jpeg_scaled_size(int dimension, int eighths);
+
 // The libjpeg-turbo scale n/8 that decode_image picks for a `width` x `height` JPEG and the
 // given minimum output size (n = 8 when no smaller scale satisfies it): lets a caller plan its
 // crop in decoded coordinates before paying for the decode.

@@ -10,6 +10,7 @@
 
 #include "common/base/error.h"
 #include "vision/transforms/decode_errors.h"
+#include "vision/transforms/image_decoder.h"
 
 namespace ptk::vision {
 namespace {
@@ -96,8 +97,8 @@ bool decode(Decompressor& d, const uint8_t* data, size_t size, int eighths, int 
   jpeg_calc_output_dimensions(&info);
   const int full_width = static_cast<int>(info.output_width);
   const int full_height = static_cast<int>(info.output_height);
-  if (full_width != (static_cast<int>(info.image_width) * eighths + 7) / 8 ||
-      full_height != (static_cast<int>(info.image_height) * eighths + 7) / 8) {
+  if (full_width != jpeg_scaled_size(static_cast<int>(info.image_width), eighths) ||
+      full_height != jpeg_scaled_size(static_cast<int>(info.image_height), eighths)) {
     return false;  // a scale this libjpeg rounds differently from decode_image
   }
   if (static_cast<int64_t>(full_width) * full_height > kMaxDecodedPixels) return false;

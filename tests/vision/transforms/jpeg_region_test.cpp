@@ -39,8 +39,6 @@ std::vector<uint8_t> encode_jpeg(const cv::Mat& image, int subsampling, bool pro
   return bytes;
 }
 
-int scaled(int full, int eighths) { return (full * eighths + 7) / 8; }
-
 // Compares the box of `region` with the same box of `full`, pixel by pixel.
 void expect_box_equal(const Image& full, const JpegRegion& region, int x, int y, int width,
                       int height, const std::string& what) {
@@ -76,8 +74,8 @@ TEST_P(JpegRegionMatchesFullDecode, AtEveryScaleAndBox) {
       encode_jpeg(natural_scene(p.width, p.height, 7), p.subsampling, p.progressive);
   std::mt19937 random(11);
   for (int eighths : {8, 7, 4, 3, 2, 1}) {
-    const int width = scaled(p.width, eighths);
-    const int height = scaled(p.height, eighths);
+    const int width = jpeg_scaled_size(p.width, eighths);
+    const int height = jpeg_scaled_size(p.height, eighths);
     const Image full = decode_image(bytes.data(), bytes.size(), p.name, width, height);
     ASSERT_EQ(full.width, width);
     ASSERT_EQ(full.height, height);
