@@ -12,6 +12,7 @@
 
 #include "common/base/error.h"
 #include "common/base/utf8_text.h"
+#include "common/io/atomic_file.h"
 
 namespace ptk::data {
 
@@ -56,9 +57,13 @@ Manifest Manifest::load(const std::string& dir) {
     throw Error("'" + dir + "' is not a shard set: " + kManifestName +
                 " is missing (an unfinished write leaves no manifest)");
   }
+  return parse(io::read_file(path), path);
+}
+
+Manifest Manifest::parse(const std::string& text, const std::string& path) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw Error(path + ": invalid YAML: " + e.what());
   }

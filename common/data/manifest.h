@@ -35,6 +35,8 @@ struct Manifest {
 
   // Reads `<dir>/manifest.yaml`; errors name the file and the bad key.
   static Manifest load(const std::string& dir);
+  // The same from the text of a manifest; `path` names it in errors.
+  static Manifest parse(const std::string& text, const std::string& path);
   std::string to_yaml() const;
   // Writes `<dir>/manifest.yaml` atomically (temporary file, fsync, rename).
   void save(const std::string& dir) const;

@@ -22,7 +22,9 @@ ShardSetWriter::ShardSetWriter(ShardWriterOptions options) : options_(std::move(
   std::filesystem::create_directories(options_.dir, ec);
   if (ec) throw Error("cannot create shard directory '" + options_.dir + "': " + ec.message());
   // A manifest from an earlier run would describe shards this run is about to replace.
-  std::filesystem::remove(std::filesystem::path(options_.dir) / kManifestName, ec);
+  if (options_.write_manifest) {
+    std::filesystem::remove(std::filesystem::path(options_.dir) / kManifestName, ec);
+  }
   manifest_.kind = options_.kind;
   manifest_.attributes = options_.attributes;
   manifest_.files = options_.files;
@@ -244,7 +246,7 @@ Manifest ShardSetWriter::finish() {
   if (finished_) throw Error("shard writer for '" + options_.dir + "': finish() called twice");
   flush_shard();
   finished_ = true;
-  manifest_.save(options_.dir);
+  if (options_.write_manifest) manifest_.save(options_.dir);
   fsync_path(options_.dir);
   return manifest_;
 }

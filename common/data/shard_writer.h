@@ -27,6 +27,9 @@ struct ShardWriterOptions {
   std::map<std::string, std::string> attributes;
   std::map<std::string, std::string> files;  // manifest only: vocabulary/tokenizer files
   std::string built_by;                      // manifest only: what built the set
+  // false: finish() returns the manifest without writing manifest.yaml, for writers that fill
+  // one slice of a set whose manifest is assembled later (a part of a prepare job).
+  bool write_manifest = true;
 };
 
 class ShardSetWriter {

@@ -168,6 +168,43 @@ std::vector<std::string> torchrun_command(int nproc, const std::vector<std::stri
   return launch;
 }
 
+namespace {
+
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> children;
+  std::error_code error;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream in(task.path() / "children");
+    pid_t child = 0;
+    while (in >> child) children.push_back(child);
+  }
+  return children;
+}
+
+bool has_environment_entry(pid_t pid, const std::string& entry) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  std::string item;
+  while (std::getline(in, item, '\0')) {
+    if (item == entry) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+pid_t find_rank_process(pid_t launcher, int rank) {
+  const std::string wanted = "RANK=" + std::to_string(rank);
+  std::vector<pid_t> todo = children_of(launcher);
+  while (!todo.empty()) {
+    const pid_t pid = todo.back();
+    todo.pop_back();
+    if (has_environment_entry(pid, wanted)) return pid;
+    for (pid_t child : children_of(pid)) todo.push_back(child);
+  }
+  return -1;
+}
+
 std::string toy_train_binary() { return PTK_TOY_TRAIN; }
 
 int exit_code(int status) {

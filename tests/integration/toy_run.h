@@ -61,6 +61,10 @@ class Child {
   std::string log_path_;
 };
 
+// The process among the descendants of `launcher` (e.g. torchrun's agent) whose environment
+// has RANK=<rank>: a worker to kill from outside. -1 when there is none (yet).
+pid_t find_rank_process(pid_t launcher, int rank);
+
 // The ptk-toy-train binary.
 std::string toy_train_binary();
 

@@ -215,6 +215,15 @@ void HashtagCounter::add_image(const std::vector<std::pair<std::string, uint32_t
   }
 }
 
+void HashtagCounter::merge(const HashtagVocab& counts, uint64_t images) {
+  images_ += images;
+  for (const VocabEntry& entry : counts.entries()) {
+    counts_[entry.synset] += entry.count;
+    auto& members = members_[entry.synset];
+    for (const auto& [hashtag, count] : entry.members) members[hashtag] += count;
+  }
+}
+
 HashtagVocab HashtagCounter::build(int64_t k, const Canonicalizer& canonicalizer) const {
   if (k <= 0) throw UsageError("vocabulary size must be positive, got " + std::to_string(k));
   std::vector<std::pair<uint32_t, uint64_t>> ranked(counts_.begin(), counts_.end());

@@ -64,6 +64,9 @@ class HashtagCounter {
   // One image's canonical hashtags: (normalised hashtag, synset) pairs. Duplicates within
   // the image count once.
   void add_image(const std::vector<std::pair<std::string, uint32_t>>& tags);
+  // Adds the counts of another counter saved as a vocabulary of all its classes
+  // (build(num_classes()) then write_tsv): how a preparation job merges its parts' counts.
+  void merge(const HashtagVocab& counts, uint64_t images);
   uint64_t images() const { return images_; }
   size_t num_classes() const { return counts_.size(); }
   // The `k` most frequent classes (all of them when fewer); names from `canonicalizer`.

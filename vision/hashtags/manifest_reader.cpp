@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/base/error.h"
@@ -33,6 +34,15 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// The whole file as one part: lines up to the end, however long the file grows meanwhile.
+data::InputPart whole_file(const std::string& path) {
+  data::InputPart part;
+  part.file = path;
+  part.end = std::numeric_limits<uint64_t>::max();
+  part.file_bytes = part.end;
+  return part;
 }
 
 }  // namespace
@@ -84,19 +94,24 @@ std::string url_decode(std::string_view text) {
 }
 
 ManifestReader::ManifestReader(const std::string& path, ManifestFormat format)
-    : path_(path), format_(format), in_(path, std::ios::binary) {
-  if (!in_) {
-    throw Error("cannot open manifest " + path + ": " + std::strerror(errno));
-  }
+    : ManifestReader(whole_file(path), format) {}
+
+ManifestReader::ManifestReader(const data::InputPart& part, ManifestFormat format)
+    : path_(part.file), format_(format), lines_(part) {}
+
+std::string ManifestReader::where(uint64_t line) const {
+  if (lines_.part().begin == 0) return path_ + ":" + std::to_string(line);
+  return path_ + ": line " + std::to_string(line) + " of " + lines_.part().describe();
 }
 
 bool ManifestReader::next(ManifestRecord& record) {
-  while (std::getline(in_, line_)) {
+  while (lines_.next(line_)) {
     ++stats_.lines;
     std::string_view line(line_);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    if (stats_.lines == 1 && format_ == ManifestFormat::kTsv && line.substr(0, 6) == "image\t") {
+    if (lines_.line_offset() == 0 && format_ == ManifestFormat::kTsv &&
+        line.substr(0, 6) == "image\t") {
       continue;
     }
     record.image.clear();
@@ -112,16 +127,12 @@ bool ManifestReader::next(ManifestRecord& record) {
     if (!why.empty()) {
       ++stats_.malformed;
       if (stats_.malformed_examples.size() < ManifestStats::kMaxExamples) {
-        stats_.malformed_examples.push_back(path_ + ":" + std::to_string(stats_.lines) + ": " +
-                                            why);
+        stats_.malformed_examples.push_back(where(stats_.lines) + ": " + why);
       }
       continue;
     }
     ++stats_.records;
     return true;
-  }
-  if (in_.bad()) {
-    throw Error("read error in manifest " + path_ + " after line " + std::to_string(stats_.lines));
   }
   return false;
 }

@@ -8,14 +8,17 @@
 //            URL-encoded ('+' = space, %XX = byte); the image key is the photo id; videos are
 //            skipped and counted.
 // Malformed lines are skipped and counted, and the first few are kept as "file:line: why".
-// Memory is O(longest line). Not thread safe; one reader per file.
+// A reader reads a whole file or one part of it (common/data/input_parts.h: the lines that start
+// in a byte range), so a preparation job can split a manifest between ranks without any of them
+// reading every line. Memory is O(longest line). Not thread safe; one reader per file or part.
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/data/input_parts.h"
 
 namespace ptk::vision {
 
@@ -31,7 +34,7 @@ ManifestFormat detect_manifest_format(const std::string& path);
 struct ManifestRecord {
   std::string image;                  // path or key, as written
   std::vector<std::string> hashtags;  // raw, not yet normalised
-  uint64_t line = 0;                  // 1-based line number in the manifest
+  uint64_t line = 0;  // 1-based line number in the manifest (in the part, when reading a part)
 };
 
 struct ManifestStats {
@@ -48,6 +51,9 @@ class ManifestReader {
   // Opens `path`; an Error naming the file when it cannot be opened.
   ManifestReader(const std::string& path, ManifestFormat format);
   ManifestReader(const std::string& path) : ManifestReader(path, detect_manifest_format(path)) {}
+  // Reads the lines of one part; record lines count from the part's first line. Malformed-line
+  // examples name the part when it does not start the file.
+  ManifestReader(const data::InputPart& part, ManifestFormat format);
 
   // The next well-formed record; false at the end of the file. An I/O error while reading
   // is an Error naming the file and line.
@@ -64,9 +70,12 @@ class ManifestReader {
   std::string parse_tsv(std::string_view line, ManifestRecord& record);
   std::string parse_yfcc(std::string_view line, ManifestRecord& record, bool& is_video);
 
+  // "file:line" for the whole file or the part that starts it; else names the part too.
+  std::string where(uint64_t line) const;
+
   std::string path_;
   ManifestFormat format_;
-  std::ifstream in_;
+  data::PartLineReader lines_;
   std::string line_;
   ManifestStats stats_;
 };
