@@ -1,11 +1,14 @@
 #include "vision/hashtags/hashtag_normalizer.h"
 
 #include <unicode/normalizer2.h>
+#include <unicode/translit.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
+#include <memory>
 #include <vector>
 
 #include "common/base/error.h"
@@ -18,15 +21,75 @@ namespace {
 // "#c++" keeps its meaning.
 bool is_strippable(UChar32 c) { return u_isUWhiteSpace(c) || u_ispunct(c); }
 
+// Spells out the Latin letters that have no canonical decomposition (ø ł đ æ œ ı þ ...). The
+// filter keeps the transliterator off every other script and off symbols and punctuation, which
+// plain Latin-ASCII would rewrite too ('«' -> "<<", '©' -> "(C)").
+constexpr char kLatinToAsciiId[] = "[:Latin:] Latin-ASCII";
+
+// ICU does not promise that one Transliterator can transliterate on two threads at once, so
+// each thread builds its own on first use. The registry lookup behind createInstance is
+// guarded by ICU.
+const icu::Transliterator& latin_to_ascii() {
+  thread_local std::unique_ptr<icu::Transliterator> transliterator;
+  if (!transliterator) {
+    UErrorCode status = U_ZERO_ERROR;
+    transliterator.reset(icu::Transliterator::createInstance(
+        icu::UnicodeString(kLatinToAsciiId, -1, US_INV), UTRANS_FORWARD, status));
+    if (U_FAILURE(status) || transliterator == nullptr) {
+      transliterator.reset();
+      throw Error(std::string("ICU: cannot load the transliterator \"") + kLatinToAsciiId +
+                  "\": " + u_errorName(status) + "; is libicu's full data installed?");
+    }
+  }
+  return *transliterator;
+}
+
+// Removes the nonspacing marks (Mn: accents, cedillas, diaereses, the dot of a decomposed İ)
+// that follow a Latin letter in NFD text; marks on any other script, and marks with no letter
+// before them, stay ("й", "が" keep theirs).
+icu::UnicodeString strip_latin_marks(const icu::UnicodeString& nfd) {
+  icu::UnicodeString out;
+  bool after_latin = false;
+  for (int32_t i = 0; i < nfd.length(); i = nfd.moveIndex32(i, 1)) {
+    const UChar32 c = nfd.char32At(i);
+    if (u_charType(c) == U_NON_SPACING_MARK) {
+      if (!after_latin) out.append(c);
+      continue;
+    }
+    UErrorCode status = U_ZERO_ERROR;
+    after_latin = uscript_getScript(c, &status) == USCRIPT_LATIN && U_SUCCESS(status);
+    out.append(c);
+  }
+  return out;
+}
+
+const icu::Normalizer2* load_normalizer(const icu::Normalizer2* (*get)(UErrorCode&),
+                                        const char* name) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* normalizer = get(status);
+  if (U_FAILURE(status) || normalizer == nullptr) {
+    throw Error(std::string("ICU: cannot load ") + name +
+                " normalisation data: " + u_errorName(status));
+  }
+  return normalizer;
+}
+
+icu::UnicodeString apply(const icu::Normalizer2& normalizer, const icu::UnicodeString& text,
+                         const char* name) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString result = normalizer.normalize(text, status);
+  if (U_FAILURE(status)) {
+    throw Error(std::string("ICU: ") + name + " failed: " + u_errorName(status));
+  }
+  return result;
+}
+
 }  // namespace
 
-HashtagNormalizer::HashtagNormalizer() {
-  UErrorCode status = U_ZERO_ERROR;
-  nfkc_casefold_ = icu::Normalizer2::getNFKCCasefoldInstance(status);
-  if (U_FAILURE(status) || nfkc_casefold_ == nullptr) {
-    throw Error(std::string("ICU: cannot load NFKC_Casefold normalisation data: ") +
-                u_errorName(status));
-  }
+HashtagNormalizer::HashtagNormalizer()
+    : nfkc_casefold_(load_normalizer(&icu::Normalizer2::getNFKCCasefoldInstance, "NFKC_Casefold")),
+      nfd_(load_normalizer(&icu::Normalizer2::getNFDInstance, "NFD")) {
+  latin_to_ascii();  // fails here, not on the first hashtag, when the data is missing
 }
 
 NormalizedHashtag HashtagNormalizer::normalize(std::string_view raw) const {
@@ -49,12 +112,16 @@ NormalizedHashtag HashtagNormalizer::normalize(std::string_view raw) const {
     return result;
   }
   icu::UnicodeString input(utf16.data(), length16);
-  const auto* normalizer = static_cast<const icu::Normalizer2*>(nfkc_casefold_);
-  status = U_ZERO_ERROR;
-  icu::UnicodeString folded = normalizer->normalize(input, status);
-  if (U_FAILURE(status)) {
-    throw Error(std::string("ICU: NFKC_Casefold failed: ") + u_errorName(status));
-  }
+  const auto& nfkc_casefold = *static_cast<const icu::Normalizer2*>(nfkc_casefold_);
+  const auto& nfd = *static_cast<const icu::Normalizer2*>(nfd_);
+  // Case folding first, so Latin-ASCII sees lower case ("Æ" would give "AE", "İ" is "i" + a
+  // combining dot after it). Then NFD splits accented Latin letters into letter + marks, the
+  // marks go, Latin-ASCII spells out what NFD cannot split, and a last NFKC_Casefold composes
+  // other scripts back and lower-cases what Latin-ASCII wrote in capitals ("ʀ" -> "R" -> "r").
+  icu::UnicodeString folded = apply(nfkc_casefold, input, "NFKC_Casefold");
+  folded = strip_latin_marks(apply(nfd, folded, "NFD"));
+  latin_to_ascii().transliterate(folded);
+  folded = apply(nfkc_casefold, folded, "NFKC_Casefold");
 
   // Trim, then collapse inner white space runs to a single U+0020.
   int32_t begin = 0, end = folded.length();

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "tests/vision/hashtags/test_files.h"
+#include "vision/hashtags/hashtag_normalizer.h"
 
 namespace ptk::vision {
 namespace {
@@ -98,6 +99,58 @@ TEST(CanonicalizerDebian, PaperExampleMergesBrownBear) {
             canonicalizer.canonicalize("goose")->synset);
   EXPECT_EQ(canonicalizer.canonicalize("sneakers")->synset, 3472535u);
   EXPECT_FALSE(canonicalizer.canonicalize("instagood"));
+}
+
+// What HashtagLabeler does with a raw tag: normalise, then look the text up in WordNet.
+std::optional<uint32_t> synset_of_raw(const HashtagNormalizer& normalizer,
+                                      const Canonicalizer& canonicalizer, const std::string& raw) {
+  const NormalizedHashtag normalized = normalizer.normalize(raw);
+  if (normalized.status != HashtagStatus::kOk) return std::nullopt;
+  auto match = canonicalizer.canonicalize(normalized.text);
+  if (!match) return std::nullopt;
+  return match->synset;
+}
+
+TEST(CanonicalizerDebian, AccentedAndTurkishTagsMeetTheirAsciiWordNetNouns) {
+  if (!std::filesystem::exists(std::string(kDefaultWordNetDir) + "/data.noun")) {
+    GTEST_SKIP() << "wordnet-base is not installed";
+  }
+  const WordNet wn = WordNet::load();
+  const Canonicalizer canonicalizer(wn);
+  const HashtagNormalizer normalizer;
+  struct Case {
+    const char* raw;
+    const char* ascii;
+    uint32_t synset;  // WordNet 3.0 data.noun offset of the ASCII noun's first sense
+  };
+  const Case cases[] = {
+      // The five tags of the issue.
+      {"#Café", "#cafe", 2935658},
+      {"#Zürich", "#zurich", 9033117},
+      {"#São_Paulo", "#sao_paulo", 8857529},
+      {"#crème_brûlée", "#creme_brulee", 7619409},
+      {"#İstanbul", "#istanbul", 9041785},
+      // Others of the same kind, each a WordNet 3.0 noun in its ASCII spelling.
+      {"#ISTANBUL", "#istanbul", 9041785},
+      {"#ıstanbul", "#istanbul", 9041785},
+      {"#Crème Brûlée", "#creme_brulee", 7619409},
+      {"#Québec", "#quebec", 8829317},
+      {"#Señor", "#senor", 6341862},
+      {"#Curaçao", "#curacao", 8749042},
+      {"#Smørgåsbord", "#smorgasbord", 8398773},
+      {"#Œdema", "#oedema", 14316714},
+      {"#Æsthete", "#aesthete", 10064537},
+      {"#Ångström", "#angstrom", 13658027},
+      {"＃ＣＡＦÉ", "#cafe", 2935658},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(synset_of_raw(normalizer, canonicalizer, c.raw), c.synset) << c.raw;
+    EXPECT_EQ(synset_of_raw(normalizer, canonicalizer, c.ascii), c.synset) << c.ascii;
+  }
+  // Non-Latin tags stay valid but are not WordNet nouns.
+  EXPECT_EQ(normalizer.normalize("#東京").text, "東京");
+  EXPECT_FALSE(synset_of_raw(normalizer, canonicalizer, "#東京"));
+  EXPECT_FALSE(synset_of_raw(normalizer, canonicalizer, "#москва"));
 }
 
 }  // namespace
