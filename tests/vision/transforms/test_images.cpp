@@ -1,5 +1,8 @@
 #include "tests/vision/transforms/test_images.h"
 
+#include <turbojpeg.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <opencv2/imgcodecs.hpp>
@@ -57,6 +60,35 @@ std::vector<uint8_t> encode(const cv::Mat& image, const std::string& extension, 
   if (!cv::imencode(extension, image, bytes, params)) {
     throw std::runtime_error("cv::imencode failed for " + extension);
   }
+  return bytes;
+}
+
+std::vector<uint8_t> encode_cmyk_jpeg(const cv::Mat& bgr, int quality) {
+  // Black generation by the brightest channel: K' = max(R,G,B), then C' = R/K' (inverted values).
+  std::vector<uint8_t> cmyk(static_cast<size_t>(bgr.rows) * bgr.cols * 4);
+  uint8_t* out = cmyk.data();
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x, out += 4) {
+      const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
+      const int k = std::max({p[0], p[1], p[2], uchar{1}});
+      out[0] = static_cast<uint8_t>(p[2] * 255 / k);
+      out[1] = static_cast<uint8_t>(p[1] * 255 / k);
+      out[2] = static_cast<uint8_t>(p[0] * 255 / k);
+      out[3] = static_cast<uint8_t>(k);
+    }
+  }
+  tjhandle handle = tjInitCompress();
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  const int status = tjCompress2(handle, cmyk.data(), bgr.cols, 0, bgr.rows, TJPF_CMYK, &buffer,
+                                 &size, TJSAMP_444, quality, 0);
+  tjDestroy(handle);
+  if (status != 0) {
+    tjFree(buffer);
+    throw std::runtime_error("tjCompress2 failed for a CMYK picture");
+  }
+  std::vector<uint8_t> bytes(buffer, buffer + size);
+  tjFree(buffer);
   return bytes;
 }
 

@@ -18,6 +18,10 @@ cv::Mat natural_scene(int width, int height, uint32_t seed = 1);
 // `image` encoded with cv::imencode; `extension` is ".jpg" or ".png".
 std::vector<uint8_t> encode(const cv::Mat& image, const std::string& extension, int quality = 92);
 
+// A BGR image as a 4-component (YCCK) JPEG made by TurboJPEG from CMYK pixels in Adobe's inverted
+// convention (255 = no ink), as Photoshop writes them and libjpeg/OpenCV read them back.
+std::vector<uint8_t> encode_cmyk_jpeg(const cv::Mat& bgr, int quality = 92);
+
 // A BGR or grey OpenCV image as an RGB Image.
 Image to_rgb_image(const cv::Mat& image);
 
