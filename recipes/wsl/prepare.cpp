@@ -2,18 +2,25 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "common/base/error.h"
-#include "common/data/shard_writer.h"
+#include "common/base/parallel_for.h"
+#include "common/data/input_parts.h"
+#include "common/data/manifest.h"
+#include "common/dist/job_ranks.h"
 #include "common/io/atomic_file.h"
-#include "common/io/staged_directory.h"
+#include "common/io/resumable_directory.h"
+#include "recipes/wsl/image_part_writer.h"
+#include "recipes/wsl/part_report.h"
 #include "recipes/wsl/progress_bar.h"
 #include "vision/hashtags/canonicalizer.h"
 #include "vision/hashtags/hashtag_labeler.h"
@@ -21,7 +28,6 @@
 #include "vision/hashtags/hashtag_vocab.h"
 #include "vision/hashtags/manifest_reader.h"
 #include "vision/hashtags/wordnet.h"
-#include "vision/transforms/image_decoder.h"
 
 namespace fs = std::filesystem;
 
@@ -30,17 +36,9 @@ namespace ptk::recipes {
 namespace {
 
 constexpr char kVocabFile[] = "vocab.tsv";
-
-// FNV-1a: a stable hash of the image key, so the validation split does not depend on the
-// order of the manifest or on the standard library.
-uint64_t fnv1a(const std::string& text) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+constexpr char kVocabMarker[] = "vocabulary";
+// prepare.parts = 0: one part per this many bytes of manifest.
+constexpr uint64_t kAutoPartBytes = 64ull << 20;
 
 vision::ManifestFormat manifest_format(const std::string& name, const std::string& path) {
   if (name == "auto") return vision::detect_manifest_format(path);
@@ -48,21 +46,273 @@ vision::ManifestFormat manifest_format(const std::string& name, const std::strin
   return vision::parse_manifest_format(name);
 }
 
-// Reads an image file whole; "" on success, else why it cannot be read.
-std::string read_file(const fs::path& path, std::vector<uint8_t>& bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot open the file";
-  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) return "read error";
-  if (bytes.empty()) return "empty file";
-  return "";
-}
-
 std::string percent(uint64_t part, uint64_t whole) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.1f%%",
                 whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
   return text;
+}
+
+std::string counts_marker(const data::InputPart& part) { return "counts-" + part.name(); }
+
+// Everything a prepare needs, checked once at the start.
+struct PrepareJob {
+  std::string manifest, val_manifest, out;
+  vision::ManifestFormat format = vision::ManifestFormat::kJsonl;
+  vision::ManifestFormat val_format = vision::ManifestFormat::kJsonl;
+  double val_fraction = 0;
+  int64_t shard_bytes = 0;
+  int64_t vocab_size = 0;
+  std::string image_root;
+  vision::RecodeOptions recode;
+  int threads = 1;
+  std::vector<data::InputPart> plan;  // training manifest parts, then validation ones
+  bool has_val() const { return !val_manifest.empty() || val_fraction > 0.0; }
+  bool is_val(const data::InputPart& part) const {
+    return !val_manifest.empty() && part.file == val_manifest;
+  }
+};
+
+int resolve_threads(int64_t configured, int local_world) {
+  if (configured < 0)
+    throw UsageError("prepare.threads must be >= 0, got " + std::to_string(configured));
+  if (configured > 0) return static_cast<int>(configured);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, local_world));
+}
+
+PrepareJob read_job(const config::Config& config, int local_world) {
+  PrepareJob job;
+  job.manifest = config.get_string("prepare.manifest");
+  job.val_manifest = config.get_string("prepare.val_manifest");
+  job.out = config.get_string("prepare.out");
+  job.val_fraction = config.get_float("prepare.val_fraction");
+  job.shard_bytes = config.get_int("prepare.shard_bytes");
+  if (job.manifest.empty()) throw UsageError("prepare.manifest is required");
+  if (job.out.empty()) throw UsageError("prepare.out is required");
+  if (!(job.val_fraction >= 0.0 && job.val_fraction < 1.0)) {
+    throw UsageError("prepare.val_fraction must be in [0, 1)");
+  }
+  if (!job.val_manifest.empty() && job.val_fraction > 0.0) {
+    throw UsageError("give prepare.val_manifest or prepare.val_fraction, not both");
+  }
+  if (job.shard_bytes < 1) throw UsageError("prepare.shard_bytes must be >= 1");
+  job.vocab_size = vision::parse_vocab_size(config.get_string("prepare.vocab_size"));
+  const std::string format_name = config.get_string("prepare.manifest_format");
+  job.format = manifest_format(format_name, job.manifest);
+  job.val_format =
+      job.val_manifest.empty() ? job.format : manifest_format(format_name, job.val_manifest);
+  const std::string root = config.get_string("prepare.image_root");
+  job.image_root = root.empty() ? fs::path(job.manifest).parent_path().string() : root;
+  job.recode.resize_shorter = static_cast<int>(config.get_int("prepare.resize_shorter"));
+  job.recode.jpeg_quality = static_cast<int>(config.get_int("prepare.jpeg_quality"));
+  if (job.recode.resize_shorter < 0) throw UsageError("prepare.resize_shorter must be >= 0");
+  if (job.recode.jpeg_quality < 1 || job.recode.jpeg_quality > 100) {
+    throw UsageError("prepare.jpeg_quality must be in [1, 100]");
+  }
+  job.threads = resolve_threads(config.get_int("prepare.threads"), local_world);
+
+  std::vector<std::string> files = {job.manifest};
+  if (!job.val_manifest.empty()) files.push_back(job.val_manifest);
+  for (const auto& file : files) {
+    if (!fs::is_regular_file(file)) throw Error("cannot open manifest " + file + ": no such file");
+  }
+  int64_t parts = config.get_int("prepare.parts");
+  if (parts < 0) throw UsageError("prepare.parts must be >= 0, got " + std::to_string(parts));
+  if (parts == 0) {
+    uint64_t bytes = 0;
+    for (const auto& file : files) bytes += fs::file_size(file);
+    parts =
+        static_cast<int64_t>(std::max<uint64_t>(1, (bytes + kAutoPartBytes - 1) / kAutoPartBytes));
+  }
+  job.plan = data::plan_input_parts(files, parts);
+  return job;
+}
+
+// What the output depends on: every prepare.* key but the thread count and the timeout, and
+// the size of every input. A resumed job must match it.
+std::string fingerprint(const config::Config& config, const PrepareJob& job) {
+  std::map<std::string, config::Value> values;
+  for (const auto& [key, value] : config.values()) {
+    if (key.rfind("prepare.", 0) == 0 && key != "prepare.threads" && key != "prepare.timeout_s") {
+      values[key] = value;
+    }
+  }
+  std::string text = config::Config(values).to_yaml();
+  for (const auto& part : job.plan) {
+    if (part.begin == 0) {
+      text += "# " + part.file + ": " + std::to_string(part.file_bytes) + " bytes\n";
+    }
+  }
+  return text;
+}
+
+// Pass 1 over this rank's training parts: canonical hashtag counts per part, each saved as a
+// vocabulary of all its classes with a marker. Parts run on the threads side by side.
+void count_parts(const PrepareJob& job, const std::vector<data::InputPart>& mine,
+                 const io::ResumableDirectory& folder, const vision::HashtagNormalizer& normalizer,
+                 const vision::Canonicalizer& canonicalizer) {
+  std::vector<data::InputPart> todo;
+  for (const auto& part : mine) {
+    if (!job.is_val(part) && !folder.done(counts_marker(part))) todo.push_back(part);
+  }
+  fs::create_directories(fs::path(folder.path()) / "counts");
+  ProgressBar bar("counting hashtags (parts)", todo.size());
+  std::mutex progress;
+  uint64_t finished = 0;
+  parallel_for(static_cast<int64_t>(todo.size()), job.threads, [&](int64_t i) {
+    const data::InputPart& part = todo[static_cast<size_t>(i)];
+    vision::HashtagLabeler labeler(normalizer, canonicalizer);
+    vision::HashtagCounter counter;
+    vision::ManifestReader reader(part, job.format);
+    vision::ManifestRecord record;
+    while (reader.next(record)) counter.add_image(labeler.canonical_tags(record, part.file));
+    const int64_t classes = std::max<int64_t>(1, static_cast<int64_t>(counter.num_classes()));
+    counter.build(classes, canonicalizer)
+        .write_tsv((fs::path(folder.path()) / "counts" / (part.name() + ".tsv")).string());
+    folder.mark_done(counts_marker(part), std::to_string(counter.images()) + "\n");
+    std::lock_guard<std::mutex> lock(progress);
+    bar.update(++finished);
+  });
+}
+
+// Rank 0, between the passes: merges the parts' counts and fixes the vocabulary.
+void fix_vocabulary(const PrepareJob& job, const io::ResumableDirectory& folder,
+                    const vision::Canonicalizer& canonicalizer) {
+  if (folder.done(kVocabMarker)) return;
+  vision::HashtagCounter counter;
+  for (const auto& part : job.plan) {
+    if (job.is_val(part)) continue;
+    const auto counts = vision::HashtagVocab::read_tsv(
+        (fs::path(folder.path()) / "counts" / (part.name() + ".tsv")).string());
+    counter.merge(counts, std::stoull(folder.read(counts_marker(part))));
+  }
+  if (counter.num_classes() == 0) {
+    throw Error(job.manifest + ": no hashtag names a WordNet noun; nothing to train on");
+  }
+  counter.build(job.vocab_size, canonicalizer)
+      .write_tsv((fs::path(folder.path()) / kVocabFile).string());
+  folder.mark_done(kVocabMarker, std::to_string(counter.num_classes()) + "\n");
+}
+
+data::ShardWriterOptions shard_options(const PrepareJob& job, const std::string& dir,
+                                       const std::string& role) {
+  data::ShardWriterOptions o;
+  o.dir = dir;
+  o.kind = data::ShardKind::kImage;
+  o.max_shard_bytes = static_cast<uint64_t>(job.shard_bytes);
+  o.files = {{"vocabulary", kVocabFile}};
+  o.built_by =
+      "ptk-wsl prepare (" + role + "): manifest " + fs::path(job.manifest).filename().string() +
+      ", vocab_size " + std::to_string(job.vocab_size) + ", val_fraction " +
+      std::to_string(job.val_fraction) + ", parts " + std::to_string(job.plan.size()) +
+      ", resize_shorter " + std::to_string(job.recode.resize_shorter) +
+      (job.recode.resize_shorter > 0 ? ", jpeg_quality " + std::to_string(job.recode.jpeg_quality)
+                                     : std::string());
+  return o;
+}
+
+// Pass 2 over this rank's parts, one after another (the threads work inside a part).
+void write_parts(const PrepareJob& job, const std::vector<data::InputPart>& mine,
+                 const io::ResumableDirectory& folder, const vision::HashtagVocab& vocab,
+                 const vision::HashtagNormalizer& normalizer,
+                 const vision::Canonicalizer& canonicalizer) {
+  ImagePartOptions options;
+  options.image_root = job.image_root;
+  options.val_fraction = job.val_manifest.empty() ? job.val_fraction : 0.0;
+  options.train = shard_options(job, (fs::path(folder.path()) / "train").string(), "train");
+  if (job.has_val()) {
+    options.val = shard_options(job, (fs::path(folder.path()) / "val").string(), "val");
+  }
+  options.recode = job.recode;
+  options.threads = job.threads;
+  std::vector<data::InputPart> todo;
+  for (const auto& part : mine) {
+    if (!folder.done(part.name())) todo.push_back(part);
+  }
+  ProgressBar bar("writing shards (parts)", todo.size());
+  uint64_t finished = 0;
+  for (const auto& part : todo) {
+    options.all_val = job.is_val(part);
+    options.format = options.all_val ? job.val_format : job.format;
+    const PartReport report = write_image_part(part, options, vocab, normalizer, canonicalizer);
+    folder.mark_done(part.name(), report.to_yaml());
+    bar.update(++finished);
+  }
+}
+
+// Rank 0, at the end: the parts' shards become the sets' manifests (in part order), their bad
+// images one report with the manifests' own line numbers, their counts the summary.
+PrepareSummary assemble(const PrepareJob& job, const io::ResumableDirectory& folder) {
+  PrepareSummary summary;
+  PartReport total;
+  data::Manifest train_set, val_set;
+  const fs::path work(folder.path());
+  std::string bad = "manifest\tline\timage\tproblem\n";
+  std::map<std::string, uint64_t> lines_before;  // per manifest, the lines of earlier parts
+  uint64_t bad_images = 0;
+  for (const auto& part : job.plan) {
+    const PartReport report = PartReport::parse(folder.read(part.name()), part.describe());
+    uint64_t& base = lines_before[part.file];
+    bad_images += report.bad_images.size();
+    for (const auto& image : report.bad_images) {
+      bad += part.file + '\t' + std::to_string(base + image.line) + '\t' + image.image + '\t' +
+             image.problem + '\n';
+    }
+    base += report.lines;
+    total.add_counts(report);
+    for (const auto& shard : report.train.shards) train_set.shards.push_back(shard);
+    for (const auto& shard : report.val.shards) val_set.shards.push_back(shard);
+  }
+  const std::string kept_report = fs::path(job.out).string() + ".bad_images.tsv";
+  if (total.train_images == 0) {
+    io::write_file_atomic(kept_report, bad);
+    throw Error(job.manifest + ": no training image was kept (see " + kept_report + ")");
+  }
+  if (job.has_val() && total.val_images == 0) {
+    throw Error("no validation image was kept; raise prepare.val_fraction or check " +
+                (job.val_manifest.empty() ? job.manifest : job.val_manifest));
+  }
+  io::write_file_atomic((work / "bad_images.tsv").string(), bad);
+  const auto save_set = [&](data::Manifest set, const std::string& role) {
+    const data::ShardWriterOptions o = shard_options(job, (work / role).string(), role);
+    set.kind = o.kind;
+    set.files = o.files;
+    set.built_by = o.built_by;
+    fs::create_directories(o.dir);
+    fs::copy_file(work / kVocabFile, fs::path(o.dir) / kVocabFile,
+                  fs::copy_options::overwrite_existing);
+    set.save(o.dir);
+  };
+  save_set(train_set, "train");
+  if (job.has_val()) save_set(val_set, "val");
+
+  summary.manifest_records = total.records;
+  summary.malformed_lines = total.malformed;
+  summary.no_class = total.no_class;
+  summary.bad_images = bad_images;
+  summary.train_images = total.train_images;
+  summary.val_images = total.val_images;
+  summary.labels = total.labels;
+  summary.hashtags = total.hashtags;
+  summary.hashtags_in_vocab = total.hashtags - total.hashtags_invalid_utf8 - total.hashtags_empty -
+                              total.hashtags_not_in_wordnet - total.hashtags_out_of_vocab;
+  summary.recoded_images = total.recoded;
+  summary.bytes_read = total.bytes_read;
+  summary.bytes_stored = total.bytes_stored;
+  summary.candidate_classes = std::stoull(folder.read(kVocabMarker));
+  summary.vocab_size = vision::HashtagVocab::read_tsv((work / kVocabFile).string()).size();
+  summary.parts = job.plan.size();
+  summary.resize_shorter = job.recode.resize_shorter;
+  for (const auto& example : total.malformed_examples) {
+    spdlog::warn("skipped malformed line {}", example);
+  }
+  for (const auto& example : total.invalid_utf8_examples) {
+    spdlog::warn("dropped a hashtag that is not UTF-8: {}", example);
+  }
+  fs::remove(work / kVocabFile);
+  fs::remove_all(work / "counts");
+  return summary;
 }
 
 }  // namespace
@@ -83,13 +333,32 @@ config::Schema prepare_schema() {
       .add("prepare.vocab_size", "17k",
            "classes kept, most frequent first: 1.5k | 8.5k | 17k (the paper's) or a number")
       .add("prepare.out", "",
-           "output directory: train/ and val/ shard sets, bad_images.tsv, summary.txt (required)")
-      .add("prepare.shard_bytes", static_cast<int64_t>(256) << 20, "payload bytes per shard");
+           "output directory: train/ and val/ shard sets, bad_images.tsv, summary.txt (required); "
+           "work in progress lives in <out>.partial, which a re-run resumes")
+      .add("prepare.shard_bytes", static_cast<int64_t>(256) << 20, "payload bytes per shard")
+      .add("prepare.parts", 0,
+           "parts the manifests are cut into (byte ranges at line starts), dealt to the ranks; "
+           "the output depends on this, never on ranks or threads; 0 = one per 64 MiB of "
+           "manifest")
+      .add("prepare.threads", 0,
+           "worker threads per rank; 0 = this machine's cores divided among its ranks")
+      .add("prepare.resize_shorter", 0,
+           "0 = store images as read (validated only); N = images whose shorter side is larger "
+           "are resized to N (area interpolation) and every image is stored as an RGB JPEG")
+      .add("prepare.jpeg_quality", 90, "JPEG quality of re-encoded images (4:2:0)")
+      .add("prepare.timeout_s", 24 * 3600,
+           "seconds a rank waits for the others between stages under torchrun / Slurm / MPI "
+           "(a stage can take hours on a large manifest)");
   return s;
 }
 
 std::string PrepareSummary::text() const {
   std::ostringstream out;
+  if (rank != 0) {
+    out << "ptk-wsl prepare: rank " << rank << " wrote its parts; rank 0 assembled " << this->out
+        << " (its summary is in summary.txt there).";
+    return out.str();
+  }
   out << "ptk-wsl prepare: read " << manifest_records << " manifest records (" << malformed_lines
       << " malformed lines skipped); kept " << train_images << " training and " << val_images
       << " validation images; dropped " << no_class << " with no hashtag in the vocabulary and "
@@ -102,184 +371,73 @@ std::string PrepareSummary::text() const {
   out << "Vocabulary: " << vocab_size << " classes of " << candidate_classes
       << " WordNet classes seen; " << per_image << " classes per kept image; "
       << percent(hashtags_in_vocab, hashtags) << " of " << hashtags
-      << " hashtags map into the vocabulary. Shards: " << train_dir;
+      << " hashtags map into the vocabulary. ";
+  char sizes[160];
+  std::snprintf(sizes, sizeof(sizes), "Images: %.1f MB read, %.1f MB stored",
+                static_cast<double>(bytes_read) / 1e6, static_cast<double>(bytes_stored) / 1e6);
+  out << sizes;
+  if (resize_shorter > 0) {
+    out << ", " << recoded_images << " re-encoded as JPEG (shorter side <= " << resize_shorter
+        << ")";
+  }
+  out << ". Shards: " << train_dir;
   if (!val_dir.empty()) out << " and " << val_dir;
-  char time[32];
+  char time[64];
   std::snprintf(time, sizeof(time), "%.1f", seconds);
-  out << " (" << time << " s).";
+  out << " (" << parts << " parts on " << ranks << " rank(s) x " << threads << " thread(s), "
+      << time << " s).";
   return out.str();
 }
 
 PrepareSummary run_prepare(const config::Config& config) {
   const auto start = std::chrono::steady_clock::now();
-  const std::string manifest = config.get_string("prepare.manifest");
-  const std::string val_manifest = config.get_string("prepare.val_manifest");
-  const std::string out_dir = config.get_string("prepare.out");
-  const double val_fraction = config.get_float("prepare.val_fraction");
-  const int64_t shard_bytes = config.get_int("prepare.shard_bytes");
-  if (manifest.empty()) throw UsageError("prepare.manifest is required");
-  if (out_dir.empty()) throw UsageError("prepare.out is required");
-  if (!(val_fraction >= 0.0 && val_fraction < 1.0)) {
-    throw UsageError("prepare.val_fraction must be in [0, 1)");
-  }
-  if (!val_manifest.empty() && val_fraction > 0.0) {
-    throw UsageError("give prepare.val_manifest or prepare.val_fraction, not both");
-  }
-  if (shard_bytes < 1) throw UsageError("prepare.shard_bytes must be >= 1");
-  const int64_t vocab_size = vision::parse_vocab_size(config.get_string("prepare.vocab_size"));
-  const std::string format_name = config.get_string("prepare.manifest_format");
-  const vision::ManifestFormat format = manifest_format(format_name, manifest);
-  const vision::ManifestFormat val_format =
-      val_manifest.empty() ? format : manifest_format(format_name, val_manifest);
+  const int64_t timeout_s = config.get_int("prepare.timeout_s");
+  if (timeout_s < 1) throw UsageError("prepare.timeout_s must be >= 1");
+  const dist::JobRanks ranks = dist::JobRanks::join(std::chrono::seconds(timeout_s));
+  const PrepareJob job = read_job(config, ranks.local_world());
+  const std::vector<data::InputPart> mine =
+      data::parts_of_rank(job.plan, ranks.rank(), ranks.world());
 
   const vision::WordNet wordnet = vision::WordNet::load(config.get_string("prepare.wordnet_dir"));
   const vision::Canonicalizer canonicalizer(wordnet);
   const vision::HashtagNormalizer normalizer;
 
+  // Rank 0 creates (or reopens) the job folder; the others open it once it exists.
+  const std::string print = fingerprint(config, job);
+  std::unique_ptr<io::ResumableDirectory> folder;
+  ranks.run_stage("opening the job folder", [&] {
+    if (ranks.rank() == 0) folder = std::make_unique<io::ResumableDirectory>(job.out, print, true);
+  });
+  ranks.run_stage("opening the job folder", [&] {
+    if (ranks.rank() != 0) folder = std::make_unique<io::ResumableDirectory>(job.out, print, false);
+  });
+  ranks.run_stage("counting hashtags",
+                  [&] { count_parts(job, mine, *folder, normalizer, canonicalizer); });
+  ranks.run_stage("fixing the vocabulary", [&] {
+    if (ranks.rank() == 0) fix_vocabulary(job, *folder, canonicalizer);
+  });
+  const vision::HashtagVocab vocab =
+      vision::HashtagVocab::read_tsv((fs::path(folder->path()) / kVocabFile).string());
+  ranks.run_stage("writing shards",
+                  [&] { write_parts(job, mine, *folder, vocab, normalizer, canonicalizer); });
+
   PrepareSummary summary;
-  // Pass 1: count canonical classes over the training manifest.
-  vision::HashtagCounter counter;
-  uint64_t train_records = 0;
-  {
-    vision::HashtagLabeler labeler(normalizer, canonicalizer);
-    vision::ManifestReader reader(manifest, format);
-    ProgressBar bar("counting hashtags", 0);
-    vision::ManifestRecord record;
-    while (reader.next(record)) {
-      counter.add_image(labeler.canonical_tags(record, manifest));
-      bar.update(++train_records);
-    }
-  }
-  const vision::HashtagVocab vocab = counter.build(vocab_size, canonicalizer);
-  summary.candidate_classes = counter.num_classes();
-  summary.vocab_size = vocab.size();
-  if (vocab.size() == 0) {
-    throw Error(manifest + ": no hashtag names a WordNet noun; nothing to train on");
-  }
-
-  // Pass 2: label, check and write, into a staging folder that replaces prepare.out only when
-  // everything is written: a failed run (a full disk, a bad manifest) leaves the previous
-  // output whole. The summary names the final paths.
-  const bool has_val = !val_manifest.empty() || val_fraction > 0.0;
-  io::StagedDirectory staged(out_dir);
-  summary.train_dir = (fs::path(out_dir) / "train").string();
-  summary.val_dir = has_val ? (fs::path(out_dir) / "val").string() : "";
-  summary.bad_report = (fs::path(out_dir) / "bad_images.tsv").string();
-  const std::string train_dir = (fs::path(staged.path()) / "train").string();
-  const std::string val_dir = (fs::path(staged.path()) / "val").string();
-  const std::string bad_report = (fs::path(staged.path()) / "bad_images.tsv").string();
-  auto writer_options = [&](const std::string& dir, const std::string& role) {
-    data::ShardWriterOptions o;
-    o.dir = dir;
-    o.kind = data::ShardKind::kImage;
-    o.max_shard_bytes = static_cast<uint64_t>(shard_bytes);
-    o.files = {{"vocabulary", kVocabFile}};
-    o.built_by = "ptk-wsl prepare (" + role + "): manifest " +
-                 fs::path(manifest).filename().string() + ", vocab_size " +
-                 std::to_string(vocab_size) + ", val_fraction " + std::to_string(val_fraction);
-    return o;
-  };
-  data::ShardSetWriter train_writer(writer_options(train_dir, "train"));
-  std::unique_ptr<data::ShardSetWriter> val_writer;
-  if (has_val) val_writer = std::make_unique<data::ShardSetWriter>(writer_options(val_dir, "val"));
-  vocab.write_tsv(train_dir + "/" + kVocabFile);
-  if (has_val) vocab.write_tsv(val_dir + "/" + kVocabFile);
-
-  std::ofstream bad(bad_report);
-  if (!bad) throw Error("cannot write " + bad_report);
-  bad << "manifest\tline\timage\tproblem\n";
-
-  vision::HashtagLabeler labeler(normalizer, canonicalizer);
-  const uint64_t val_threshold =
-      static_cast<uint64_t>(val_fraction * 18446744073709551615.0);  // fraction of 2^64
-  auto write_manifest = [&](const std::string& path, vision::ManifestFormat fmt, bool all_val,
-                            uint64_t total, const char* label) {
-    const std::string root_key = config.get_string("prepare.image_root");
-    const fs::path root = root_key.empty() ? fs::path(path).parent_path() : fs::path(root_key);
-    vision::ManifestReader reader(path, fmt);
-    ProgressBar bar(label, total);
-    vision::ManifestRecord record;
-    std::vector<uint8_t> bytes;
-    uint64_t done = 0;
-    while (reader.next(record)) {
-      bar.update(++done);
-      data::ImageRecord out;
-      out.labels = labeler.labels(record, path, vocab);
-      if (out.labels.empty()) {
-        ++summary.no_class;
-        continue;
-      }
-      const fs::path image =
-          fs::path(record.image).is_absolute() ? fs::path(record.image) : root / record.image;
-      std::string problem = read_file(image, bytes);
-      if (problem.empty()) {
-        try {
-          vision::decode_image(bytes.data(), bytes.size(), image.string());
-        } catch (const std::exception& e) {
-          problem = e.what();
-        }
-      }
-      if (!problem.empty()) {
-        ++summary.bad_images;
-        for (char& c : problem) {
-          if (c == '\t' || c == '\n') c = ' ';
-        }
-        bad << path << '\t' << record.line << '\t' << record.image << '\t' << problem << '\n';
-        continue;
-      }
-      out.bytes = std::move(bytes);
-      out.key = record.image;
-      summary.labels += out.labels.size();
-      const bool to_val =
-          all_val || (val_writer && fnv1a(record.image) < val_threshold && val_fraction > 0.0);
-      if (to_val) {
-        val_writer->add(out);
-        ++summary.val_images;
-      } else {
-        train_writer.add(out);
-        ++summary.train_images;
-      }
-      bytes.clear();
-    }
-    summary.manifest_records += reader.stats().records;
-    summary.malformed_lines += reader.stats().malformed;
-    for (const auto& example : reader.stats().malformed_examples) {
-      spdlog::warn("skipped malformed line {}", example);
-    }
-  };
-  write_manifest(manifest, format, false, train_records, "writing shards");
-  if (!val_manifest.empty())
-    write_manifest(val_manifest, val_format, true, 0, "writing val shards");
-
-  if (summary.train_images == 0) {
-    // The staging folder goes with this error; its report is kept beside prepare.out.
-    bad.close();
-    const std::string kept = fs::path(out_dir).string() + ".bad_images.tsv";
-    std::error_code ignored;
-    fs::copy_file(bad_report, kept, fs::copy_options::overwrite_existing, ignored);
-    throw Error(manifest + ": no training image was kept (see " + kept + ")");
-  }
-  train_writer.finish();
-  if (val_writer) {
-    if (summary.val_images == 0) {
-      throw Error("no validation image was kept; raise prepare.val_fraction or check " +
-                  (val_manifest.empty() ? manifest : val_manifest));
-    }
-    val_writer->finish();
-  }
-  bad.close();
-  if (!bad) throw Error("cannot write " + bad_report);
-
-  const vision::LabelStats& stats = labeler.stats();
-  summary.hashtags = stats.hashtags;
-  summary.hashtags_in_vocab =
-      stats.hashtags - stats.invalid_utf8 - stats.empty - stats.not_in_wordnet - stats.out_of_vocab;
-  for (const auto& example : stats.invalid_utf8_examples) {
-    spdlog::warn("dropped a hashtag that is not UTF-8: {}", example);
-  }
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  io::write_file_atomic((fs::path(staged.path()) / "summary.txt").string(), summary.text() + "\n");
-  staged.commit();
+  summary.rank = ranks.rank();
+  summary.out = job.out;
+  ranks.run_stage("assembling the shard sets", [&] {
+    if (ranks.rank() != 0) return;
+    summary = assemble(job, *folder);
+    summary.train_dir = (fs::path(job.out) / "train").string();
+    summary.val_dir = job.has_val() ? (fs::path(job.out) / "val").string() : "";
+    summary.bad_report = (fs::path(job.out) / "bad_images.tsv").string();
+    summary.ranks = ranks.world();
+    summary.threads = job.threads;
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    io::write_file_atomic((fs::path(folder->path()) / "summary.txt").string(),
+                          summary.text() + "\n");
+    folder->commit();
+  });
   return summary;
 }
 
