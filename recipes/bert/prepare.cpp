@@ -1,18 +1,25 @@
 #include "recipes/bert/prepare.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <memory>
+#include <mutex>
 #include <sstream>
 
 #include "common/base/error.h"
-#include "common/data/shard_reader.h"
+#include "common/base/parallel_for.h"
+#include "common/dist/launch_env.h"
 #include "common/io/atomic_file.h"
-#include "common/io/staged_directory.h"
+#include "common/io/resumable_directory.h"
 #include "recipes/bert/bert_phases.h"
-#include "recipes/bert/prepare_options.h"
+#include "recipes/bert/packed_part.h"
+#include "recipes/bert/prepare_job.h"
 #include "text/corpus/corpus_builder.h"
+#include "text/corpus/sentence_sample.h"
 #include "text/masking/masking_policy.h"
 #include "text/pretraining/bert_sample.h"
 #include "text/pretraining/pretraining_vocab.h"
@@ -25,145 +32,332 @@ namespace ptk::recipes {
 
 namespace {
 
-// SentencePiece trains on one file: several inputs are concatenated (with a blank line
-// between them, so documents do not run into each other).
-std::string tokenizer_training_text(const std::vector<std::string>& inputs, const fs::path& out) {
-  if (inputs.size() == 1) return inputs.front();
-  const fs::path joined = out / "tokenizer_input.txt";
-  std::ofstream text(joined, std::ios::binary);
-  for (const auto& input : inputs) {
-    std::ifstream in(input, std::ios::binary);
-    if (!in) throw Error("cannot read prepare.inputs file '" + input + "'");
-    text << in.rdbuf() << "\n\n";
+constexpr char kSampleFolder[] = "sample";
+constexpr char kTokenizerSampleFile[] = "tokenizer_sample.txt";
+
+// This process's place in the job and the job folder it works in.
+struct Stage {
+  BertPrepareJob job;
+  int rank = 0;
+  int world = 1;
+  int threads = 1;
+  std::unique_ptr<io::ResumableDirectory> folder;
+
+  fs::path path(const std::string& name) const { return fs::path(folder->path()) / name; }
+  fs::path sample_file(const data::InputPart& part) const {
+    return path(kSampleFolder) / (part.name() + ".tsv");
   }
-  if (!text) throw Error("cannot write " + joined.string());
-  return joined.string();
+  fs::path tokenizer_path() const { return path(job.tokenizer_file); }
+  uint64_t sample_size() const {
+    return static_cast<uint64_t>(job.config.get_int("prepare.tokenizer_sample_sentences"));
+  }
+  uint64_t seed() const { return static_cast<uint64_t>(job.config.get_int("prepare.seed")); }
+};
+
+// Sample: each part of this rank keeps its sentences with the smallest keys. The parts run on
+// the threads side by side (a part's sample holds at most its own lines).
+void sample_parts(const Stage& s) {
+  std::vector<data::InputPart> todo;
+  const std::vector<data::InputPart> mine = data::parts_of_rank(s.job.plan, s.rank, s.world);
+  for (const auto& part : mine) {
+    if (!s.folder->done(sample_marker(part))) todo.push_back(part);
+  }
+  fs::create_directories(s.path(kSampleFolder));
+  std::mutex markers;
+  parallel_for(static_cast<int64_t>(todo.size()), s.threads, [&](int64_t i) {
+    const data::InputPart& part = todo[static_cast<size_t>(i)];
+    text::SentenceSample sample(s.sample_size());
+    const uint64_t offered = sample.offer_part(part, s.job.file_index(part.file), s.seed());
+    sample.save(s.sample_file(part).string());
+    std::lock_guard<std::mutex> lock(markers);
+    s.folder->mark_done(sample_marker(part), std::to_string(offered) + "\n");
+  });
+  spdlog::info("rank {}: sampled {} part(s) for the tokenizer ({} done earlier)", s.rank,
+               todo.size(), mine.size() - todo.size());
+}
+
+text::SentencePieceTrainOptions sentencepiece_options(const config::Config& config) {
+  text::SentencePieceTrainOptions o;
+  o.vocab_size = static_cast<int32_t>(config.get_int("prepare.vocab_size"));
+  const std::string type = config.get_string("prepare.model_type");
+  if (type == "unigram") {
+    o.model_type = text::SentencePieceModelType::kUnigram;
+  } else if (type == "bpe") {
+    o.model_type = text::SentencePieceModelType::kBpe;
+  } else {
+    throw UsageError("prepare.model_type must be 'unigram' or 'bpe', got '" + type + "'");
+  }
+  o.character_coverage = config.get_float("prepare.character_coverage");
+  o.input_sentence_size = 0;  // the sample is the training set
+  o.seed = static_cast<uint32_t>(config.get_int("prepare.seed"));
+  o.num_threads = static_cast<int32_t>(config.get_int("prepare.tokenizer_threads"));
+  return o;
+}
+
+// Tokenizer (rank 0): the job's sample is the smallest keys of all parts' samples.
+void make_tokenizer(const Stage& s) {
+  if (s.folder->done(kTokenizerMarker)) return;
+  if (!s.job.train_tokenizer) {
+    io::write_file_atomic(s.tokenizer_path().string(),
+                          io::read_file(s.job.config.get_string("prepare.tokenizer")));
+    s.folder->mark_done(kTokenizerMarker, "given\n");
+    return;
+  }
+  text::SentenceSample sample(s.sample_size());
+  uint64_t sentences = 0;
+  for (const auto& part : s.job.plan) {
+    sentences += std::stoull(s.folder->read(sample_marker(part)));
+    sample.offer_saved(s.sample_file(part).string());
+  }
+  if (sample.size() == 0) {
+    throw Error(
+        "prepare.inputs hold no sentence (non-blank line of valid UTF-8) to train the "
+        "tokenizer on");
+  }
+  const fs::path text_file = s.path(kTokenizerSampleFile);
+  sample.save_text(text_file.string());
+  spdlog::info("training SentencePiece on {} of {} sentences", sample.size(), sentences);
+  text::train_sentencepiece(text_file.string(), s.tokenizer_path().string(),
+                            sentencepiece_options(s.job.config), /*lenient_utf8=*/true);
+  s.folder->mark_done(kTokenizerMarker, std::to_string(sample.size()) + " of " +
+                                            std::to_string(sentences) + " sentences\n");
+}
+
+text::CorpusOptions corpus_options(const Stage& s, int64_t length, const data::InputPart& part) {
+  const config::Config& c = s.job.config;
+  text::CorpusOptions o;
+  o.inputs = s.job.inputs;
+  o.format = text::parse_input_format(c.get_string("prepare.format"));
+  o.mode = text::parse_packing_mode(c.get_string("prepare.packing"));
+  o.max_seq_length = static_cast<int32_t>(length);
+  o.short_seq_prob = c.get_float("prepare.short_seq_prob");
+  o.random_next_prob = c.get_float("prepare.random_next_prob");
+  o.dupe_factor = static_cast<int32_t>(c.get_int("prepare.dupe_factor"));
+  o.seed = s.seed();
+  o.threads = s.threads;
+  o.output_dir = shard_dir_for_length(s.folder->path(), length);
+  o.max_shard_bytes = static_cast<uint64_t>(c.get_int("prepare.shard_bytes"));
+  o.tokenizer_file = s.job.tokenizer_file;
+  o.progress = false;  // a line per part instead
+  // What the set is, not how it was run: no ranks, no threads.
+  o.built_by = "ptk-bert prepare: " + std::string(text::to_string(o.mode)) + " packing at " +
+               std::to_string(length) + " tokens, " + std::to_string(s.job.plan.size()) +
+               " input part(s)";
+  o.shard_prefix = part.name();
+  o.write_manifest = false;
+  return o;
+}
+
+// Pack: this rank's parts one after another; the threads tokenize and pack inside a part, so
+// memory holds one part. A part is tokenized once for all the lengths it still lacks.
+void pack_parts(const Stage& s) {
+  const std::unique_ptr<text::Tokenizer> tokenizer =
+      text::load_tokenizer(s.tokenizer_path().string());
+  const std::vector<data::InputPart> mine = data::parts_of_rank(s.job.plan, s.rank, s.world);
+  size_t earlier = 0;
+  for (size_t i = 0; i < mine.size(); ++i) {
+    const data::InputPart& part = mine[i];
+    std::vector<int64_t> lengths;
+    for (const int64_t length : s.job.lengths) {
+      if (!s.folder->done(pack_marker(length, part))) lengths.push_back(length);
+    }
+    if (lengths.empty()) {
+      ++earlier;
+      continue;
+    }
+    const text::TokenizedText text =
+        text::CorpusBuilder(corpus_options(s, lengths.front(), part), *tokenizer).tokenize(part);
+    for (const int64_t length : lengths) {
+      const text::CorpusSummary packed =
+          text::CorpusBuilder(corpus_options(s, length, part), *tokenizer).pack(text);
+      s.folder->mark_done(pack_marker(length, part), packed_part_text(packed));
+    }
+    spdlog::info("rank {}: packed {} ({}/{} of this rank): {} documents, {} tokens", s.rank,
+                 part.name(), i + 1, mine.size(), text.counts.documents, text.counts.tokens);
+  }
+  if (earlier > 0) spdlog::info("rank {}: {} part(s) were packed earlier", s.rank, earlier);
+}
+
+// A writer killed by SIGKILL leaves its temporary file (".<name>.tmp.XXXXXX") behind.
+void remove_stray_temporaries(const fs::path& dir) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp") != std::string::npos) {
+      fs::remove(entry.path(), error);
+    }
+  }
+}
+
+// One length's set: every part's shards, in part order, under one manifest.
+text::CorpusSummary assemble_length(const Stage& s, int64_t length) {
+  text::CorpusSummary total;
+  total.files = static_cast<int64_t>(s.job.inputs.size());
+  total.max_seq_length = static_cast<int32_t>(length);
+  total.output_dir = shard_dir_for_length(s.job.out, length);
+  for (const auto& part : s.job.plan) {
+    const std::string marker = pack_marker(length, part);
+    const text::CorpusSummary packed =
+        parse_packed_part(s.folder->read(marker), (s.path("done") / marker).string());
+    if (part.index == 0) {
+      total.manifest = packed.manifest;
+      total.manifest.shards.clear();
+    }
+    add_packed_part(packed, &total);
+  }
+  if (total.sequences == 0) {
+    throw Error("no sequence of " + std::to_string(length) +
+                " tokens was written: prepare.inputs hold no document with tokens");
+  }
+  const double slots = static_cast<double>(total.sequences) * static_cast<double>(length);
+  total.padding_fraction = 1.0 - static_cast<double>(total.sequence_tokens) / slots;
+  return total;
+}
+
+// text::mlm_baseline's result from token counts the parts recorded, so that the end of the job
+// never reads the shards (whose pages would count as memory in proportion to the corpus).
+text::MlmBaseline mlm_baseline(const std::vector<int64_t>& counts,
+                               const text::MaskingVocab& vocab) {
+  text::MlmBaseline baseline;
+  int64_t best = -1;
+  for (int32_t id = 0; id < vocab.vocab_size && static_cast<size_t>(id) < counts.size(); ++id) {
+    if (vocab.is_special(id)) continue;
+    baseline.tokens += counts[static_cast<size_t>(id)];
+    if (counts[static_cast<size_t>(id)] > best) {
+      best = counts[static_cast<size_t>(id)];
+      baseline.token = id;
+    }
+  }
+  if (baseline.tokens > 0) {
+    baseline.share = static_cast<double>(best) / static_cast<double>(baseline.tokens);
+  }
+  return baseline;
+}
+
+double seconds_since_start() {
+  const char* started = std::getenv(kPrepareStartedVariable);
+  if (started == nullptr) return -1;
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return now - std::atof(started);
+}
+
+// Finish (rank 0): manifests, tokenizer files beside the shards, baseline, summary, commit.
+BertPrepareSummary finish_job(Stage& s) {
+  const std::unique_ptr<text::Tokenizer> tokenizer =
+      text::load_tokenizer(s.tokenizer_path().string());
+  BertPrepareSummary summary;
+  summary.tokenizer = (fs::path(s.job.out) / s.job.tokenizer_file).string();
+  summary.trained_tokenizer = s.job.train_tokenizer;
+  if (s.job.train_tokenizer) {
+    std::string sample = s.folder->read(kTokenizerMarker);
+    while (!sample.empty() && sample.back() == '\n') sample.pop_back();
+    summary.tokenizer_sample = sample;
+  }
+  summary.vocab_size = tokenizer->vocab_size();
+  std::vector<int64_t> first_length_counts;
+  for (const int64_t length : s.job.lengths) {
+    const fs::path dir = shard_dir_for_length(s.folder->path(), length);
+    fs::create_directories(dir);
+    // Each shard set carries its tokenizer, so it can be moved and used on its own.
+    fs::copy_file(s.tokenizer_path(), dir / s.job.tokenizer_file,
+                  fs::copy_options::overwrite_existing);
+    // What training needs of the tokenizer, readable without a tokenizer library.
+    text::pretraining_vocab(*tokenizer).write((dir / text::kPretrainingVocabFile).string());
+    const text::CorpusSummary total = assemble_length(s, length);
+    if (length == s.job.lengths.front()) first_length_counts = total.token_counts;
+    total.manifest.save(dir.string());
+    remove_stray_temporaries(dir);
+    summary.corpus.push_back("Length " + std::to_string(length) + ": " + total.to_string());
+    summary.shard_dirs.push_back(shard_dir_for_length(s.job.out, length));
+  }
+  std::error_code error;
+  fs::remove_all(s.path(kSampleFolder), error);
+  fs::remove(s.path(kTokenizerSampleFile), error);
+  remove_stray_temporaries(s.folder->path());
+
+  const text::MlmBaseline baseline =
+      mlm_baseline(first_length_counts, text::masking_vocab(*tokenizer));
+  summary.baseline_token = baseline.token >= 0 ? tokenizer->token_of(baseline.token) : "";
+  summary.baseline_share = baseline.share;
+  summary.baseline_tokens = baseline.tokens;
+  summary.seconds = seconds_since_start();
+  io::write_file_atomic(s.path("summary.txt").string(), summary.text() + "\n");
+  s.folder->commit();
+  return summary;
 }
 
 }  // namespace
 
 std::string BertPrepareSummary::text() const {
   std::ostringstream out;
-  out << "ptk-bert prepare: tokenizer " << tokenizer << " ("
-      << (trained_tokenizer ? "trained SentencePiece" : "given") << ", vocabulary " << vocab_size
-      << ").";
+  out << "ptk-bert prepare: tokenizer " << tokenizer << " (";
+  if (trained_tokenizer) {
+    out << "SentencePiece trained on a sample of " << tokenizer_sample;
+  } else {
+    out << "given";
+  }
+  out << ", vocabulary " << vocab_size << ").";
   for (const auto& paragraph : corpus) out << " " << paragraph;
   char share[64];
   std::snprintf(share, sizeof(share), "%.4f", baseline_share);
   out << " Most-frequent-token MLM baseline: " << share << " ('" << baseline_token << "' of "
       << baseline_tokens << " non-special tokens in " << shard_dirs.front() << ").";
-  char time[32];
-  std::snprintf(time, sizeof(time), "%.1f", seconds);
-  out << " (" << time << " s)";
+  if (seconds >= 0) {
+    char time[32];
+    std::snprintf(time, sizeof(time), "%.1f", seconds);
+    out << " (" << time << " s)";
+  }
   return out.str();
 }
 
-BertPrepareSummary run_bert_prepare(const config::Config& config) {
-  const auto start = std::chrono::steady_clock::now();
-  const std::vector<std::string> inputs = config.get_string_list("prepare.inputs");
-  const std::string out_dir = config.get_string("prepare.out");
-  if (inputs.empty()) throw UsageError("prepare.inputs is required (a list of text files)");
-  if (out_dir.empty()) throw UsageError("prepare.out is required");
-  for (const auto& input : inputs) {
-    if (!fs::is_regular_file(input)) {
-      throw UsageError("prepare.inputs: '" + input + "' is not a readable file");
-    }
+PrepareStage parse_prepare_stage(const std::string& name) {
+  for (const auto stage : {PrepareStage::kSample, PrepareStage::kTokenizer, PrepareStage::kPack,
+                           PrepareStage::kFinish}) {
+    if (name == to_string(stage)) return stage;
   }
-  const text::InputFormat format = text::parse_input_format(config.get_string("prepare.format"));
-  const text::PackingMode packing = text::parse_packing_mode(config.get_string("prepare.packing"));
-  const int64_t threads = config.get_int("prepare.threads");
-  const int64_t shard_bytes = config.get_int("prepare.shard_bytes");
-  if (threads < 1) throw UsageError("prepare.threads must be >= 1");
-  if (shard_bytes < 1) throw UsageError("prepare.shard_bytes must be >= 1");
-  const std::vector<int64_t> lengths = config.get_int_list("prepare.lengths");
-  if (lengths.empty()) throw UsageError("prepare.lengths is empty (ptk-bert prepare fills it in)");
-  for (const int64_t length : lengths) {
-    if (length < 8) throw UsageError("prepare.lengths: " + std::to_string(length) + " is < 8");
-  }
-  // Everything is built in a staging folder that replaces prepare.out at the end, so a failed
-  // run (a full disk, an interrupted job) leaves the previous tokenizer and shards whole.
-  io::StagedDirectory staged(out_dir);
-  const std::string build_dir = staged.path();
+  throw UsageError("unknown prepare stage '" + name + "' (sample, tokenizer, pack or finish)");
+}
 
-  BertPrepareSummary summary;
-  fs::path tokenizer_path;
-  const std::string given = config.get_string("prepare.tokenizer");
-  if (given.empty()) {
-    text::SentencePieceTrainOptions o;
-    o.vocab_size = static_cast<int32_t>(config.get_int("prepare.vocab_size"));
-    const std::string type = config.get_string("prepare.model_type");
-    if (type == "unigram") {
-      o.model_type = text::SentencePieceModelType::kUnigram;
-    } else if (type == "bpe") {
-      o.model_type = text::SentencePieceModelType::kBpe;
-    } else {
-      throw UsageError("prepare.model_type must be 'unigram' or 'bpe', got '" + type + "'");
-    }
-    o.character_coverage = config.get_float("prepare.character_coverage");
-    o.input_sentence_size = config.get_int("prepare.sentence_sample");
-    o.seed = static_cast<uint32_t>(config.get_int("prepare.seed"));
-    o.num_threads = static_cast<int32_t>(threads);
-    tokenizer_path = fs::path(build_dir) / "tokenizer.model";
-    text::train_sentencepiece(tokenizer_training_text(inputs, build_dir), tokenizer_path.string(),
-                              o,
-                              /*lenient_utf8=*/true);
-    summary.trained_tokenizer = true;
-  } else {
-    if (!fs::is_regular_file(given)) {
-      throw UsageError("prepare.tokenizer: '" + given + "' is not a file (.model or vocab.txt)");
-    }
-    tokenizer_path = fs::path(build_dir) / fs::path(given).filename();
-    fs::copy_file(given, tokenizer_path, fs::copy_options::overwrite_existing);
+const char* to_string(PrepareStage stage) {
+  switch (stage) {
+    case PrepareStage::kSample:
+      return "sample";
+    case PrepareStage::kTokenizer:
+      return "tokenizer";
+    case PrepareStage::kPack:
+      return "pack";
+    case PrepareStage::kFinish:
+      return "finish";
   }
-  const std::unique_ptr<text::Tokenizer> tokenizer = text::load_tokenizer(tokenizer_path.string());
-  summary.tokenizer = (fs::path(out_dir) / tokenizer_path.filename()).string();
-  summary.vocab_size = tokenizer->vocab_size();
+  return "?";
+}
 
-  for (const int64_t length : lengths) {
-    const std::string dir = shard_dir_for_length(build_dir, length);
-    fs::create_directories(dir);
-    // Each shard set carries its tokenizer, so it can be moved and used on its own.
-    fs::copy_file(tokenizer_path, fs::path(dir) / tokenizer_path.filename(),
-                  fs::copy_options::overwrite_existing);
-    // What training needs of the tokenizer, readable without a tokenizer library.
-    text::pretraining_vocab(*tokenizer)
-        .write((fs::path(dir) / text::kPretrainingVocabFile).string());
-    text::CorpusOptions o;
-    o.inputs = inputs;
-    o.format = format;
-    o.mode = packing;
-    o.max_seq_length = static_cast<int32_t>(length);
-    o.short_seq_prob = config.get_float("prepare.short_seq_prob");
-    o.random_next_prob = config.get_float("prepare.random_next_prob");
-    o.dupe_factor = static_cast<int32_t>(config.get_int("prepare.dupe_factor"));
-    o.seed = static_cast<uint64_t>(config.get_int("prepare.seed"));
-    o.threads = static_cast<int32_t>(threads);
-    o.output_dir = dir;
-    o.max_shard_bytes = static_cast<uint64_t>(shard_bytes);
-    o.tokenizer_file = tokenizer_path.filename().string();
-    o.built_by = "ptk-bert prepare: " + std::string(text::to_string(packing)) + " packing at " +
-                 std::to_string(length) + " tokens";
-    summary.corpus.push_back("Length " + std::to_string(length) + ": " +
-                             text::CorpusBuilder(o, *tokenizer).run().to_string());
-    summary.shard_dirs.push_back(shard_dir_for_length(out_dir, length));
-  }
+std::vector<std::string> prepare_stage_names() { return {"sample", "tokenizer", "pack", "finish"}; }
 
-  const data::ShardSet shards(shard_dir_for_length(build_dir, lengths.front()));
-  const text::MaskingVocab vocab = text::masking_vocab(*tokenizer);
-  const text::MlmBaseline baseline = text::mlm_baseline(shards, vocab);
-  summary.baseline_token = baseline.token >= 0 ? tokenizer->token_of(baseline.token) : "";
-  summary.baseline_share = baseline.share;
-  summary.baseline_tokens = baseline.tokens;
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  io::write_file_atomic((fs::path(build_dir) / "summary.txt").string(), summary.text() + "\n");
-  // ptk-bert wrote the resolved prepare.yaml into prepare.out before starting this process.
-  const fs::path resolved = fs::path(out_dir) / "prepare.yaml";
-  if (fs::exists(resolved)) {
-    fs::copy_file(resolved, fs::path(build_dir) / "prepare.yaml",
-                  fs::copy_options::overwrite_existing);
+BertPrepareSummary run_bert_prepare_stage(const config::Config& config, PrepareStage stage) {
+  const dist::LaunchEnv env = dist::resolve_launch_env({});
+  Stage s;
+  s.job = read_bert_prepare_job(config);
+  s.rank = env.rank;
+  s.world = env.world_size;
+  s.threads = prepare_threads(config, env.local_world_size);
+  s.folder = std::make_unique<io::ResumableDirectory>(s.job.out, s.job.fingerprint,
+                                                      /*create=*/false);
+  switch (stage) {
+    case PrepareStage::kSample:
+      sample_parts(s);
+      break;
+    case PrepareStage::kTokenizer:
+      make_tokenizer(s);
+      break;
+    case PrepareStage::kPack:
+      pack_parts(s);
+      break;
+    case PrepareStage::kFinish:
+      return finish_job(s);
   }
-  staged.commit();
-  return summary;
+  return {};
 }
 
 }  // namespace ptk::recipes

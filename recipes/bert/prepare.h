@@ -1,9 +1,17 @@
-// `ptk-bert prepare`: raw text -> tokenizer -> token shards. Trains a SentencePiece model on
-// the inputs (or takes a given .model / WordPiece vocab.txt), then tokenizes, packs (BERT
-// sentence pairs with NSP, or RoBERTa contiguous) and shards the corpus once per sequence length
-// of the run's phases, into <out>/seq<L>/ with the tokenizer and its vocab.tsv beside the shards.
-// The summary gives the most-frequent-token baseline of masked-LM accuracy. Deterministic for the
-// same inputs and options.
+// The stages of `ptk-bert prepare` (raw text -> tokenizer -> token shards per phase length), each
+// run by ptk-bert-prepare in a process without LibTorch (prepare_options.h says why) on one rank
+// of the job (rank and world from the launcher's environment, as ptk-bert's own):
+//   sample     every rank, its parts: each part's prepare.tokenizer_sample_sentences sentences
+//              with the smallest keys (text/corpus/sentence_sample.h), saved with a marker
+//   tokenizer  rank 0: merges the parts' samples into the job's sample and trains SentencePiece
+//              on it (or copies prepare.tokenizer)
+//   pack       every rank, its parts: read, tokenize and pack each part on its own into
+//              seq<L>/part-NNNNN-*.h5 for every length, one marker per part and length
+//   finish     rank 0: each length's manifest.yaml (all parts' shards, in part order), the
+//              tokenizer and vocab.tsv beside them, the MLM baseline, summary.txt; commit
+// Work happens in <prepare.out>.partial (io::ResumableDirectory) and a unit with a marker is not
+// redone, so a killed job run again finishes with the same bytes. The output is a pure function
+// of the inputs and the config: never of ranks or threads.
 #pragma once
 
 #include <cstdint>
@@ -17,20 +25,29 @@ namespace ptk::recipes {
 struct BertPrepareSummary {
   std::string tokenizer;  // the tokenizer file under out/
   bool trained_tokenizer = false;
+  std::string tokenizer_sample;  // "N of M sentences" when trained
   int32_t vocab_size = 0;
   std::vector<std::string> corpus;  // CorpusSummary paragraph per length
   std::vector<std::string> shard_dirs;
   std::string baseline_token;
   double baseline_share = 0;
   int64_t baseline_tokens = 0;
-  double seconds = 0;
+  double seconds = 0;  // < 0: unknown
   // The one-paragraph summary printed at the end (and written to <out>/summary.txt).
   std::string text() const;
 };
 
-// Runs prepare from a config resolved against bert_prepare_schema() with prepare.lengths set.
-// Runs in ptk-bert-prepare, a process without LibTorch (see text/pretraining/pretraining_vocab.h).
-// Usage errors name the key; unreadable inputs name the file.
-BertPrepareSummary run_bert_prepare(const config::Config& config);
+enum class PrepareStage { kSample, kTokenizer, kPack, kFinish };
+
+// "sample", "tokenizer", "pack", "finish"; anything else is a UsageError.
+PrepareStage parse_prepare_stage(const std::string& name);
+const char* to_string(PrepareStage stage);
+// The stage names, as ptk-bert-prepare's verbs.
+std::vector<std::string> prepare_stage_names();
+
+// Runs one stage for this process's rank on a config resolved against bert_prepare_schema()
+// with prepare.lengths set, in a job folder that ptk-bert created. Usage errors name the key,
+// unreadable inputs the file, a failed part the part. Returns the summary after `finish`.
+BertPrepareSummary run_bert_prepare_stage(const config::Config& config, PrepareStage stage);
 
 }  // namespace ptk::recipes

@@ -1,18 +1,10 @@
 #include "recipes/bert/prepare_options.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "common/base/error.h"
 #include "recipes/bert/bert_phases.h"
-
-namespace fs = std::filesystem;
 
 namespace ptk::recipes {
 
@@ -30,15 +22,33 @@ config::Schema bert_prepare_schema() {
       .add("prepare.model_type", "unigram", "SentencePiece model: unigram | bpe")
       .add("prepare.character_coverage", config::Value(0.9995),
            "SentencePiece character coverage (1.0 for small alphabets)")
-      .add("prepare.sentence_sample", 0, "lines sampled to train SentencePiece; 0 = all")
+      .add("prepare.tokenizer_sample_sentences", 1000000,
+           "sentences (non-blank lines) SentencePiece trains on: a uniform sample without "
+           "replacement drawn across all parts by prepare.seed, the same for any ranks and "
+           "threads; memory holds this many sentences")
+      .add("prepare.tokenizer_threads", 4,
+           "SentencePiece trainer threads; the model's bytes depend on it, so it is an option of "
+           "the output (fixed), not of the machine")
       .add("prepare.packing", "classic",
            "classic (BERT sentence pairs + NSP) | contiguous (RoBERTa, no NSP)")
       .add("prepare.short_seq_prob", config::Value(0.1), "classic: chance of a shorter sequence")
       .add("prepare.random_next_prob", config::Value(0.5), "classic: chance of a random next B")
       .add("prepare.dupe_factor", 1, "classic: passes over the corpus, each packed anew")
       .add("prepare.seed", 12345, "packing and tokenizer-sampling seed")
-      .add("prepare.threads", 2, "tokenizing threads")
-      .add("prepare.shard_bytes", static_cast<int64_t>(64) << 20, "payload bytes per shard")
+      .add("prepare.threads", 0,
+           "worker threads per rank (sampling, tokenizing, packing); 0 = this machine's cores "
+           "divided among its ranks. The output never depends on it")
+      .add("prepare.parts", 0,
+           "parts the inputs are cut into (byte ranges at line starts, or whole files when there "
+           "are at least as many files), dealt to the ranks; the unit of memory, of NSP's random "
+           "next sentences and of resume. The output depends on it, never on ranks or threads. "
+           "0 = one part per 64 MiB of input, at least one per file")
+      .add("prepare.timeout_s", 24 * 3600,
+           "seconds a rank waits for the others between stages under torchrun / Slurm / MPI "
+           "(a stage can take hours on a large corpus)")
+      .add("prepare.shard_bytes", static_cast<int64_t>(64) << 20,
+           "payload bytes per shard; each part writes its own shards, so a part's last shard "
+           "is usually smaller")
       .add("prepare.lengths", config::Value(std::vector<int64_t>{}),
            "sequence lengths to pack; empty = the phases' lengths (phases.max_seq_length or "
            "data.max_seq_length)");
@@ -55,31 +65,6 @@ config::Config prepare_tool_config(const config::Config& config) {
     values["prepare.lengths"] = config::Value(phase_lengths(config));
   }
   return config::Config(values);
-}
-
-void exec_bert_prepare(const config::Config& config) {
-  const config::Config tool = prepare_tool_config(config);
-  if (tool.get_string_list("prepare.inputs").empty()) {
-    throw UsageError("prepare.inputs is required (a list of text files)");
-  }
-  const std::string out = tool.get_string("prepare.out");
-  if (out.empty()) throw UsageError("prepare.out is required");
-  fs::create_directories(out);
-  const std::string config_path = (fs::path(out) / "prepare.yaml").string();
-  tool.save(config_path);
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  const std::string binary = (self.parent_path() / "ptk-bert-prepare").string();
-  if (error || !fs::exists(binary)) {
-    throw Error("cannot find ptk-bert-prepare next to ptk-bert (" + binary +
-                "); build the ptk-bert-prepare target");
-  }
-  std::vector<std::string> args = {binary, "--config", config_path};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  ::execv(binary.c_str(), argv.data());
-  throw Error("cannot run " + binary + ": " + std::strerror(errno));
 }
 
 }  // namespace ptk::recipes

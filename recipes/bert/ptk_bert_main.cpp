@@ -1,7 +1,8 @@
 // ptk-bert: the BERT masked-LM pretraining recipe.
 //   ptk-bert prepare --config FILE [key=value ...]   text -> tokenizer -> token shards
 //   ptk-bert train   --config FILE [key=value ...]   MLM + NSP pretraining (torchrun-ready)
-// `prepare` resolves the config here and continues in ptk-bert-prepare (prepare_options.h).
+// `prepare` joins the job's ranks here and runs its stages in ptk-bert-prepare processes
+// (prepare_coordinator.h).
 #include <cstdio>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "common/config/verb_tool.h"
 #include "recipes/bert/bert_phases.h"
 #include "recipes/bert/bert_train.h"
+#include "recipes/bert/prepare_coordinator.h"
 #include "recipes/bert/prepare_options.h"
 
 namespace {
@@ -16,7 +18,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: ptk-bert prepare|train [--config FILE] [--dump-config] [key=value ...]\n"
     "  prepare  text files -> SentencePiece tokenizer (or a given vocab) -> token shards per\n"
-    "           phase length (<prepare.out>/seq<L>/)\n"
+    "           phase length (<prepare.out>/seq<L>/); multi-rank and resumable under torchrun\n"
     "  train    BERT pretraining (MLM + NSP) phase by phase; multi-rank under torchrun\n"
     "`ptk-bert <verb> --help` lists the verb's keys. Configs: recipes/bert/configs/*.yaml\n";
 
@@ -32,12 +34,9 @@ int main(int argc, char** argv) {
   return ptk::run_main("ptk-bert", [&] {
     return ptk::config::run_verb_tool(
         "ptk-bert", kUsage, argc, argv,
-        {// SentencePiece and LibTorch cannot share a process: prepare runs in ptk-bert-prepare.
-         {"prepare", prepare_keys(),
-          [](const ptk::config::Config& config) {
-            ptk::recipes::exec_bert_prepare(config);
-            return 0;
-          }},
+        {// SentencePiece and LibTorch cannot share a process: prepare's stages run in
+         // ptk-bert-prepare.
+         {"prepare", prepare_keys(), ptk::recipes::run_bert_prepare_job},
          {"train", ptk::recipes::bert_train_schema(), ptk::recipes::run_bert_train}});
   });
 }

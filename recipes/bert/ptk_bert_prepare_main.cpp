@@ -1,6 +1,6 @@
-// ptk-bert-prepare: the tokenizer and corpus half of `ptk-bert prepare`, in a process without
-// LibTorch (prepare_options.h says why). ptk-bert runs it with the resolved prepare.* keys:
-//   ptk-bert-prepare --config <prepare.out>/prepare.yaml [key=value ...]
+// ptk-bert-prepare: one stage of `ptk-bert prepare` (prepare.h), in a process without LibTorch
+// (prepare_options.h says why). ptk-bert runs it on every rank with the resolved prepare.* keys:
+//   ptk-bert-prepare sample|tokenizer|pack|finish --config <prepare.out>.partial/prepare.yaml
 #include <cstdio>
 
 #include "common/base/error.h"
@@ -11,14 +11,15 @@
 
 int main(int argc, char** argv) {
   return ptk::run_main("ptk-bert prepare", [&]() -> int {
-    const ptk::config::CommandLine command_line = ptk::config::parse_command_line(argc, argv, {});
+    const ptk::config::CommandLine command_line =
+        ptk::config::parse_command_line(argc, argv, ptk::recipes::prepare_stage_names());
     const ptk::config::Schema schema = ptk::recipes::bert_prepare_schema();
-    if (command_line.help) {
+    if (command_line.help || command_line.verb.empty()) {
       std::printf(
-          "usage: ptk-bert-prepare [--config FILE] [key=value ...] (run by ptk-bert "
-          "prepare)\n\n%s",
+          "usage: ptk-bert-prepare sample|tokenizer|pack|finish --config FILE [key=value ...]\n"
+          "(one stage of `ptk-bert prepare`, which runs it on every rank)\n\n%s",
           schema.help().c_str());
-      return 0;
+      return command_line.help ? 0 : 2;
     }
     if (!command_line.positionals.empty()) {
       throw ptk::UsageError("unexpected argument '" + command_line.positionals.front() +
@@ -26,7 +27,10 @@ int main(int argc, char** argv) {
     }
     const ptk::config::Config config = ptk::config::resolve_command_line(schema, command_line);
     if (command_line.dump_config) return 0;
-    std::printf("%s\n", ptk::recipes::run_bert_prepare(config).text().c_str());
+    const ptk::recipes::PrepareStage stage = ptk::recipes::parse_prepare_stage(command_line.verb);
+    const ptk::recipes::BertPrepareSummary summary =
+        ptk::recipes::run_bert_prepare_stage(config, stage);
+    if (stage == ptk::recipes::PrepareStage::kFinish) std::printf("%s\n", summary.text().c_str());
     return 0;
   });
 }

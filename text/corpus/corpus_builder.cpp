@@ -28,9 +28,10 @@ const char* to_string(PackingMode mode) {
 
 std::string CorpusSummary::to_string() const {
   std::ostringstream s;
-  s << "Read " << files << " file(s), " << lines << " lines: " << documents << " documents, "
-    << sentences << " sentences, " << tokens << " tokens. Wrote " << sequences << " sequences ("
-    << sequence_tokens << " tokens";
+  s << "Read " << files << " file(s)";
+  if (parts > 0) s << " in " << parts << " part(s)";
+  s << ", " << lines << " lines: " << documents << " documents, " << sentences << " sentences, "
+    << tokens << " tokens. Wrote " << sequences << " sequences (" << sequence_tokens << " tokens";
   if (random_next > 0 || sequences == 0) {
     s << ", " << random_next << " with a random next sentence";
   }
@@ -136,27 +137,17 @@ CorpusBuilder::CorpusBuilder(CorpusOptions options, const Tokenizer& tokenizer)
   }
 }
 
-CorpusSummary CorpusBuilder::run() {
-  CorpusSummary summary;
-  summary.max_seq_length = options_.max_seq_length;
-  summary.output_dir = options_.output_dir;
+namespace {
 
-  DocumentReader reader(options_.format);
-  std::vector<Document> documents;
-  for (const auto& path : options_.inputs) reader.read_file(path, &documents);
-  summary.files = reader.stats().files;
-  summary.lines = reader.stats().lines;
-  summary.invalid_utf8_lines = reader.stats().invalid_utf8_lines;
-  summary.invalid_utf8_examples = reader.stats().invalid_utf8_examples;
-
-  // Tokenize; sentences without tokens (only characters the tokenizer drops) and documents
-  // left without sentences are dropped, so packers only see non-empty pieces.
+// Tokenizes `documents` on `threads` threads into `text`, dropping what has no tokens.
+void tokenize_documents(std::vector<Document>& documents, const Tokenizer& tokenizer,
+                        int32_t threads, bool show_progress, TokenizedText* text) {
   std::vector<TokenizedDocument> tokenized(documents.size());
   {
-    Progress progress("tokenize", static_cast<int64_t>(documents.size()), options_.progress);
-    parallel_for(documents.size(), options_.threads, [&](size_t i) {
+    Progress progress("tokenize", static_cast<int64_t>(documents.size()), show_progress);
+    parallel_for(documents.size(), threads, [&](size_t i) {
       for (const auto& sentence : documents[i].sentences) {
-        auto ids = tokenizer_.encode(sentence);
+        auto ids = tokenizer.encode(sentence);
         if (!ids.empty()) tokenized[i].push_back(std::move(ids));
       }
       documents[i] = Document{};  // the text is no longer needed
@@ -164,16 +155,64 @@ CorpusSummary CorpusBuilder::run() {
     });
   }
   documents.clear();
-  std::vector<TokenizedDocument> kept;
-  kept.reserve(tokenized.size());
+  text->documents.reserve(tokenized.size());
   for (auto& doc : tokenized) {
     if (doc.empty()) continue;
-    summary.sentences += static_cast<int64_t>(doc.size());
-    for (const auto& sentence : doc) summary.tokens += static_cast<int64_t>(sentence.size());
-    kept.push_back(std::move(doc));
+    text->counts.sentences += static_cast<int64_t>(doc.size());
+    for (const auto& sentence : doc) text->counts.tokens += static_cast<int64_t>(sentence.size());
+    text->documents.push_back(std::move(doc));
   }
-  tokenized.clear();
-  summary.documents = static_cast<int64_t>(kept.size());
+  text->counts.documents = static_cast<int64_t>(text->documents.size());
+}
+
+void copy_reader_stats(const ReaderStats& stats, CorpusSummary* counts) {
+  counts->lines = stats.lines;
+  counts->invalid_utf8_lines = stats.invalid_utf8_lines;
+  counts->invalid_utf8_examples = stats.invalid_utf8_examples;
+}
+
+}  // namespace
+
+TokenizedText CorpusBuilder::tokenize_inputs() const {
+  TokenizedText text;
+  DocumentReader reader(options_.format);
+  std::vector<Document> documents;
+  for (const auto& path : options_.inputs) {
+    reader.read_file(path, &documents);
+    text.source += (text.source.empty() ? "" : ", ") + path;
+  }
+  text.counts.files = reader.stats().files;
+  copy_reader_stats(reader.stats(), &text.counts);
+  tokenize_documents(documents, tokenizer_, options_.threads, options_.progress, &text);
+  return text;
+}
+
+TokenizedText CorpusBuilder::tokenize(const data::InputPart& part) const {
+  TokenizedText text;
+  text.source = part.describe();
+  DocumentReader reader(options_.format);
+  std::vector<Document> documents;
+  reader.read_part(part, &documents);
+  text.counts.files = 1;
+  copy_reader_stats(reader.stats(), &text.counts);
+  tokenize_documents(documents, tokenizer_, options_.threads, options_.progress, &text);
+  return text;
+}
+
+CorpusSummary CorpusBuilder::run() const { return pack(tokenize_inputs()); }
+
+CorpusSummary CorpusBuilder::pack(const TokenizedText& text) const {
+  const std::vector<TokenizedDocument>& kept = text.documents;
+  if (options_.mode == PackingMode::kClassic && kept.size() == 1) {
+    throw UsageError(text.source +
+                     " holds one document; classic (NSP) packing needs at least two documents "
+                     "in each part, since a random next sentence comes from another document of "
+                     "the same part: use fewer parts (prepare.parts), separate documents by blank "
+                     "lines, or use contiguous packing");
+  }
+  CorpusSummary summary = text.counts;
+  summary.max_seq_length = options_.max_seq_length;
+  summary.output_dir = options_.output_dir;
 
   const auto& specials = tokenizer_.special_ids();
   const PackingIds ids{specials.cls, specials.sep};
@@ -182,6 +221,8 @@ CorpusSummary CorpusBuilder::run() {
   writer_options.kind = data::ShardKind::kToken;
   writer_options.max_shard_records = options_.max_shard_records;
   writer_options.max_shard_bytes = options_.max_shard_bytes;
+  writer_options.prefix = options_.shard_prefix;
+  writer_options.write_manifest = options_.write_manifest;
   writer_options.attributes[data::kAttrTokenizer] = text::to_string(tokenizer_.kind());
   writer_options.attributes[data::kAttrTokenizerHash] = data::hex64(tokenizer_.content_hash());
   writer_options.attributes["packing"] = to_string(options_.mode);
@@ -190,16 +231,22 @@ CorpusSummary CorpusBuilder::run() {
   writer_options.built_by = options_.built_by;
   data::ShardSetWriter writer(writer_options);
 
+  summary.token_counts.assign(static_cast<size_t>(tokenizer_.vocab_size()), 0);
   auto write = [&](const std::vector<data::TokenRecord>& records) {
     for (const auto& record : records) {
       writer.add(record);
+      for (const int32_t id : record.tokens) {
+        if (id >= 0 && static_cast<size_t>(id) < summary.token_counts.size()) {
+          ++summary.token_counts[static_cast<size_t>(id)];
+        }
+      }
       ++summary.sequences;
       summary.sequence_tokens += static_cast<int64_t>(record.tokens.size());
       summary.random_next += record.nsp_label == kRandomNext ? 1 : 0;
     }
   };
 
-  if (options_.mode == PackingMode::kClassic) {
+  if (options_.mode == PackingMode::kClassic && !kept.empty()) {
     ClassicPackingOptions classic;
     classic.max_seq_length = options_.max_seq_length;
     classic.short_seq_prob = options_.short_seq_prob;
@@ -224,7 +271,7 @@ CorpusSummary CorpusBuilder::run() {
         }
       }
     }
-  } else {
+  } else if (options_.mode == PackingMode::kContiguous) {
     ContiguousPacker packer(ids, options_.max_seq_length);
     Progress progress("pack", static_cast<int64_t>(kept.size()), options_.progress);
     std::vector<data::TokenRecord> records;
@@ -238,8 +285,8 @@ CorpusSummary CorpusBuilder::run() {
     write(records);
   }
 
-  const auto manifest = writer.finish();
-  summary.shards = manifest.shards.size();
+  summary.manifest = writer.finish();
+  summary.shards = summary.manifest.shards.size();
   if (summary.sequences > 0) {
     const double slots = static_cast<double>(summary.sequences) * options_.max_seq_length;
     summary.padding_fraction = 1.0 - static_cast<double>(summary.sequence_tokens) / slots;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/base/error.h"
+#include "common/data/input_parts.h"
 #include "text/tokenizers/utf8.h"
 
 namespace ptk::text {
@@ -85,28 +86,48 @@ std::vector<std::string> DocumentReader::split_sentences(std::string_view paragr
   return sentences;
 }
 
-void DocumentReader::finish_document(std::vector<std::string>* lines, std::vector<Document>* out) {
-  if (lines->empty()) return;
+void DocumentReader::finish_document(std::vector<Document>* out) {
+  if (lines_.empty()) return;
   Document doc;
   if (format_ == InputFormat::kSentencePerLine) {
-    doc.sentences = std::move(*lines);
+    doc.sentences = std::move(lines_);
   } else {
     // Raw text may wrap sentences across lines: segment the document's text as a whole.
     std::string joined;
-    for (const auto& line : *lines) {
+    for (const auto& line : lines_) {
       if (!joined.empty()) joined += ' ';
       joined += line;
     }
     doc.sentences = split_sentences(joined);
   }
-  lines->clear();
+  lines_.clear();
   if (!doc.sentences.empty()) out->push_back(std::move(doc));
+}
+
+template <typename Where>
+void DocumentReader::add_line(std::string_view raw, const Where& where,
+                              std::vector<Document>* out) {
+  ++stats_.lines;
+  if (const auto defect = find_utf8_defect(raw)) {
+    ++stats_.invalid_utf8_lines;
+    if (stats_.invalid_utf8_examples.size() < ReaderStats::kMaxExamples) {
+      stats_.invalid_utf8_examples.push_back(where() + ": invalid UTF-8 at byte " +
+                                             std::to_string(defect->offset) + ": " + defect->what);
+    }
+    return;  // skipped; the document goes on
+  }
+  const auto line = trim(raw);
+  if (line.empty()) {
+    finish_document(out);
+  } else {
+    lines_.emplace_back(line);
+  }
 }
 
 void DocumentReader::read_text(std::string_view text, const std::string& name,
                                std::vector<Document>* out) {
   ++stats_.files;
-  std::vector<std::string> lines;
+  lines_.clear();
   int64_t line_number = 0;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -115,24 +136,22 @@ void DocumentReader::read_text(std::string_view text, const std::string& name,
     const std::string_view raw = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_number;
-    ++stats_.lines;
-    if (const auto defect = find_utf8_defect(raw)) {
-      ++stats_.invalid_utf8_lines;
-      if (stats_.invalid_utf8_examples.size() < ReaderStats::kMaxExamples) {
-        stats_.invalid_utf8_examples.push_back(
-            name + ":" + std::to_string(line_number) + ": invalid UTF-8 at byte " +
-            std::to_string(defect->offset) + ": " + defect->what);
-      }
-      continue;  // skipped; the document goes on
-    }
-    const auto line = trim(raw);
-    if (line.empty()) {
-      finish_document(&lines, out);
-    } else {
-      lines.emplace_back(line);
-    }
+    add_line(
+        raw, [&] { return name + ":" + std::to_string(line_number); }, out);
   }
-  finish_document(&lines, out);
+  finish_document(out);
+}
+
+void DocumentReader::read_part(const data::InputPart& part, std::vector<Document>* out) {
+  lines_.clear();
+  data::PartLineReader reader(part);
+  std::string raw;
+  while (reader.next(raw)) {
+    add_line(
+        raw, [&] { return part.file + ", line at byte " + std::to_string(reader.line_offset()); },
+        out);
+  }
+  finish_document(out);
 }
 
 void DocumentReader::read_file(const std::string& path, std::vector<Document>* out) {

@@ -17,6 +17,10 @@ U_NAMESPACE_BEGIN
 class BreakIterator;
 U_NAMESPACE_END
 
+namespace ptk::data {
+struct InputPart;
+}
+
 namespace ptk::text {
 
 enum class InputFormat {
@@ -53,6 +57,9 @@ class DocumentReader {
   void read_file(const std::string& path, std::vector<Document>* out);
   // The same for text in memory; `name` stands for the file in reports.
   void read_text(std::string_view text, const std::string& name, std::vector<Document>* out);
+  // Appends the documents of one part: the lines that start inside its byte range. Invalid lines
+  // are reported as "<file>, line at byte <offset>". Does not count a file in stats().files.
+  void read_part(const data::InputPart& part, std::vector<Document>* out);
 
   // ICU sentence segmentation of one paragraph of valid UTF-8: UAX #29 English rules, plus no
   // break after common abbreviations ("Dr. Smith", "e.g. this"). Trimmed, no empties. As in
@@ -62,10 +69,15 @@ class DocumentReader {
   const ReaderStats& stats() const { return stats_; }
 
  private:
-  void finish_document(std::vector<std::string>* lines, std::vector<Document>* out);
+  // One line without its '\n': a sentence line, the blank line that ends a document, or (not
+  // valid UTF-8) a skipped line that `where()` names in the report.
+  template <typename Where>
+  void add_line(std::string_view raw, const Where& where, std::vector<Document>* out);
+  void finish_document(std::vector<Document>* out);
 
   InputFormat format_;
   ReaderStats stats_;
+  std::vector<std::string> lines_;  // of the document being read
   std::unique_ptr<icu::BreakIterator> breaker_;
 };
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/base/error.h"
+#include "common/data/input_parts.h"
 #include "common/data/shard_reader.h"
 #include "tests/text/corpus/whitespace_test_tokenizer.h"
 
@@ -198,6 +199,68 @@ TEST(CorpusBuilder, RejectsBadOptionsAndTooFewDocumentsForNsp) {
   EXPECT_FALSE(fs::exists(dir / "shards" / "manifest.yaml"));
   EXPECT_EQ(parse_packing_mode("contiguous"), PackingMode::kContiguous);
   EXPECT_THROW(parse_packing_mode("roberta"), Error);
+}
+
+TEST(CorpusBuilder, EachPartPacksOnItsOwnIntoShardsNamedAfterIt) {
+  const auto dir = fresh_dir("parts");
+  const WhitespaceTestTokenizer tokenizer(vocabulary());
+  const auto input = write_corpus(dir / "corpus.txt", 200);
+  const auto plan = data::plan_input_parts({input}, 3);
+  ASSERT_EQ(plan.size(), 3u);
+  int64_t documents = 0;
+  for (const auto& part : plan) {
+    CorpusOptions options;
+    options.inputs = {input};
+    options.max_seq_length = 32;
+    options.output_dir = (dir / "shards").string();
+    options.shard_prefix = part.name();
+    options.write_manifest = false;
+    options.max_shard_records = 100;
+    options.progress = false;
+    const CorpusBuilder builder(options, tokenizer);
+    const TokenizedText text = builder.tokenize(part);
+    EXPECT_EQ(text.source, part.describe());
+    const CorpusSummary summary = builder.pack(text);
+    documents += summary.documents;
+    ASSERT_FALSE(summary.manifest.shards.empty());
+    for (const auto& shard : summary.manifest.shards) {
+      EXPECT_EQ(shard.file.rfind(part.name() + "-", 0), 0u) << shard.file;
+      EXPECT_TRUE(fs::exists(dir / "shards" / shard.file)) << shard.file;
+    }
+    EXPECT_EQ(static_cast<int64_t>(summary.manifest.num_samples()), summary.sequences);
+  }
+  // Cut documents count twice: at most one more per boundary.
+  EXPECT_GE(documents, 200);
+  EXPECT_LE(documents, 202);
+  EXPECT_FALSE(fs::exists(dir / "shards" / "manifest.yaml"));
+}
+
+TEST(CorpusBuilder, ClassicPackingOfAOneDocumentPartNamesThePartAndPrepareParts) {
+  const auto dir = fresh_dir("one_document_part");
+  const WhitespaceTestTokenizer tokenizer(vocabulary());
+  std::ofstream(dir / "c.txt") << "w1 w2\nw3 w4\n\nw5 w6\n";
+  const auto plan = data::plan_input_parts({(dir / "c.txt").string()}, 2);
+  CorpusOptions options;
+  options.inputs = {(dir / "c.txt").string()};
+  options.output_dir = (dir / "shards").string();
+  options.write_manifest = false;
+  options.progress = false;
+  const CorpusBuilder builder(options, tokenizer);
+  try {
+    builder.pack(builder.tokenize(plan[1]));
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(plan[1].describe()), std::string::npos) << what;
+    EXPECT_NE(what.find("prepare.parts"), std::string::npos) << what;
+  }
+  // Without documents a part writes nothing, in either mode.
+  std::ofstream(dir / "empty.txt") << "\n\n";
+  options.inputs = {(dir / "empty.txt").string()};
+  const CorpusBuilder empty(options, tokenizer);
+  const auto summary = empty.pack(empty.tokenize(data::plan_input_parts(options.inputs, 1)[0]));
+  EXPECT_EQ(summary.sequences, 0);
+  EXPECT_TRUE(summary.manifest.shards.empty());
 }
 
 }  // namespace

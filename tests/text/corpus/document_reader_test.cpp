@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/base/error.h"
+#include "common/data/input_parts.h"
 
 namespace ptk::text {
 namespace {
@@ -82,6 +83,49 @@ TEST(DocumentReader, ReadsFilesAndNamesAMissingOne) {
   }
   EXPECT_EQ(parse_input_format("raw"), InputFormat::kRawText);
   EXPECT_THROW(parse_input_format("xml"), Error);
+}
+
+TEST(DocumentReader, PartsHoldEverySentenceOnceAndACutDocumentBecomesTwo) {
+  const auto dir = std::filesystem::path(testing::TempDir()) / "document_reader_parts";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "c.txt").string();
+  {
+    std::ofstream out(path);
+    for (int d = 0; d < 40; ++d) {
+      for (int s = 0; s < 1 + d % 4; ++s) out << "Doc " << d << " sentence " << s << ".\n";
+      out << "\n";
+    }
+  }
+  std::vector<Document> whole;
+  DocumentReader(InputFormat::kSentencePerLine).read_file(path, &whole);
+  for (const int64_t parts : {1, 3, 7}) {
+    std::vector<Document> docs;
+    DocumentReader reader(InputFormat::kSentencePerLine);
+    for (const auto& part : data::plan_input_parts({path}, parts)) reader.read_part(part, &docs);
+    Sentences a, b;
+    for (const auto& doc : whole) a.insert(a.end(), doc.sentences.begin(), doc.sentences.end());
+    for (const auto& doc : docs) b.insert(b.end(), doc.sentences.begin(), doc.sentences.end());
+    EXPECT_EQ(b, a) << parts << " parts";
+    // A part boundary inside a document cuts it in two; never more documents than that.
+    EXPECT_GE(docs.size(), whole.size());
+    EXPECT_LE(docs.size(), whole.size() + static_cast<size_t>(parts - 1));
+  }
+}
+
+TEST(DocumentReader, InvalidUtf8InAPartIsReportedWithFileAndByteOffset) {
+  const auto dir = std::filesystem::path(testing::TempDir()) / "document_reader_part_utf8";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "bad.txt").string();
+  std::ofstream(path) << "Good.\nBad \xff.\nAlso good.\n";
+  DocumentReader reader(InputFormat::kSentencePerLine);
+  std::vector<Document> docs;
+  reader.read_part(data::plan_input_parts({path}, 1).front(), &docs);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].sentences, (Sentences{"Good.", "Also good."}));
+  ASSERT_EQ(reader.stats().invalid_utf8_examples.size(), 1u);
+  EXPECT_EQ(reader.stats().invalid_utf8_examples[0].find(path + ", line at byte 6: invalid UTF-8"),
+            0u)
+      << reader.stats().invalid_utf8_examples[0];
 }
 
 }  // namespace
