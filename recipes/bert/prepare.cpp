@@ -214,26 +214,6 @@ text::CorpusSummary assemble_length(const Stage& s, int64_t length) {
   return total;
 }
 
-// text::mlm_baseline's result from token counts the parts recorded, so that the end of the job
-// never reads the shards (whose pages would count as memory in proportion to the corpus).
-text::MlmBaseline mlm_baseline(const std::vector<int64_t>& counts,
-                               const text::MaskingVocab& vocab) {
-  text::MlmBaseline baseline;
-  int64_t best = -1;
-  for (int32_t id = 0; id < vocab.vocab_size && static_cast<size_t>(id) < counts.size(); ++id) {
-    if (vocab.is_special(id)) continue;
-    baseline.tokens += counts[static_cast<size_t>(id)];
-    if (counts[static_cast<size_t>(id)] > best) {
-      best = counts[static_cast<size_t>(id)];
-      baseline.token = id;
-    }
-  }
-  if (baseline.tokens > 0) {
-    baseline.share = static_cast<double>(best) / static_cast<double>(baseline.tokens);
-  }
-  return baseline;
-}
-
 double seconds_since_start() {
   const char* started = std::getenv(kPrepareStartedVariable);
   if (started == nullptr) return -1;
@@ -277,7 +257,7 @@ BertPrepareSummary finish_job(Stage& s) {
   remove_stray_temporaries(s.folder->path());
 
   const text::MlmBaseline baseline =
-      mlm_baseline(first_length_counts, text::masking_vocab(*tokenizer));
+      text::mlm_baseline(first_length_counts, text::masking_vocab(*tokenizer));
   summary.baseline_token = baseline.token >= 0 ? tokenizer->token_of(baseline.token) : "";
   summary.baseline_share = baseline.share;
   summary.baseline_tokens = baseline.tokens;

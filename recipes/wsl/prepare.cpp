@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,16 @@ std::string percent(uint64_t part, uint64_t whole) {
 }
 
 std::string counts_marker(const data::InputPart& part) { return "counts-" + part.name(); }
+
+// Runs the work of one part; an error says which part (and so which byte range of which
+// manifest) it came from, keeping its kind.
+void within_part(const data::InputPart& part, const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const Error& e) {
+    throw Error(part.describe() + ": " + e.what(), e.kind());
+  }
+}
 
 // Everything a prepare needs, checked once at the start.
 struct PrepareJob {
@@ -162,15 +173,17 @@ void count_parts(const PrepareJob& job, const std::vector<data::InputPart>& mine
   uint64_t finished = 0;
   parallel_for(static_cast<int64_t>(todo.size()), job.threads, [&](int64_t i) {
     const data::InputPart& part = todo[static_cast<size_t>(i)];
-    vision::HashtagLabeler labeler(normalizer, canonicalizer);
-    vision::HashtagCounter counter;
-    vision::ManifestReader reader(part, job.format);
-    vision::ManifestRecord record;
-    while (reader.next(record)) counter.add_image(labeler.canonical_tags(record, part.file));
-    const int64_t classes = std::max<int64_t>(1, static_cast<int64_t>(counter.num_classes()));
-    counter.build(classes, canonicalizer)
-        .write_tsv((fs::path(folder.path()) / "counts" / (part.name() + ".tsv")).string());
-    folder.mark_done(counts_marker(part), std::to_string(counter.images()) + "\n");
+    within_part(part, [&] {
+      vision::HashtagLabeler labeler(normalizer, canonicalizer);
+      vision::HashtagCounter counter;
+      vision::ManifestReader reader(part, job.format);
+      vision::ManifestRecord record;
+      while (reader.next(record)) counter.add_image(labeler.canonical_tags(record, part.file));
+      const int64_t classes = std::max<int64_t>(1, static_cast<int64_t>(counter.num_classes()));
+      counter.build(classes, canonicalizer)
+          .write_tsv((fs::path(folder.path()) / "counts" / (part.name() + ".tsv")).string());
+      folder.mark_done(counts_marker(part), std::to_string(counter.images()) + "\n");
+    });
     std::lock_guard<std::mutex> lock(progress);
     bar.update(++finished);
   });
@@ -235,8 +248,10 @@ void write_parts(const PrepareJob& job, const std::vector<data::InputPart>& mine
   for (const auto& part : todo) {
     options.all_val = job.is_val(part);
     options.format = options.all_val ? job.val_format : job.format;
-    const PartReport report = write_image_part(part, options, vocab, normalizer, canonicalizer);
-    folder.mark_done(part.name(), report.to_yaml());
+    within_part(part, [&] {
+      const PartReport report = write_image_part(part, options, vocab, normalizer, canonicalizer);
+      folder.mark_done(part.name(), report.to_yaml());
+    });
     bar.update(++finished);
   }
 }

@@ -55,9 +55,13 @@ MlmBaseline mlm_baseline(const data::ShardSet& shards, const MaskingVocab& vocab
       }
     }
   }
+  return mlm_baseline(counts, vocab);
+}
+
+MlmBaseline mlm_baseline(const std::vector<int64_t>& counts, const MaskingVocab& vocab) {
   MlmBaseline baseline;
   int64_t best = -1;
-  for (int32_t id = 0; id < vocab.vocab_size; ++id) {
+  for (int32_t id = 0; id < vocab.vocab_size && static_cast<size_t>(id) < counts.size(); ++id) {
     if (vocab.is_special(id)) continue;
     baseline.tokens += counts[static_cast<size_t>(id)];
     if (counts[static_cast<size_t>(id)] > best) {

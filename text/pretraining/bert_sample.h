@@ -42,5 +42,8 @@ struct MlmBaseline {
 // Counts every record of `shards` (a token shard set). Ids outside the vocabulary are an Error
 // naming the shard and record.
 MlmBaseline mlm_baseline(const data::ShardSet& shards, const MaskingVocab& vocab);
+// The same from token counts indexed by id (ids past the end count 0), e.g. counts a
+// preparation job kept per part so that it never has to read its shards again.
+MlmBaseline mlm_baseline(const std::vector<int64_t>& counts, const MaskingVocab& vocab);
 
 }  // namespace ptk::text
