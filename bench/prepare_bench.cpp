@@ -1,0 +1,711 @@
+// `ptk-wsl prepare` throughput (hashtag manifest -> validated / resized JPEGs in image shards)
+// against what a user writes instead (bench/prepare_reference.py: a multiprocessing.Pool mapping
+// PIL over the manifest, the parent writing one HDF5 file), on two sets cut from the photographs
+// of Debian's mate-backgrounds: full-size camera frames (1280-2560 px, as shipped plus cropped
+// and mirrored re-encodings at quality 90) and ImageNet-sized 500x375 crops. Each side runs as its
+// own process, timed by wall clock from a warm page cache, without resizing and with
+// prepare.resize_shorter = 256, on 1 rank x 1 and 2 threads and on 2 ranks x 1 thread under
+// torchrun (whose fixed cost, measured on /bin/true, is subtracted); runs alternate between the two
+// sides. Then the wsl training stream (HashtagStream, 224 px crops, 1 decode thread) reads the
+// shards prepare wrote with and without the resize, which is what resizing at prepare buys.
+// --python picks the reference's variants, each a column: plain (as a user writes it), draft
+// (PIL's Image.draft: a DCT-scaled decode, as prepare's TurboJPEG path does), malloc (glibc's
+// mmap and trim thresholds raised as every ptk binary raises its own, common/base/malloc_tuning.h)
+// and draft+malloc.
+//
+//   prepare_bench [--photos DIR] [--dir DIR] [--full-images N] [--crop-images N] [--runs R]
+//                 [--loader-images N] [--sets full,crops] [--python plain,draft,malloc,...]
+//                 [--skip-python]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <turbojpeg.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/median.h"
+#include "bench/reference_script.h"
+#include "common/base/error.h"
+#include "common/data/epoch_order.h"
+#include "common/data/philox.h"
+#include "common/data/shard_reader.h"
+#include "common/io/atomic_file.h"
+#include "vision/datasets/hashtag_stream.h"
+#include "vision/datasets/hashtag_task.h"
+#include "vision/datasets/hashtag_task_options.h"
+#include "vision/transforms/augment.h"
+#include "vision/transforms/image_decoder.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace ptk;
+using bench::median;
+
+constexpr char kDefaultPhotoDir[] = "/usr/share/backgrounds/mate/nature";
+const std::string kWsl = std::string(PTK_BINARY_DIR) + "/ptk-wsl";
+constexpr int kQuality = 90;
+constexpr int kParts = 8;
+constexpr int kResizeShorter = 256;
+constexpr int64_t kBatch = 32;
+// WordNet nouns; each image gets 1-3 of them.
+constexpr const char* kHashtags[] = {"#dog",    "#beach", "#mountain", "#sky",   "#flower",
+                                     "#car",    "#tree",  "#cat",      "#house", "#sea",
+                                     "#garden", "#sand",  "#storm",    "#leaf",  "#water"};
+
+struct Options {
+  std::string photos = kDefaultPhotoDir;
+  std::string dir;
+  int full_images = 400;
+  int crop_images = 2000;
+  int runs = 3;
+  int loader_images = 640;
+  std::vector<std::string> sets = {"full", "crops"};
+  std::vector<std::string> python = {"plain"};  // reference variants; empty: no reference
+};
+
+// A launch of prepare: ranks (processes, under torchrun when more than one) x threads each.
+// The Python side gets a Pool of ranks * threads processes: the same cores.
+struct Layout {
+  int ranks;
+  int threads;
+  int cores() const { return ranks * threads; }
+};
+constexpr Layout kLayouts[] = {{1, 1}, {1, 2}, {2, 1}};
+
+struct TestSet {
+  std::string name;
+  std::string manifest;
+  int images = 0;
+  double mean_kb = 0;
+  std::string shape;  // "1280-2560 px" / "500x375"
+};
+
+// The first lines of a set's manifest (tiny.jsonl next to it): a run on them is start-up and
+// per-part cost, which both sides pay once per job, not per image; subtracted from a run on the
+// whole set it leaves the rate at which a large manifest goes through.
+constexpr int kTinyImages = 2 * kParts;
+
+TestSet tiny_of(const TestSet& set) {
+  TestSet tiny = set;
+  tiny.manifest = (fs::path(set.manifest).parent_path() / "tiny.jsonl").string();
+  tiny.images = kTinyImages;
+  return tiny;
+}
+
+// ---- test images ---------------------------------------------------------------------------
+
+std::vector<std::string> list_photos(const std::string& dir) {
+  std::vector<std::string> photos;
+  if (fs::is_directory(dir)) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const std::string ext = entry.path().extension().string();
+      if (entry.is_regular_file() && (ext == ".jpg" || ext == ".jpeg")) {
+        photos.push_back(entry.path().string());
+      }
+    }
+  }
+  if (photos.empty()) {
+    throw UsageError("no JPEG photos in '" + dir +
+                     "' (install Debian's mate-backgrounds, or pass --photos DIR)");
+  }
+  std::sort(photos.begin(), photos.end());  // the sets must not depend on directory order
+  return photos;
+}
+
+// TurboJPEG at `quality`, 4:2:0 chroma as cameras and ImageNet store it.
+std::string encode_jpeg(const vision::Image& image, int quality) {
+  std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitCompress(), tjDestroy);
+  if (handle == nullptr) throw Error("TurboJPEG: tjInitCompress failed");
+  unsigned char* jpeg = nullptr;
+  unsigned long size = 0;
+  if (tjCompress2(handle.get(), image.pixels.data(), image.width, 0, image.height, TJPF_RGB, &jpeg,
+                  &size, TJSAMP_420, quality, 0) != 0) {
+    tjFree(jpeg);
+    throw Error(std::string("TurboJPEG: tjCompress2 failed: ") + tjGetErrorStr2(handle.get()));
+  }
+  std::string bytes(reinterpret_cast<const char*>(jpeg), size);
+  tjFree(jpeg);
+  return bytes;
+}
+
+void mirror(vision::Image& image) {
+  for (int y = 0; y < image.height; ++y) {
+    uint8_t* row = image.row(y);
+    for (int left = 0, right = image.width - 1; left < right; ++left, --right) {
+      std::swap_ranges(row + 3 * left, row + 3 * left + 3, row + 3 * right);
+    }
+  }
+}
+
+// Writes `count` JPEGs under <dir>/<name>/images and their manifest. Image i comes from photo
+// i mod P. Set "full": the photo's own file for its first image, then crops keeping 85-100% of
+// each side (so still 1100-2560 px), every other one mirrored, re-encoded at quality 90. Set
+// "crops": ImageNet's typical 500x375, area-resized from a 4:3 box of 50-100% of the largest
+// that fits, half of them mirrored. Hashtags: 1-3 WordNet nouns drawn per image.
+TestSet write_set(const std::string& name, int count, const std::vector<std::string>& photos,
+                  const std::string& dir) {
+  const bool full = name == "full";
+  const fs::path root = fs::path(dir) / name;
+  fs::remove_all(root);
+  fs::create_directories(root / "images");
+  std::vector<std::string> lines(static_cast<size_t>(count));
+  uint64_t total_bytes = 0;
+  for (size_t p = 0; p < photos.size(); ++p) {
+    const std::string original = io::read_file(photos[p]);
+    const vision::Image photo = vision::decode_image(
+        reinterpret_cast<const uint8_t*>(original.data()), original.size(), photos[p]);
+    for (size_t i = p; i < static_cast<size_t>(count); i += photos.size()) {
+      data::SampleRng rng(full ? 21 : 22, 0, i);
+      std::string bytes;
+      if (full && i < photos.size()) {
+        bytes = original;
+      } else {
+        vision::CropBox box;
+        int width = 500, height = 375;
+        if (full) {
+          box.width = static_cast<int>(photo.width * (0.85 + 0.15 * rng.uniform_double()));
+          box.height = static_cast<int>(photo.height * (0.85 + 0.15 * rng.uniform_double()));
+          width = box.width;
+          height = box.height;
+        } else {
+          const double largest = std::min(photo.width / 500.0, photo.height / 375.0);
+          const double side = largest * (0.5 + 0.5 * rng.uniform_double());
+          box.width = static_cast<int>(500 * side);
+          box.height = static_cast<int>(375 * side);
+        }
+        box.x =
+            static_cast<int>(rng.uniform_int(static_cast<uint64_t>(photo.width - box.width) + 1));
+        box.y =
+            static_cast<int>(rng.uniform_int(static_cast<uint64_t>(photo.height - box.height) + 1));
+        vision::Image image = vision::resize_region(photo, box, width, height);
+        if (full ? (i / photos.size()) % 2 == 1 : rng.bernoulli(0.5)) mirror(image);
+        bytes = encode_jpeg(image, kQuality);
+      }
+      char file[32];
+      std::snprintf(file, sizeof(file), "images/%05zu.jpg", i);
+      io::write_file_atomic((root / file).string(), bytes);
+      total_bytes += bytes.size();
+      std::string tags;
+      const uint64_t n = 1 + rng.uniform_int(3);
+      std::vector<uint64_t> picked;
+      while (picked.size() < n) {
+        const uint64_t tag = rng.uniform_int(std::size(kHashtags));
+        if (std::find(picked.begin(), picked.end(), tag) != picked.end()) continue;
+        picked.push_back(tag);
+        tags += std::string(tags.empty() ? "" : ", ") + "\"" + kHashtags[tag] + "\"";
+      }
+      lines[i] = std::string("{\"image\": \"") + file + "\", \"hashtags\": [" + tags + "]}\n";
+    }
+  }
+  TestSet set;
+  set.name = name;
+  set.manifest = (root / "manifest.jsonl").string();
+  set.images = count;
+  set.mean_kb = total_bytes / 1e3 / count;
+  set.shape = full ? "1088-2560 px" : "500x375";
+  std::string manifest;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    manifest += lines[i];
+    if (i + 1 == kTinyImages) io::write_file_atomic(tiny_of(set).manifest, manifest);
+  }
+  io::write_file_atomic(set.manifest, manifest);
+  return set;
+}
+
+// Reads every file under `dir` once, so the timed runs read from the page cache.
+void warm_page_cache(const std::string& dir) {
+  std::vector<char> buffer(1 << 20);
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()))) {
+    }
+  }
+}
+
+// ---- processes -----------------------------------------------------------------------------
+
+std::string quoted(const std::string& word) {
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct ProcessResult {
+  int exit_code = -1;
+  double seconds = 0;
+  std::string output;  // stdout and stderr
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv) {
+  std::string command;
+  for (const auto& word : argv) command += quoted(word) + " ";
+  command += "2>&1";
+  ProcessResult result;
+  const auto start = std::chrono::steady_clock::now();
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) throw Error("cannot start: " + command);
+  char buffer[4096];
+  size_t got = 0;
+  while ((got = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, got);
+  const int status = pclose(pipe);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  return result;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw Error("cannot find a free TCP port for torchrun");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Debian's torchrun 1.13 for `ranks` processes. The agent looks at its workers every
+// --monitor_interval seconds (default 5, which rounds every run up to the next 5 s); 0.1 s
+// leaves a fixed start-up cost that the /bin/true probe measures.
+std::vector<std::string> torchrun(int ranks, std::vector<std::string> command) {
+  std::vector<std::string> argv = {PTK_PYTHON,
+                                   "-m",
+                                   "torch.distributed.run",
+                                   "--no_python",
+                                   "--nproc_per_node",
+                                   std::to_string(ranks),
+                                   "--monitor_interval",
+                                   "0.1",
+                                   "-r",
+                                   "1",
+                                   "-t",
+                                   "1",
+                                   "--master_port",
+                                   std::to_string(free_port())};
+  argv.insert(argv.end(), command.begin(), command.end());
+  return argv;
+}
+
+// The unsigned number after `before` in `text`, or -1.
+double number_after(const std::string& text, const std::string& before) {
+  const auto at = text.find(before);
+  if (at == std::string::npos) return -1;
+  try {
+    return std::stod(text.substr(at + before.size()));
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+struct PrepareRun {
+  double seconds = 0;       // wall clock of the whole launch
+  double self_seconds = 0;  // what prepare's summary says (rank 0, from its start)
+  double mb_stored = 0;
+};
+
+PrepareRun run_ptk(const TestSet& set, int resize, const Layout& layout, const std::string& out) {
+  fs::remove_all(out);
+  fs::remove_all(out + ".partial");
+  fs::remove(out + ".bad_images.tsv");
+  std::vector<std::string> command = {kWsl,
+                                      "prepare",
+                                      "prepare.manifest=" + set.manifest,
+                                      "prepare.out=" + out,
+                                      "prepare.vocab_size=1.5k",
+                                      "prepare.parts=" + std::to_string(kParts),
+                                      "prepare.threads=" + std::to_string(layout.threads),
+                                      "prepare.resize_shorter=" + std::to_string(resize),
+                                      "prepare.jpeg_quality=" + std::to_string(kQuality)};
+  if (layout.ranks > 1) command = torchrun(layout.ranks, command);
+  const ProcessResult result = run_process(command);
+  const std::string expected = std::to_string(kParts) + " parts on " +
+                               std::to_string(layout.ranks) + " rank(s) x " +
+                               std::to_string(layout.threads) + " thread(s), ";
+  const double kept = number_after(result.output, " kept ");
+  if (result.exit_code != 0 || result.output.find(expected) == std::string::npos ||
+      kept != set.images) {
+    throw Error("ptk-wsl prepare (" + set.name + ", resize " + std::to_string(resize) +
+                ") failed or kept " + std::to_string(static_cast<int64_t>(kept)) + " of " +
+                std::to_string(set.images) + " images; its output:\n" + result.output);
+  }
+  PrepareRun run;
+  run.seconds = result.seconds;
+  run.self_seconds = number_after(result.output, expected);
+  run.mb_stored = number_after(result.output, " MB read, ");
+  return run;
+}
+
+// The torchrun launch of `ranks` workers that do nothing: its wall clock is the fixed cost.
+double torchrun_probe(int ranks) {
+  const ProcessResult result = run_process(torchrun(ranks, {"/bin/true"}));
+  if (result.exit_code != 0) throw Error("torchrun /bin/true failed:\n" + result.output);
+  return result.seconds;
+}
+
+// What common/base/malloc_tuning.h sets in every ptk binary, for the "malloc" variants. PIL
+// allocates every image afresh; above glibc's default 128 KiB mmap threshold each one is new
+// pages, and page faults are dear on a VM.
+constexpr char kPtkMallocTunables[] =
+    "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
+
+bool is_python_variant(const std::string& variant) {
+  return variant == "plain" || variant == "draft" || variant == "malloc" ||
+         variant == "draft+malloc";
+}
+
+PrepareRun run_python(const TestSet& set, int resize, int processes, const std::string& variant,
+                      const std::string& out) {
+  fs::remove(out);
+  std::string arguments = quoted(set.manifest) + " " + quoted(out) + " " +
+                          std::to_string(processes) + " " + std::to_string(resize);
+  if (variant.find("draft") != std::string::npos) arguments += " --draft";
+  const bool tuned = variant.find("malloc") != std::string::npos;
+  if (tuned) setenv("GLIBC_TUNABLES", kPtkMallocTunables, 1);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string output = bench::run_reference_script("prepare_reference.py", arguments);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (tuned) unsetenv("GLIBC_TUNABLES");
+  if (bench::reported_value(output, "images") != set.images) {
+    throw Error("prepare_reference.py (" + set.name + ", resize " + std::to_string(resize) +
+                ") failed or dropped images: " + output);
+  }
+  PrepareRun run;
+  run.seconds = seconds;
+  run.self_seconds = bench::reported_value(output, "seconds");
+  run.mb_stored = bench::reported_value(output, "bytes_stored") / 1e6;
+  return run;
+}
+
+// ---- training loader -----------------------------------------------------------------------
+
+// Images/s of the wsl training stream over a prepared train set, configured as
+// HashtagTask::open_train_stream does from the recipe's defaults (224 px RandomResizedCrop,
+// flip, normalise, batches of 32), one decode thread, for `images` images (as many epochs as
+// that takes), timed from opening the stream.
+double loader_images_per_s(const std::string& train_dir, int images) {
+  const auto shards = std::make_shared<const data::ShardSet>(train_dir);
+  const vision::HashtagTaskOptions recipe;
+  vision::HashtagStreamOptions options;
+  options.transform.output_size = static_cast<int>(recipe.image_size);
+  options.transform.scale = {recipe.min_scale, 1.0};
+  options.num_classes = vision::read_shard_vocab(*shards).size();
+  options.target_kind = recipe.loss;
+  options.threads = 1;
+  options.seed = recipe.seed;
+  const auto n = static_cast<int64_t>(shards->num_samples());
+  train::StreamSpec spec;
+  spec.global_batch = kBatch;
+  spec.micro_batch = kBatch;
+  spec.samples_per_epoch = n;
+  const data::EpochOrder order(static_cast<uint64_t>(n), recipe.seed);
+  const int64_t batches = (images + kBatch - 1) / kBatch;
+  const auto start = std::chrono::steady_clock::now();
+  auto stream = std::make_unique<vision::HashtagStream>(shards, order, spec, options);
+  int64_t read = 0;
+  for (int64_t b = 0; b < batches; ++b) read += stream->next().size;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return read / seconds;
+}
+
+// ---- output --------------------------------------------------------------------------------
+
+std::string fixed(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.*f", decimals, value);
+  return text;
+}
+
+// "**2.03x** (1.98, 2.03, 2.07)": the median ratio, then every run's, ascending.
+std::string ratio_cell(std::vector<double> ratios) {
+  std::sort(ratios.begin(), ratios.end());
+  std::string text = "**" + fixed(median(ratios), 2) + "x** (";
+  for (size_t i = 0; i < ratios.size(); ++i) text += (i == 0 ? "" : ", ") + fixed(ratios[i], 2);
+  return text + ")";
+}
+
+double load_average() {
+  double load[1] = {0};
+  return getloadavg(load, 1) == 1 ? load[0] : -1;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t end = std::min(text.find(separator, begin), text.size());
+    parts.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return parts;
+}
+
+constexpr char kUsage[] =
+    "usage: prepare_bench [--photos DIR] [--dir DIR] [--full-images N] [--crop-images N] "
+    "[--runs R] [--loader-images N] [--sets full,crops] [--python plain,draft,malloc,draft+malloc] "
+    "[--skip-python]\n";
+
+// One row of the table: a set, a resize, a layout; every run's measurements.
+struct Row {
+  std::string set;
+  int resize = 0;
+  Layout layout{1, 1};
+  int images = 0;
+  std::vector<double> ptk_s, ptk_tiny_s;
+  std::vector<std::vector<double>> python_s, python_tiny_s;  // per variant, per run
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (flag == "--skip-python") {
+      o.python.clear();
+    } else if (has_value && flag == "--python") {
+      o.python = split(argv[++i], ',');
+    } else if (has_value && flag == "--photos") {
+      o.photos = argv[++i];
+    } else if (has_value && flag == "--dir") {
+      o.dir = argv[++i];
+    } else if (has_value && flag == "--full-images") {
+      o.full_images = std::stoi(argv[++i]);
+    } else if (has_value && flag == "--crop-images") {
+      o.crop_images = std::stoi(argv[++i]);
+    } else if (has_value && flag == "--runs") {
+      o.runs = std::stoi(argv[++i]);
+    } else if (has_value && flag == "--loader-images") {
+      o.loader_images = std::stoi(argv[++i]);
+    } else if (has_value && flag == "--sets") {
+      o.sets = split(argv[++i], ',');
+    } else {
+      std::fprintf(stderr, "%s", kUsage);
+      return 2;
+    }
+  }
+  for (const auto& set : o.sets) {
+    if (set != "full" && set != "crops") {
+      std::fprintf(stderr, "prepare_bench: error: --sets takes full and/or crops\n%s", kUsage);
+      return 2;
+    }
+  }
+  for (const auto& variant : o.python) {
+    if (!is_python_variant(variant)) {
+      std::fprintf(stderr,
+                   "prepare_bench: error: --python takes plain, draft, malloc, draft+malloc\n%s",
+                   kUsage);
+      return 2;
+    }
+  }
+  if (o.full_images < kBatch || o.crop_images < kBatch || o.runs < 1 || o.loader_images < 1) {
+    std::fprintf(stderr,
+                 "prepare_bench: error: --full-images and --crop-images >= %lld, --runs and "
+                 "--loader-images >= 1\n",
+                 static_cast<long long>(kBatch));
+    return 2;
+  }
+  const bool own_dir = o.dir.empty();
+  if (own_dir) o.dir = (fs::temp_directory_path() / "ptk-prepare-bench").string();
+  try {
+    if (!fs::is_regular_file(kWsl)) throw Error(kWsl + " is missing; build the ptk-wsl target");
+    const std::vector<std::string> photos = list_photos(o.photos);
+    fs::create_directories(o.dir);
+    const std::string ptk_out = o.dir + "/out-ptk";
+    const std::string python_out = o.dir + "/out-python.h5";
+    std::printf("load average at the start: %.2f\n", load_average());
+    std::vector<Row> rows;
+    std::vector<double> torchrun_s;
+    std::vector<std::string> loader_lines;
+    for (const auto& name : o.sets) {
+      const TestSet set =
+          write_set(name, name == "full" ? o.full_images : o.crop_images, photos, o.dir);
+      std::printf("set %s: %d JPEGs (%s, %.0f KB on average) from %zu photos of %s, manifest %s\n",
+                  set.name.c_str(), set.images, set.shape.c_str(), set.mean_kb, photos.size(),
+                  o.photos.c_str(), set.manifest.c_str());
+      std::fflush(stdout);
+      warm_page_cache(o.dir + "/" + name);
+      double loader[2] = {0, 0};
+      for (int resize : {0, kResizeShorter}) {
+        for (const Layout& layout : kLayouts) {
+          Row row{set.name, resize, layout, set.images, {}, {}, {}, {}};
+          row.python_s.resize(o.python.size());
+          row.python_tiny_s.resize(o.python.size());
+          for (int run = 1; run <= o.runs; ++run) {
+            if (layout.ranks > 1) torchrun_s.push_back(torchrun_probe(layout.ranks));
+            row.ptk_tiny_s.push_back(run_ptk(tiny_of(set), resize, layout, ptk_out).seconds);
+            const PrepareRun ptk = run_ptk(set, resize, layout, ptk_out);
+            row.ptk_s.push_back(ptk.seconds);
+            std::printf(
+                "%s resize %d %dx%d run %d: ptk %.2f s (its summary: %.1f s, %.1f MB stored; "
+                "%d images: %.2f s)",
+                set.name.c_str(), resize, layout.ranks, layout.threads, run, ptk.seconds,
+                ptk.self_seconds, ptk.mb_stored, kTinyImages, row.ptk_tiny_s.back());
+            for (size_t v = 0; v < o.python.size(); ++v) {
+              row.python_tiny_s[v].push_back(
+                  run_python(tiny_of(set), resize, layout.cores(), o.python[v], python_out)
+                      .seconds);
+              const PrepareRun python =
+                  run_python(set, resize, layout.cores(), o.python[v], python_out);
+              row.python_s[v].push_back(python.seconds);
+              std::printf(", python %s %.2f s (inside: %.2f s, %.1f MB stored; %d images: %.2f s)",
+                          o.python[v].c_str(), python.seconds, python.self_seconds,
+                          python.mb_stored, kTinyImages, row.python_tiny_s[v].back());
+            }
+            std::printf("\n");
+            std::fflush(stdout);
+          }
+          rows.push_back(row);
+        }
+        // The last run's shards (the same bytes for every layout) for the training loader.
+        const std::string shards = o.dir + "/" + name + "/shards-resize" + std::to_string(resize);
+        fs::remove_all(shards);
+        fs::rename(ptk_out, shards);
+        std::vector<double> rates;
+        for (int run = 1; run <= o.runs; ++run) {
+          rates.push_back(loader_images_per_s(shards + "/train", o.loader_images));
+        }
+        loader[resize > 0 ? 1 : 0] = median(rates);
+        uint64_t bytes = 0;
+        for (const auto& entry : fs::directory_iterator(shards + "/train")) {
+          if (entry.path().extension() == ".h5") bytes += entry.file_size();
+        }
+        std::printf(
+            "%s resize %d: training loader %.0f images/s (1 thread, 224 px, %d images, "
+            "runs %s), shards %.1f MB\n",
+            set.name.c_str(), resize, loader[resize > 0 ? 1 : 0], o.loader_images,
+            [&] {
+              std::string all;
+              for (double r : rates) all += (all.empty() ? "" : " ") + fixed(r, 0);
+              return all;
+            }()
+                .c_str(),
+            bytes / 1e6);
+        std::fflush(stdout);
+      }
+      loader_lines.push_back("| " + set.name + " (" + set.shape + ") | " + fixed(loader[0], 0) +
+                             " | " + fixed(loader[1], 0) + " | **" +
+                             fixed(loader[1] / loader[0], 2) + "x** |");
+    }
+
+    const double torchrun_cost = median(torchrun_s);
+    std::printf("\nload average at the end: %.2f\n", load_average());
+    std::printf(
+        "torchrun fixed cost (--monitor_interval 0.1, 2 workers running /bin/true): "
+        "median %.2f s of %zu probes, subtracted from the 2-rank runs\n\n",
+        torchrun_cost, torchrun_s.size());
+    // Columns: ptk, then per Python variant its images/s (and per core, for the first) and the
+    // ratio per core, which equals the ratio of images/s as both sides use the same cores.
+    std::string header =
+        "| set | resize | ranks x threads | ptk images/s | ptk images/s per core |";
+    std::string rule = "|---|---:|---|---:|---:|";
+    for (size_t v = 0; v < o.python.size(); ++v) {
+      const std::string name = "python" + (o.python[v] == "plain" ? "" : " " + o.python[v]);
+      header += " " + name + " images/s |";
+      rule += "---:|";
+      if (v == 0) {
+        header += " " + name + " images/s per core |";
+        rule += "---:|";
+      }
+      header += " ratio per core" + (v == 0 ? "" : " to " + o.python[v]) + " (" +
+                std::to_string(o.runs) + " runs) |";
+      rule += "---|";
+    }
+    std::printf("%s\n%s\n", header.c_str(), rule.c_str());
+    for (const Row& row : rows) {
+      const double cores = row.layout.cores();
+      std::vector<double> ptk_rate;
+      for (double seconds : row.ptk_s) {
+        ptk_rate.push_back(row.images / (seconds - (row.layout.ranks > 1 ? torchrun_cost : 0.0)));
+      }
+      std::string line = "| " + row.set + " | " +
+                         (row.resize > 0 ? std::to_string(row.resize) : std::string("none")) +
+                         " | " + std::to_string(row.layout.ranks) + " x " +
+                         std::to_string(row.layout.threads) + " | " + fixed(median(ptk_rate), 1) +
+                         " | " + fixed(median(ptk_rate) / cores, 1) + " |";
+      for (size_t v = 0; v < row.python_s.size(); ++v) {
+        std::vector<double> rate, ratio;
+        for (size_t r = 0; r < row.python_s[v].size(); ++r) {
+          rate.push_back(row.images / row.python_s[v][r]);
+          ratio.push_back(ptk_rate[r] / rate.back());
+        }
+        line += " " + fixed(median(rate), 1) + " |";
+        if (v == 0) line += " " + fixed(median(rate) / cores, 1) + " |";
+        line += " " + ratio_cell(ratio) + " |";
+      }
+      std::printf("%s\n", line.c_str());
+    }
+    // The same runs net of each side's start-up: (N - n) / (t(N) - t(n)) for the whole set's N
+    // images and the tiny manifest's n, with the medians of both times.
+    header = "| set | resize | ranks x threads | ptk start-up s | ptk net images/s per core |";
+    rule = "|---|---:|---|---:|---:|";
+    for (size_t v = 0; v < o.python.size(); ++v) {
+      const std::string name = "python" + (o.python[v] == "plain" ? "" : " " + o.python[v]);
+      header += " " + name + " start-up s | " + name + " net images/s per core | net ratio |";
+      rule += "---:|---:|---:|";
+    }
+    std::printf("\nNet of start-up (a %d-image manifest run alongside each run):\n\n%s\n%s\n",
+                kTinyImages, header.c_str(), rule.c_str());
+    for (const Row& row : rows) {
+      const double cores = row.layout.cores();
+      const auto net = [&](const std::vector<double>& whole, const std::vector<double>& tiny) {
+        return (row.images - kTinyImages) / (median(whole) - median(tiny)) / cores;
+      };
+      const double ptk_net = net(row.ptk_s, row.ptk_tiny_s);
+      std::string line = "| " + row.set + " | " +
+                         (row.resize > 0 ? std::to_string(row.resize) : std::string("none")) +
+                         " | " + std::to_string(row.layout.ranks) + " x " +
+                         std::to_string(row.layout.threads) + " | " +
+                         fixed(median(row.ptk_tiny_s), 2) + " | " + fixed(ptk_net, 1) + " |";
+      for (size_t v = 0; v < row.python_s.size(); ++v) {
+        const double python_net = net(row.python_s[v], row.python_tiny_s[v]);
+        line += " " + fixed(median(row.python_tiny_s[v]), 2) + " | " + fixed(python_net, 1) +
+                " | **" + fixed(ptk_net / python_net, 2) + "x** |";
+      }
+      std::printf("%s\n", line.c_str());
+    }
+    std::printf(
+        "\n| set | loader images/s, shards as read | loader images/s, shards resized to "
+        "%d | gain |\n|---|---:|---:|---|\n",
+        kResizeShorter);
+    for (const auto& line : loader_lines) std::printf("%s\n", line.c_str());
+
+    const auto joined = [](const std::vector<std::string>& words) {
+      std::string text;
+      for (const auto& word : words) text += (text.empty() ? "" : ",") + word;
+      return text;
+    };
+    std::printf(
+        "\ncommand: %s --photos %s --full-images %d --crop-images %d --runs %d "
+        "--loader-images %d --sets %s %s\n",
+        argv[0], o.photos.c_str(), o.full_images, o.crop_images, o.runs, o.loader_images,
+        joined(o.sets).c_str(),
+        o.python.empty() ? "--skip-python" : ("--python " + joined(o.python)).c_str());
+  } catch (const Error& e) {
+    std::fprintf(stderr, "prepare_bench: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "prepare_bench: error: %s\n", e.what());
+    return 1;
+  }
+  if (own_dir) fs::remove_all(o.dir);
+  return 0;
+}
