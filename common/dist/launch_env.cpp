@@ -5,10 +5,16 @@
 #include <climits>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 
 #include "common/base/error.h"
 
 namespace ptk::dist {
+
+int threads_per_local_rank(int local_world_size) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, local_world_size));
+}
 namespace {
 
 // Where a value came from, for error messages: an environment variable or a flag.

@@ -44,6 +44,10 @@ GetEnv default_getenv();
 // ptk::Error naming the variable or flag.
 LaunchEnv resolve_launch_env(const LaunchFlags& flags, const GetEnv& getenv = default_getenv());
 
+// Worker threads for each of the `local_world_size` ranks on this machine when the user gave
+// none: the machine's cores shared out evenly, at least one.
+int threads_per_local_rank(int local_world_size);
+
 // One line for logs: "rank 1/4 (local 1/2) via torchrun, store 10.0.0.1:29500 ...".
 std::string describe(const LaunchEnv& env);
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <thread>
 
 #include "common/base/error.h"
+#include "common/dist/launch_env.h"
 
 namespace fs = std::filesystem;
 
@@ -119,8 +119,7 @@ BertPrepareJob read_bert_prepare_job(const config::Config& config) {
 int prepare_threads(const config::Config& config, int local_world) {
   const int64_t configured = config.get_int("prepare.threads");
   if (configured > 0) return static_cast<int>(configured);
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max(1, cores / std::max(1, local_world));
+  return dist::threads_per_local_rank(local_world);
 }
 
 std::string sample_marker(const data::InputPart& part) { return "sample-" + part.name(); }

@@ -11,13 +11,13 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "common/base/error.h"
 #include "common/base/parallel_for.h"
 #include "common/data/input_parts.h"
 #include "common/data/manifest.h"
 #include "common/dist/job_ranks.h"
+#include "common/dist/launch_env.h"
 #include "common/io/atomic_file.h"
 #include "common/io/resumable_directory.h"
 #include "recipes/wsl/image_part_writer.h"
@@ -88,8 +88,7 @@ int resolve_threads(int64_t configured, int local_world) {
   if (configured < 0)
     throw UsageError("prepare.threads must be >= 0, got " + std::to_string(configured));
   if (configured > 0) return static_cast<int>(configured);
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max(1, cores / std::max(1, local_world));
+  return dist::threads_per_local_rank(local_world);
 }
 
 PrepareJob read_job(const config::Config& config, int local_world) {
