@@ -70,7 +70,8 @@ Result read_all(const ShardSet& set, int threads) {
     uint64_t local = 0;  // summed per thread: no false sharing on bytes[]
     for (uint64_t i = static_cast<uint64_t>(t); i < n; i += static_cast<uint64_t>(threads)) {
       const SampleLocation at = set.locate(i);
-      const RecordView r = set.shard(at.shard).record(at.record);
+      const auto shard = set.shard(at.shard);
+      const RecordView r = shard->record(at.record);
       if (r.kind == ShardKind::kImage) {
         buffer.assign(r.image_bytes.begin(), r.image_bytes.end());
         buffer.insert(buffer.end(), reinterpret_cast<const uint8_t*>(r.labels.begin()),

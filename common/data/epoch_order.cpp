@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <list>
+#include <map>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "common/base/error.h"
 #include "common/data/philox.h"
@@ -60,15 +64,20 @@ EpochOrder::EpochOrder(uint64_t num_samples, uint64_t seed, bool shuffle)
   if (num_samples == 0) throw Error("epoch order: the data set has no samples");
 }
 
+EpochOrder EpochOrder::sized(uint64_t num_samples, uint64_t epoch_length, uint64_t seed) {
+  EpochOrder order;
+  order.num_samples_ = num_samples;
+  order.epoch_length_ = epoch_length;
+  order.seed_ = seed;
+  return order;
+}
+
 EpochOrder EpochOrder::weighted(const std::vector<double>& weights, uint64_t seed,
                                 uint64_t epoch_length) {
   if (weights.empty()) throw Error("weighted epoch order: no weights given");
   if (epoch_length == 0) throw Error("weighted epoch order: epoch length must be positive");
-  EpochOrder order;
-  order.num_samples_ = weights.size();
-  order.epoch_length_ = epoch_length;
-  order.seed_ = seed;
-  order.cumulative_.resize(weights.size());
+  EpochOrder order = sized(weights.size(), epoch_length, seed);
+  auto cumulative = std::make_shared<std::vector<double>>(weights.size());
   double total = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     if (!std::isfinite(weights[i]) || weights[i] < 0) {
@@ -76,9 +85,198 @@ EpochOrder EpochOrder::weighted(const std::vector<double>& weights, uint64_t see
                   std::to_string(weights[i]) + " (must be finite and >= 0)");
     }
     total += weights[i];
-    order.cumulative_[i] = total;
+    (*cumulative)[i] = total;
   }
   if (!(total > 0)) throw Error("weighted epoch order: all weights are zero");
+  order.cumulative_ = std::move(cumulative);
+  return order;
+}
+
+namespace {
+
+// Index of the interval of `cumulative` (running sums) that holds u * total; zero-width
+// intervals (zero weights) are never chosen.
+size_t inverse_cdf(const std::vector<double>& cumulative, double u) {
+  const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u * cumulative.back());
+  return it == cumulative.end() ? cumulative.size() - 1
+                                : static_cast<size_t>(it - cumulative.begin());
+}
+
+constexpr uint64_t kWeightedStream = 0x5eed5a3b1e0f0001ull;
+constexpr uint64_t kShardStream = 0x5eed5a3b1e0f0002ull;
+
+}  // namespace
+
+// The shard level of a two-step order and a least-recently-used cache of record levels.
+struct EpochOrder::TwoStep {
+  std::vector<uint64_t> first_sample;  // per shard, its first global sample index
+  std::vector<uint64_t> sizes;
+  std::vector<double> cumulative_shards;  // running sums of W_s
+  std::function<std::vector<double>(size_t)> record_weights;
+  uint64_t run_length = 1;
+  size_t capacity = 1;
+
+  using Cumulative = std::shared_ptr<const std::vector<double>>;  // empty: draw uniformly
+  mutable std::mutex mutex;
+  mutable std::list<size_t> recency;
+  mutable std::unordered_map<size_t, std::pair<Cumulative, std::list<size_t>::iterator>> cache;
+
+  Cumulative records_of(size_t shard) const {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      const auto it = cache.find(shard);
+      if (it != cache.end()) {
+        recency.splice(recency.begin(), recency, it->second.second);
+        return it->second.first;
+      }
+    }
+    auto cumulative = std::make_shared<std::vector<double>>();
+    try {
+      std::vector<double> weights = record_weights(shard);
+      if (weights.size() == sizes[shard]) {
+        double total = 0;
+        for (double w : weights) {
+          total += std::isfinite(w) && w > 0 ? w : 0.0;
+          cumulative->push_back(total);
+        }
+        if (!(total > 0)) cumulative->clear();
+      }
+    } catch (const std::exception&) {
+      cumulative->clear();  // the loader reports the shard when it reads it
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    if (cache.count(shard) == 0) {
+      recency.push_front(shard);
+      cache.emplace(shard, std::make_pair(Cumulative(cumulative), recency.begin()));
+      while (cache.size() > capacity) {
+        cache.erase(recency.back());
+        recency.pop_back();
+      }
+    }
+    return cumulative;
+  }
+
+  uint64_t sample_at(uint64_t seed, uint64_t epoch, uint64_t position) const {
+    SampleRng shard_rng(seed ^ kShardStream, epoch, position / run_length);
+    const size_t shard = inverse_cdf(cumulative_shards, shard_rng.uniform_double());
+    SampleRng record_rng(seed ^ kWeightedStream, epoch, position);
+    const double u = record_rng.uniform_double();
+    const Cumulative records = records_of(shard);
+    const uint64_t record =
+        records->empty()
+            ? std::min<uint64_t>(sizes[shard] - 1, static_cast<uint64_t>(u * sizes[shard]))
+            : inverse_cdf(*records, u);
+    return first_sample[shard] + record;
+  }
+};
+
+EpochOrder EpochOrder::by_shard(ShardWeights weights, uint64_t seed, uint64_t epoch_length,
+                                uint64_t run_length) {
+  const size_t shards = weights.shard_sizes.size();
+  if (shards == 0) throw Error("weighted epoch order: the set has no shards");
+  if (weights.shard_totals.size() != shards) {
+    throw Error("weighted epoch order: " + std::to_string(weights.shard_totals.size()) +
+                " shard weights for " + std::to_string(shards) + " shards");
+  }
+  if (epoch_length == 0) throw Error("weighted epoch order: epoch length must be positive");
+  if (run_length == 0) throw Error("weighted epoch order: run length must be positive");
+  if (!weights.record_weights) throw Error("weighted epoch order: no record weights given");
+  auto two_step = std::make_shared<TwoStep>();
+  uint64_t samples = 0;
+  double total = 0;
+  for (size_t s = 0; s < shards; ++s) {
+    const double w = weights.shard_totals[s];
+    if (!std::isfinite(w) || w < 0) {
+      throw Error("weighted epoch order: weight of shard " + std::to_string(s) + " is " +
+                  std::to_string(w) + " (must be finite and >= 0)");
+    }
+    // An empty shard can never be drawn, whatever weight it was given.
+    total += weights.shard_sizes[s] > 0 ? w : 0.0;
+    two_step->first_sample.push_back(samples);
+    two_step->cumulative_shards.push_back(total);
+    samples += weights.shard_sizes[s];
+  }
+  if (!(total > 0)) throw Error("weighted epoch order: all shard weights are zero");
+  two_step->sizes = std::move(weights.shard_sizes);
+  two_step->record_weights = std::move(weights.record_weights);
+  two_step->run_length = run_length;
+  two_step->capacity = std::max<size_t>(1, weights.cached_shards);
+  EpochOrder order = sized(samples, epoch_length, seed);
+  order.two_step_ = std::move(two_step);
+  return order;
+}
+
+// Windows of a shuffled shard sequence. Per epoch the start position of every window is kept
+// (shards / window_shards numbers), for the two most recent epochs asked for.
+struct EpochOrder::Windows {
+  std::vector<uint64_t> sizes;
+  std::vector<uint64_t> first_sample;
+  uint64_t window_shards = 1;
+  uint64_t seed = 0;
+
+  struct Epoch {
+    FeistelPermutation shards;
+    std::vector<uint64_t> window_starts;  // positions; one more entry than windows
+  };
+  mutable std::mutex mutex;
+  mutable std::map<uint64_t, std::shared_ptr<const Epoch>> epochs;
+
+  std::shared_ptr<const Epoch> epoch_plan(uint64_t epoch) const {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      const auto it = epochs.find(epoch);
+      if (it != epochs.end()) return it->second;
+    }
+    auto plan = std::make_shared<Epoch>(
+        Epoch{FeistelPermutation(sizes.size(), mix64(seed ^ 0x3a1d) ^ mix64(epoch)), {0}});
+    uint64_t position = 0;
+    for (uint64_t k = 0; k < sizes.size(); ++k) {
+      position += sizes[plan->shards(k)];
+      if ((k + 1) % window_shards == 0 || k + 1 == sizes.size()) {
+        plan->window_starts.push_back(position);
+      }
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    epochs.emplace(epoch, plan);
+    while (epochs.size() > 2) epochs.erase(epochs.begin());
+    return plan;
+  }
+
+  uint64_t sample_at(uint64_t epoch, uint64_t position) const {
+    const std::shared_ptr<const Epoch> plan = epoch_plan(epoch);
+    const auto& starts = plan->window_starts;
+    const size_t window =
+        static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), position) -
+                            starts.begin()) -
+        1;
+    const uint64_t begin = starts[window];
+    const uint64_t size = starts[window + 1] - begin;
+    uint64_t offset = FeistelPermutation(
+        size, mix64(seed) ^ mix64(epoch * 0x9e3779b97f4a7c15ull + window))(position - begin);
+    // The window's shards, in their shuffled order, hold offsets [0, size) one after another.
+    for (uint64_t k = window * window_shards;; ++k) {
+      const uint64_t shard = plan->shards(k);
+      if (offset < sizes[shard]) return first_sample[shard] + offset;
+      offset -= sizes[shard];
+    }
+  }
+};
+
+EpochOrder EpochOrder::shard_windows(const std::vector<uint64_t>& shard_sizes,
+                                     uint64_t window_shards, uint64_t seed) {
+  if (window_shards == 0) throw Error("windowed epoch order: a window needs at least one shard");
+  auto windows = std::make_shared<Windows>();
+  uint64_t samples = 0;
+  for (uint64_t size : shard_sizes) {
+    windows->first_sample.push_back(samples);
+    samples += size;
+  }
+  if (samples == 0) throw Error("epoch order: the data set has no samples");
+  windows->sizes = shard_sizes;
+  windows->window_shards = window_shards;
+  windows->seed = seed;
+  EpochOrder order = sized(samples, samples, seed);
+  order.windows_ = std::move(windows);
   return order;
 }
 
@@ -87,15 +285,14 @@ uint64_t EpochOrder::sample_at(uint64_t epoch, uint64_t position) const {
     throw Error("epoch order: position " + std::to_string(position) + " out of range (epoch has " +
                 std::to_string(epoch_length_) + " samples)");
   }
-  if (!cumulative_.empty()) {
+  if (cumulative_) {
     // The i-th draw of an epoch is a fixed function of (seed, epoch, i): a Philox uniform looked
     // up in the cumulative weights. Zero-weight samples are never drawn.
-    SampleRng rng(seed_ ^ 0x5eed5a3b1e0f0001ull, epoch, position);
-    const double u = rng.uniform_double() * cumulative_.back();
-    auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
-    if (it == cumulative_.end()) --it;
-    return static_cast<uint64_t>(it - cumulative_.begin());
+    SampleRng rng(seed_ ^ kWeightedStream, epoch, position);
+    return inverse_cdf(*cumulative_, rng.uniform_double());
   }
+  if (two_step_) return two_step_->sample_at(seed_, epoch, position);
+  if (windows_) return windows_->sample_at(epoch, position);
   if (!shuffle_) return position;
   return FeistelPermutation(num_samples_, mix64(seed_) ^ mix64(epoch + 0x1234567ull))(position);
 }

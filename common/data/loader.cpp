@@ -13,8 +13,8 @@ RecordSource::Fetched RecordSource::fetch(uint64_t sample_index) const {
   Fetched out;
   out.where = shards_->locate(sample_index);
   try {
-    const ShardReader& shard = shards_->shard(out.where.shard);
-    out.record = shard.record(out.where.record);
+    out.shard = shards_->shard(out.where.shard);
+    out.record = out.shard->record(out.where.record);
     if (verify_ && record_checksum(out.record) != out.record.checksum) {
       out.problem = "checksum mismatch";
       return out;

@@ -59,6 +59,7 @@ class RecordSource {
 
   struct Fetched {
     bool ok = false;
+    std::shared_ptr<const ShardReader> shard;  // keeps `record` mapped
     RecordView record;
     SampleLocation where;
     std::string problem;        // why it is not ok

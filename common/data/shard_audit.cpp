@@ -66,7 +66,8 @@ std::string inspect_shard_set(const ShardSet& set, size_t shard, uint64_t record
     throw UsageError("inspect.shard " + std::to_string(shard) + " out of range: the set has " +
                      std::to_string(set.num_shards()) + " shards");
   }
-  const ShardReader& reader = set.shard(shard);
+  const auto shard_reader = set.shard(shard);
+  const ShardReader& reader = *shard_reader;
   out << "\nshard " << shard << ": " << m.shards[shard].file << " (" << reader.num_records()
       << " records, " << reader.file_bytes() << " bytes)\n";
   out << "  attributes:\n";
@@ -131,7 +132,8 @@ VerifyReport verify_shard_set(const ShardSet& set, int jobs) {
                            hex64(entry.xxh64) + " in the manifest");
       }
       try {
-        const ShardReader& reader = set.shard(i);
+        const auto shard_reader = set.shard(i);
+        const ShardReader& reader = *shard_reader;
         for (uint64_t r = 0; r < reader.num_records(); ++r) {
           const RecordView view = reader.record(r);
           const uint64_t actual = record_checksum(view);
@@ -189,7 +191,8 @@ std::string shard_set_stats(const ShardSet& set, int top, int bins) {
   std::vector<uint64_t> lengths;  // image bytes or token counts
   uint64_t payload = 0;
   for (size_t i = 0; i < set.num_shards(); ++i) {
-    const ShardReader& reader = set.shard(i);
+    const auto shard_reader = set.shard(i);
+    const ShardReader& reader = *shard_reader;
     for (uint64_t r = 0; r < reader.num_records(); ++r) {
       const RecordView view = reader.record(r);
       payload += view.payload_bytes();

@@ -100,7 +100,7 @@ herr_t collect_attribute(hid_t location, const char* name, const H5A_info_t*, vo
 
 }  // namespace
 
-ShardReader::ShardReader(const std::string& path) : path_(path) {
+ShardReader::ShardReader(const std::string& path, bool read_ahead) : path_(path) {
   static_assert(sizeof(int32_t) == 4, "");
   {
     const uint16_t probe = 1;
@@ -120,6 +120,7 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
   ::close(fd);
   if (map == MAP_FAILED) throw Error("shard '" + path + "': cannot memory-map the file");
   base_ = static_cast<const uint8_t*>(map);
+  if (read_ahead) ::madvise(map, map_bytes_, MADV_WILLNEED);  // advice only: errors do not matter
 
   auto get = [&](const char* name) { return datasets_.at(name); };
   checksums_ = get(kChecksums);
@@ -300,10 +301,14 @@ bool ShardReader::verify(uint64_t index) const {
   return record_checksum(r) == r.checksum;
 }
 
-ShardSet::ShardSet(const std::string& dir) : dir_(dir), manifest_(Manifest::load(dir)) {
+ShardSet::ShardSet(const std::string& dir, size_t max_open_shards, bool read_ahead_shards)
+    : dir_(dir),
+      manifest_(Manifest::load(dir)),
+      max_open_(max_open_shards),
+      read_ahead_(read_ahead_shards) {
+  if (max_open_ < 1) throw UsageError("shard set '" + dir + "': at most 0 open shards asked for");
   prefix_.assign(1, 0);
   for (const auto& s : manifest_.shards) prefix_.push_back(prefix_.back() + s.num_samples);
-  slots_.reset(new Slot[manifest_.shards.size()]);
 }
 
 void ShardSet::check_files() const {
@@ -351,33 +356,79 @@ SampleLocation ShardSet::locate(uint64_t global_index) const {
   return {shard, global_index - prefix_[shard]};
 }
 
-const ShardReader& ShardSet::shard(size_t index) const {
+std::shared_ptr<const ShardReader> ShardSet::shard(size_t index) const {
   if (index >= num_shards()) {
     throw Error("shard set '" + dir_ + "': shard " + std::to_string(index) + " out of range");
   }
-  Slot& slot = slots_[index];
-  if (const ShardReader* ready = slot.ready.load(std::memory_order_acquire)) return *ready;
-  std::lock_guard<std::mutex> lock(slot.mutex);
-  if (const ShardReader* ready = slot.ready.load(std::memory_order_acquire)) return *ready;
-  if (!slot.error.empty()) throw Error(slot.error);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = open_.find(index);
+    if (it != open_.end()) {
+      recency_.splice(recency_.begin(), recency_, it->second.recency);
+      return it->second.reader;
+    }
+    const auto failed = errors_.find(index);
+    if (failed != errors_.end()) throw Error(failed->second);
+  }
+  // Opened outside the lock: validation reads the offsets, and other threads keep reading
+  // shards that are open. Two threads may open the same shard; the first one in is kept.
+  std::shared_ptr<const ShardReader> reader;
   try {
-    auto reader = std::make_unique<ShardReader>(shard_path(index));
-    const uint64_t expected = manifest_.shards[index].num_samples;
-    if (reader->num_records() != expected) {
-      throw Error("shard '" + shard_path(index) + "' has " + std::to_string(reader->num_records()) +
-                  " records but " + kManifestName + " lists " + std::to_string(expected));
-    }
-    if (reader->kind() != manifest_.kind) {
-      throw Error("shard '" + shard_path(index) + "' is a " + kind_name(reader->kind()) +
-                  " shard in a " + kind_name(manifest_.kind) + " shard set");
-    }
-    slot.reader = std::move(reader);
+    reader = open_shard(index);
   } catch (const Error& e) {
-    slot.error = e.what();
+    std::lock_guard<std::mutex> lock(mutex_);
+    errors_.emplace(index, e.what());
     throw;
   }
-  slot.ready.store(slot.reader.get(), std::memory_order_release);
-  return *slot.reader;
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = open_.find(index);
+  if (it != open_.end()) return it->second.reader;
+  recency_.push_front(index);
+  open_.emplace(index, Open{reader, recency_.begin()});
+  while (open_.size() > max_open_) {
+    open_.erase(recency_.back());
+    recency_.pop_back();
+  }
+  return reader;
+}
+
+std::shared_ptr<const ShardReader> ShardSet::open_shard(size_t index) const {
+  auto reader = std::make_unique<ShardReader>(shard_path(index), read_ahead_);
+  const uint64_t expected = manifest_.shards[index].num_samples;
+  if (reader->num_records() != expected) {
+    throw Error("shard '" + shard_path(index) + "' has " + std::to_string(reader->num_records()) +
+                " records but " + kManifestName + " lists " + std::to_string(expected));
+  }
+  if (reader->kind() != manifest_.kind) {
+    throw Error("shard '" + shard_path(index) + "' is a " + kind_name(reader->kind()) +
+                " shard in a " + kind_name(manifest_.kind) + " shard set");
+  }
+  {
+    std::lock_guard<std::mutex> lock(census_->mutex);
+    ++census_->opens;
+    census_->peak = std::max(census_->peak, ++census_->alive);
+  }
+  std::shared_ptr<Census> census = census_;
+  return std::shared_ptr<const ShardReader>(reader.release(), [census](const ShardReader* r) {
+    delete r;
+    std::lock_guard<std::mutex> lock(census->mutex);
+    --census->alive;
+  });
+}
+
+size_t ShardSet::open_shards() const {
+  std::lock_guard<std::mutex> lock(census_->mutex);
+  return census_->alive;
+}
+
+size_t ShardSet::peak_open_shards() const {
+  std::lock_guard<std::mutex> lock(census_->mutex);
+  return census_->peak;
+}
+
+uint64_t ShardSet::shard_opens() const {
+  std::lock_guard<std::mutex> lock(census_->mutex);
+  return census_->opens;
 }
 
 }  // namespace ptk::data

@@ -2,15 +2,18 @@
 // at open, to validate the layout (every dataset present, contiguous, unfiltered, of the right
 // type, inside the file) and to take the datasets' file offsets; after that records are read
 // without HDF5 and without locks, from any number of threads. ShardSet is a shard directory
-// (manifest.yaml + shards) that opens each shard on first use.
+// (manifest.yaml + shards) that opens each shard on first use and keeps at most a bounded
+// number of them mapped (least recently used first out), so a set of any size fits Linux's
+// vm.max_map_count and the address space.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/data/manifest.h"
@@ -29,8 +32,10 @@ struct DatasetLayout {
 
 class ShardReader {
  public:
-  // Validates and maps `path`. Any problem is an Error naming the shard and the dataset.
-  explicit ShardReader(const std::string& path);
+  // Validates and maps `path`. Any problem is an Error naming the shard and the dataset. With
+  // `read_ahead`, the kernel is asked to read the whole file in the background at once (large
+  // sequential reads), for orders that read a shard's records close together in time.
+  explicit ShardReader(const std::string& path, bool read_ahead = false);
   ShardReader(const ShardReader&) = delete;
   ShardReader& operator=(const ShardReader&) = delete;
   ~ShardReader();
@@ -80,10 +85,19 @@ struct SampleLocation {
   uint64_t record = 0;
 };
 
+// Shards a ShardSet keeps mapped unless told otherwise: far below Linux's default
+// vm.max_map_count (65,530), which the process shares with its libraries and allocator.
+constexpr size_t kDefaultMaxOpenShards = 4096;
+
 class ShardSet {
  public:
-  // Reads `<dir>/manifest.yaml`; shards are opened lazily by shard().
-  explicit ShardSet(const std::string& dir);
+  // Reads `<dir>/manifest.yaml`; shards are opened lazily by shard(). At most
+  // `max_open_shards` (>= 1) stay mapped; a reader still held by a caller stays valid after it
+  // leaves the set, so up to max_open_shards + (threads holding one) can be mapped at once.
+  // `read_ahead_shards`: each shard is read ahead whole when it is opened (ShardReader), for
+  // shard-local epoch orders.
+  explicit ShardSet(const std::string& dir, size_t max_open_shards = kDefaultMaxOpenShards,
+                    bool read_ahead_shards = false);
 
   const std::string& dir() const { return dir_; }
   const Manifest& manifest() const { return manifest_; }
@@ -92,6 +106,8 @@ class ShardSet {
   uint64_t num_samples() const { return prefix_.back(); }
   std::vector<uint64_t> shard_sizes() const;
   std::string shard_path(size_t shard) const;
+  // Global index of the shard's first sample.
+  uint64_t first_sample(size_t shard) const { return prefix_.at(shard); }
 
   // Global sample index -> (shard, record), by binary search over prefix sums (O(#shards)
   // memory). Out of range is an Error.
@@ -103,21 +119,43 @@ class ShardSet {
   // papered over by substitutes. One stat() per shard; contents are checked by ptk-shards verify.
   void check_files() const;
 
-  // The shard, opened and validated on first use; a shard that failed to open throws the same
-  // Error on every call. Thread safe.
-  const ShardReader& shard(size_t index) const;
+  // The shard, opened and validated on first use (again after it was evicted); a shard that
+  // failed to open throws the same Error on every call. Keep the returned pointer while using
+  // record views of it. Thread safe.
+  std::shared_ptr<const ShardReader> shard(size_t index) const;
+
+  size_t max_open_shards() const { return max_open_; }
+  // Shard readers alive now (in the set or held by callers), and the most there ever were:
+  // what a test compares with max_open_shards.
+  size_t open_shards() const;
+  size_t peak_open_shards() const;
+  // Shard opens so far (first opens and re-opens after eviction).
+  uint64_t shard_opens() const;
 
  private:
-  struct Slot {
-    std::mutex mutex;
-    std::atomic<const ShardReader*> ready{nullptr};
-    std::unique_ptr<ShardReader> reader;
-    std::string error;
+  struct Open {
+    std::shared_ptr<const ShardReader> reader;
+    std::list<size_t>::iterator recency;
   };
+  std::shared_ptr<const ShardReader> open_shard(size_t index) const;
+
   std::string dir_;
   Manifest manifest_;
   std::vector<uint64_t> prefix_;  // prefix_[i] = samples in shards [0, i)
-  std::unique_ptr<Slot[]> slots_;
+  size_t max_open_;
+  bool read_ahead_;
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<size_t, Open> open_;
+  mutable std::list<size_t> recency_;  // most recently used first
+  mutable std::unordered_map<size_t, std::string> errors_;
+  // Shared with every reader's deleter, so the count stays right after the set is gone.
+  struct Census {
+    std::mutex mutex;
+    size_t alive = 0;
+    size_t peak = 0;
+    uint64_t opens = 0;
+  };
+  std::shared_ptr<Census> census_ = std::make_shared<Census>();
 };
 
 }  // namespace ptk::data

@@ -28,6 +28,7 @@
 #include "vision/hashtags/hashtag_normalizer.h"
 #include "vision/hashtags/hashtag_vocab.h"
 #include "vision/hashtags/manifest_reader.h"
+#include "vision/hashtags/shard_resampling.h"
 #include "vision/hashtags/wordnet.h"
 
 namespace fs = std::filesystem;
@@ -288,6 +289,7 @@ PrepareSummary assemble(const PrepareJob& job, const io::ResumableDirectory& fol
                 (job.val_manifest.empty() ? job.manifest : job.val_manifest));
   }
   io::write_file_atomic((work / "bad_images.tsv").string(), bad);
+  const size_t classes = vision::HashtagVocab::read_tsv((work / kVocabFile).string()).size();
   const auto save_set = [&](data::Manifest set, const std::string& role) {
     const data::ShardWriterOptions o = shard_options(job, (work / role).string(), role);
     set.kind = o.kind;
@@ -296,6 +298,13 @@ PrepareSummary assemble(const PrepareJob& job, const io::ResumableDirectory& fol
     fs::create_directories(o.dir);
     fs::copy_file(work / kVocabFile, fs::path(o.dir) / kVocabFile,
                   fs::copy_options::overwrite_existing);
+    set.save(o.dir);
+    // The per-shard resampling summary, so training never reads every label (written after
+    // the manifest because it is computed from the shards the manifest lists).
+    const data::ShardSet shards(o.dir, 256);
+    vision::ResamplingSummary::compute(shards, classes, job.threads)
+        .write_tsv((fs::path(o.dir) / vision::kResamplingFile).string());
+    set.files[vision::kResamplingFileRole] = vision::kResamplingFile;
     set.save(o.dir);
   };
   save_set(train_set, "train");
@@ -315,7 +324,7 @@ PrepareSummary assemble(const PrepareJob& job, const io::ResumableDirectory& fol
   summary.bytes_read = total.bytes_read;
   summary.bytes_stored = total.bytes_stored;
   summary.candidate_classes = std::stoull(folder.read(kVocabMarker));
-  summary.vocab_size = vision::HashtagVocab::read_tsv((work / kVocabFile).string()).size();
+  summary.vocab_size = classes;
   summary.parts = job.plan.size();
   summary.resize_shorter = job.recode.resize_shorter;
   for (const auto& example : total.malformed_examples) {

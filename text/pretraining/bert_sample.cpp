@@ -41,13 +41,13 @@ BertSample make_bert_sample(const data::RecordView& record, int64_t max_seq_leng
 MlmBaseline mlm_baseline(const data::ShardSet& shards, const MaskingVocab& vocab) {
   std::vector<int64_t> counts(static_cast<size_t>(vocab.vocab_size), 0);
   for (size_t s = 0; s < shards.num_shards(); ++s) {
-    const data::ShardReader& shard = shards.shard(s);
-    for (uint64_t i = 0; i < shard.num_records(); ++i) {
-      const data::RecordView record = shard.record(i);
+    const auto shard = shards.shard(s);
+    for (uint64_t i = 0; i < shard->num_records(); ++i) {
+      const data::RecordView record = shard->record(i);
       for (size_t t = 0; t < record.tokens.size; ++t) {
         const int32_t id = record.tokens.data[t];
         if (id < 0 || id >= vocab.vocab_size) {
-          throw Error(shard.path() + ": record " + std::to_string(i) + " has token id " +
+          throw Error(shard->path() + ": record " + std::to_string(i) + " has token id " +
                       std::to_string(id) + " outside the tokenizer's vocabulary of " +
                       std::to_string(vocab.vocab_size));
         }

@@ -100,7 +100,7 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
   vocab_ = read_shard_vocab(*shards_);
   masking_ = vocab_.masking_vocab();
   // NSP is trained when the shards carry labels (classic packing); contiguous packing has none.
-  has_nsp_ = shards_->shard(0).record(0).nsp_label >= 0;
+  has_nsp_ = shards_->shard(0)->record(0).nsp_label >= 0;
 
   // The baseline over the first records (the shard order is the corpus order).
   {
@@ -108,9 +108,9 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
     std::vector<int64_t> counts(static_cast<size_t>(masking_.vocab_size), 0);
     int64_t total = 0;
     for (size_t s = 0; s < shards_->num_shards() && remaining > 0; ++s) {
-      const data::ShardReader& shard = shards_->shard(s);
-      for (uint64_t i = 0; i < shard.num_records() && remaining > 0; ++i, --remaining) {
-        for (int32_t id : shard.record(i).tokens) {
+      const auto shard = shards_->shard(s);
+      for (uint64_t i = 0; i < shard->num_records() && remaining > 0; ++i, --remaining) {
+        for (int32_t id : shard->record(i).tokens) {
           if (id >= 0 && id < masking_.vocab_size && !masking_.is_special(id)) {
             ++counts[static_cast<size_t>(id)];
             ++total;

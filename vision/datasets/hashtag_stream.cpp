@@ -26,7 +26,17 @@ HashtagStream::HashtagStream(std::shared_ptr<const data::ShardSet> shards,
   // Split the decode threads over the micro-step loaders (each holds its own pool).
   const int per_loader = data::threads_per_loader(spec, options_.threads);
   const TrainTransform transform = options_.transform;
-  auto decode = [transform](const data::RecordView& record, data::SampleRng& rng) {
+  const size_t classes = options_.num_classes;
+  auto decode = [transform, classes](const data::RecordView& record, data::SampleRng& rng) {
+    // A record the vocabulary cannot label is bad data: the loader logs and replaces it.
+    if (record.labels.size == 0)
+      throw Error("record '" + std::string(record.key) + "' has no class");
+    for (int32_t c : record.labels) {
+      if (c < 0 || static_cast<size_t>(c) >= classes) {
+        throw Error("record '" + std::string(record.key) + "' has class id " + std::to_string(c) +
+                    " outside the vocabulary of " + std::to_string(classes) + " classes");
+      }
+    }
     HashtagSample sample;
     sample.pixels.resize(transform.output_floats());
     transform.apply(record.image_bytes.data, record.image_bytes.size, std::string(record.key), rng,

@@ -11,6 +11,7 @@
 #include "vision/datasets/hashtag_loss.h"
 #include "vision/datasets/hashtag_stream.h"
 #include "vision/hashtags/resampling.h"
+#include "vision/hashtags/shard_resampling.h"
 #include "vision/models/resnet.h"
 #include "vision/models/resnet_config.h"
 
@@ -18,35 +19,16 @@ namespace ptk::vision {
 
 namespace {
 
-std::shared_ptr<const data::ShardSet> open_image_set(const std::string& dir, const char* key) {
-  auto set = std::make_shared<const data::ShardSet>(dir);
+std::shared_ptr<const data::ShardSet> open_image_set(const std::string& dir, const char* key,
+                                                     int64_t max_open_shards, bool read_ahead) {
+  auto set =
+      std::make_shared<const data::ShardSet>(dir, static_cast<size_t>(max_open_shards), read_ahead);
   if (set->kind() != data::ShardKind::kImage) {
     throw UsageError(std::string(key) + ": '" + dir + "' is not an image shard set");
   }
   if (set->num_samples() == 0) throw Error(std::string(key) + ": '" + dir + "' has no samples");
   set->check_files();
   return set;
-}
-
-// Every record's class ids, checked against the vocabulary.
-std::vector<std::vector<int32_t>> read_labels(const data::ShardSet& set, size_t num_classes) {
-  std::vector<std::vector<int32_t>> labels;
-  labels.reserve(set.num_samples());
-  for (size_t s = 0; s < set.num_shards(); ++s) {
-    const data::ShardReader& shard = set.shard(s);
-    for (uint64_t i = 0; i < shard.num_records(); ++i) {
-      const data::RecordView record = shard.record(i);
-      for (int32_t id : record.labels) {
-        if (id < 0 || static_cast<size_t>(id) >= num_classes) {
-          throw Error(shard.path() + ": record " + std::to_string(i) + " has class id " +
-                      std::to_string(id) + " outside the vocabulary of " +
-                      std::to_string(num_classes) + " classes");
-        }
-      }
-      labels.emplace_back(record.labels.begin(), record.labels.end());
-    }
-  }
-  return labels;
 }
 
 }  // namespace
@@ -64,32 +46,30 @@ HashtagVocab read_shard_vocab(const data::ShardSet& shards) {
 }
 
 HashtagTask::HashtagTask(HashtagTaskOptions options) : options_(std::move(options)) {
-  train_ = open_image_set(options_.shards, "data.shards");
+  // A shard-local order reads a shard's records close together: read each shard ahead whole.
+  train_ = open_image_set(options_.shards, "data.shards", options_.max_open_shards,
+                          options_.shard_locality > 0);
   vocab_ = read_shard_vocab(*train_);
   if (!options_.val_shards.empty()) {
-    val_ = open_image_set(options_.val_shards, "data.val_shards");
+    val_ = open_image_set(options_.val_shards, "data.val_shards", options_.max_open_shards, false);
     if (read_shard_vocab(*val_).size() != vocab_.size()) {
       throw UsageError("data.val_shards: '" + options_.val_shards +
                        "' has another vocabulary size than data.shards '" + options_.shards + "'");
     }
   }
-  const std::vector<std::vector<int32_t>> labels = read_labels(*train_, vocab_.size());
+  // Nothing here reads every record: the order needs the set's per-shard summary at most, and
+  // a record with no class or one outside the vocabulary is replaced when the loader meets it.
   const uint64_t n = train_->num_samples();
-  for (uint64_t i = 0; i < n; ++i) {
-    if (labels[i].empty()) {
-      throw Error(options_.shards + ": sample " + std::to_string(i) +
-                  " has no hashtag class (prepare drops such images)");
-    }
+  const uint64_t length =
+      options_.epoch_length > 0 ? static_cast<uint64_t>(options_.epoch_length) : n;
+  std::unique_ptr<ResamplingSummary> summary;
+  if (options_.resampling != Resampling::kNatural) {
+    summary = std::make_unique<ResamplingSummary>(load_resampling_summary(
+        *train_, vocab_.size(), std::max<int>(1, static_cast<int>(options_.threads))));
   }
-  const uint64_t length = options_.epoch_length > 0 ? options_.epoch_length : n;
-  if (options_.resampling == Resampling::kNatural && length == n) {
-    // Every image once per epoch, shuffled: natural frequencies without sampling noise.
-    order_ = std::make_unique<data::EpochOrder>(n, options_.seed);
-  } else {
-    const std::vector<uint64_t> counts = class_counts(labels, vocab_.size());
-    order_ = std::make_unique<data::EpochOrder>(data::EpochOrder::weighted(
-        resampling_weights(labels, counts, options_.resampling), options_.seed, length));
-  }
+  order_ = std::make_shared<const data::EpochOrder>(
+      hashtag_epoch_order(train_, summary.get(), options_.resampling, options_.seed, length,
+                          static_cast<uint64_t>(options_.shard_locality)));
 
   ResNetConfig config = resnet_config(options_.arch);
   config.num_classes = static_cast<int64_t>(vocab_.size());
@@ -103,7 +83,15 @@ HashtagTask::HashtagTask(HashtagTaskOptions options) : options_(std::move(option
       val_ ? ", " + std::to_string(val_->num_samples()) + " validation images" : "");
 }
 
-HashtagTask::~HashtagTask() = default;
+HashtagTask::~HashtagTask() {
+  // What data.max_open_shards did: many more opens than shards means the maps are thrashing.
+  if (train_->shard_opens() == 0) return;
+  spdlog::info(
+      "wsl: {} training shard opens for {} shards; at most {} training shards mapped at "
+      "once (data.max_open_shards {})",
+      train_->shard_opens(), train_->num_shards(), train_->peak_open_shards(),
+      train_->max_open_shards());
+}
 
 torch::nn::Module& HashtagTask::model() { return *model_; }
 
@@ -173,7 +161,8 @@ std::map<std::string, dist::SumCount> HashtagTask::evaluate(const train::EvalCon
         try {
           for (size_t j = t; j < n; j += threads) {
             const data::SampleLocation where = val_->locate(mine[begin + j]);
-            const data::RecordView record = val_->shard(where.shard).record(where.record);
+            const auto shard = val_->shard(where.shard);
+            const data::RecordView record = shard->record(where.record);
             transform.apply(
                 record.image_bytes.data, record.image_bytes.size,
                 val_->shard_path(where.shard) + " record " + std::to_string(where.record),

@@ -23,8 +23,9 @@ class ResNetImpl;
 
 class HashtagTask : public train::Task {
  public:
-  // Opens the shard sets, reads their vocabulary and labels, computes the resampling weights
-  // and builds the model. Errors name the shard set, file or option that is wrong.
+  // Opens the shard sets (no shard is mapped yet), reads their vocabulary and, for sqrt /
+  // uniform resampling, the per-shard resampling summary, and builds the model. Errors name the
+  // shard set, file or option that is wrong.
   explicit HashtagTask(HashtagTaskOptions options);
   ~HashtagTask() override;
 
@@ -48,7 +49,7 @@ class HashtagTask : public train::Task {
   std::shared_ptr<const data::ShardSet> train_;
   std::shared_ptr<const data::ShardSet> val_;
   HashtagVocab vocab_;
-  std::unique_ptr<data::EpochOrder> order_;
+  std::shared_ptr<const data::EpochOrder> order_;  // shared by every stream and micro-step
   std::shared_ptr<ResNetImpl> model_;
   bool channels_last_ = false;
 

@@ -1,6 +1,7 @@
 #include "vision/datasets/hashtag_task_options.h"
 
 #include "common/base/error.h"
+#include "common/data/shard_reader.h"
 
 namespace ptk::vision {
 
@@ -24,6 +25,13 @@ config::Schema hashtag_task_schema() {
            "evaluation shorter side before the centre crop; 0 = size*256/224")
       .add("data.threads", 4, "decode threads per rank")
       .add("data.eval_batch", 256, "images per evaluation forward pass")
+      .add("data.max_open_shards", static_cast<int64_t>(data::kDefaultMaxOpenShards),
+           "shards a rank keeps memory-mapped (least recently used first out); keep well under "
+           "vm.max_map_count (65530 by default)")
+      .add("data.shard_locality", 0,
+           "0 = every draw from any shard; N > 0 = read few shards at a time (each read ahead "
+           "whole): natural resampling visits the shards N at a time, sqrt/uniform draw N "
+           "images in a row from each drawn shard")
       .add("loss.kind", "softmax",
            "softmax (k-hot/k target, cross-entropy) | sigmoid (k-hot, per-class BCE)");
   return s;
@@ -42,6 +50,8 @@ HashtagTaskOptions hashtag_task_options(const config::Config& config) {
   o.eval_resize = config.get_int("data.eval_resize");
   o.threads = config.get_int("data.threads");
   o.eval_batch = config.get_int("data.eval_batch");
+  o.max_open_shards = config.get_int("data.max_open_shards");
+  o.shard_locality = config.get_int("data.shard_locality");
   o.loss = parse_target_kind(config.get_string("loss.kind"));
   o.seed = static_cast<uint64_t>(config.get_int("train.seed"));
   if (o.shards.empty()) throw UsageError("data.shards is required (a shard set directory)");
@@ -58,6 +68,8 @@ HashtagTaskOptions hashtag_task_options(const config::Config& config) {
   }
   if (o.threads < 0) throw UsageError("data.threads must be >= 0");
   if (o.eval_batch < 1) throw UsageError("data.eval_batch must be >= 1");
+  if (o.max_open_shards < 1) throw UsageError("data.max_open_shards must be >= 1");
+  if (o.shard_locality < 0) throw UsageError("data.shard_locality must be >= 0");
   return o;
 }
 

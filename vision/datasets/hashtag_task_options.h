@@ -24,6 +24,8 @@ struct HashtagTaskOptions {
   int64_t eval_resize = 0;   // data.eval_resize: eval shorter side; 0 = image_size * 256 / 224
   int64_t threads = 4;       // data.threads: decode threads per rank
   int64_t eval_batch = 256;  // data.eval_batch
+  int64_t max_open_shards = 4096;           // data.max_open_shards: shard maps kept per rank
+  int64_t shard_locality = 0;               // data.shard_locality: 0 = draw from any shard
   TargetKind loss = TargetKind::kSoftKHot;  // loss.kind: softmax | sigmoid
   uint64_t seed = 0;                        // train.seed: epoch order and augmentation
 };

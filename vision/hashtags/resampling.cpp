@@ -52,13 +52,18 @@ std::vector<uint64_t> class_counts(const std::vector<std::vector<int32_t>>& labe
   return counts;
 }
 
+std::vector<double> class_weights(const std::vector<uint64_t>& counts, Resampling mode) {
+  const double p = resampling_exponent(mode);
+  std::vector<double> weights(counts.size(), 0.0);
+  for (size_t c = 0; c < counts.size(); ++c) {
+    if (counts[c] > 0) weights[c] = std::pow(static_cast<double>(counts[c]), -p);
+  }
+  return weights;
+}
+
 std::vector<double> resampling_weights(const std::vector<std::vector<int32_t>>& labels,
                                        const std::vector<uint64_t>& counts, Resampling mode) {
-  const double p = resampling_exponent(mode);
-  std::vector<double> class_weight(counts.size(), 0.0);
-  for (size_t c = 0; c < counts.size(); ++c) {
-    if (counts[c] > 0) class_weight[c] = std::pow(static_cast<double>(counts[c]), -p);
-  }
+  const std::vector<double> class_weight = class_weights(counts, mode);
   std::vector<double> weights(labels.size(), 0.0);
   double total = 0.0;
   for (size_t i = 0; i < labels.size(); ++i) {

@@ -29,6 +29,9 @@ double resampling_exponent(Resampling mode);  // p above
 std::vector<uint64_t> class_counts(const std::vector<std::vector<int32_t>>& labels,
                                    size_t num_classes);
 
+// n_c^(-p) for every class (0 for a class with no images).
+std::vector<double> class_weights(const std::vector<uint64_t>& counts, Resampling mode);
+
 // The weights above. An Error when an image names a class outside `counts` or with count 0.
 std::vector<double> resampling_weights(const std::vector<std::vector<int32_t>>& labels,
                                        const std::vector<uint64_t>& counts, Resampling mode);

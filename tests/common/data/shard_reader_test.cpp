@@ -152,7 +152,7 @@ TEST(ShardReader, ServesRecordsFromManyThreadsAtOnce) {
     threads.emplace_back([&, t] {
       for (uint64_t i = t; i < 400; i += 1) {
         const SampleLocation at = set.locate(i);
-        const RecordView view = set.shard(at.shard).record(at.record);
+        const RecordView view = set.shard(at.shard)->record(at.record);
         if (std::string(view.key) != "img-" + std::to_string(i) ||
             record_checksum(view) != view.checksum) {
           ++mismatches;
@@ -162,6 +162,48 @@ TEST(ShardReader, ServesRecordsFromManyThreadsAtOnce) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(ShardSet, KeepsAtMostMaxOpenShardsMappedAndReopensEvictedOnes) {
+  TempDir tmp;
+  testing::write_image_set(tmp.path(), 600, 2);  // 300 shards
+  const ShardSet set(tmp.path(), 8);
+  ASSERT_EQ(set.num_shards(), 300u);
+  EXPECT_EQ(set.open_shards(), 0u) << "opening the set maps no shard";
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      // Every thread sweeps the set twice from its own start: shards leave and come back.
+      for (uint64_t k = 0; k < 1200; ++k) {
+        const uint64_t i = (k * 7 + static_cast<uint64_t>(t) * 151) % 600;
+        const SampleLocation at = set.locate(i);
+        const auto shard = set.shard(at.shard);
+        const RecordView view = shard->record(at.record);
+        if (std::string(view.key) != "img-" + std::to_string(i) ||
+            record_checksum(view) != view.checksum) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  // The set holds at most 8; each thread holds at most one more while it reads.
+  EXPECT_LE(set.peak_open_shards(), 8u + 4u);
+  EXPECT_LE(set.open_shards(), 8u);
+  EXPECT_GT(set.shard_opens(), 300u) << "evicted shards were opened again";
+}
+
+TEST(ShardSet, AReaderHeldByACallerOutlivesItsEviction) {
+  TempDir tmp;
+  testing::write_image_set(tmp.path(), 10, 1);
+  const ShardSet set(tmp.path(), 1);
+  const auto first = set.shard(0);
+  for (size_t s = 1; s < set.num_shards(); ++s) set.shard(s);
+  EXPECT_EQ(std::string(first->record(0).key), "img-0");
+  EXPECT_EQ(set.open_shards(), 2u);
+  EXPECT_THROW(ShardSet(tmp.path(), 0), Error);
 }
 
 TEST(ShardReader, DatasetsAreAlignedAndContiguousInTheFile) {

@@ -36,7 +36,8 @@ TEST(ShardSetWriter, ImageRecordsReadBackIdentically) {
     const SampleLocation at = set.locate(i);
     EXPECT_EQ(at.shard, i / 10);
     EXPECT_EQ(at.record, i % 10);
-    const ShardReader& shard = set.shard(at.shard);
+    const auto shard_reader = set.shard(at.shard);
+    const ShardReader& shard = *shard_reader;
     expect_same(shard.record(at.record), testing::make_image(i));
     EXPECT_TRUE(shard.verify(at.record));
   }
@@ -50,10 +51,10 @@ TEST(ShardSetWriter, TokenRecordsReadBackIdentically) {
   EXPECT_EQ(set.kind(), ShardKind::kToken);
   EXPECT_EQ(set.manifest().attributes.at("tokenizer"), "wordpiece");
   EXPECT_EQ(set.manifest().files.at("vocabulary"), "vocab.txt");
-  EXPECT_EQ(set.shard(0).attributes().at("tokenizer_hash"), "abc123");
+  EXPECT_EQ(set.shard(0)->attributes().at("tokenizer_hash"), "abc123");
   for (uint64_t i = 0; i < 40; ++i) {
     const SampleLocation at = set.locate(i);
-    const RecordView view = set.shard(at.shard).record(at.record);
+    const RecordView view = set.shard(at.shard)->record(at.record);
     const TokenRecord expected = testing::make_tokens(i);
     EXPECT_EQ(std::vector<int32_t>(view.tokens.begin(), view.tokens.end()), expected.tokens);
     EXPECT_EQ(view.b_start, expected.b_start);

@@ -117,6 +117,51 @@ TEST(WslTrain, TrainsOnOneRankThenResumesOnTwoRanksUnderTorchrun) {
   EXPECT_LE(top5, 1.0);
 }
 
+// 2,000 one-image shards, 64 of them mapped at most: training runs, resumes bit for bit, and
+// never maps more than the limit (plus what the decode thread holds while it reads).
+TEST(WslTrain, TwoThousandShardsWithSixtyFourOpenTrainAndResumeBitwise) {
+  ScratchDir dir;
+  std::string output;
+  ASSERT_EQ(run({kDemoData, "demo.output_dir=" + dir / "demo", "demo.train_images=2200",
+                 "demo.val_images=10"},
+                dir / "demo.log", &output),
+            0)
+      << output;
+  ASSERT_EQ(
+      run({kWsl, "prepare", "prepare.manifest=" + dir / "demo/hashtags/manifest.jsonl",
+           "prepare.out=" + dir / "shards", "prepare.vocab_size=1.5k", "prepare.shard_bytes=1"},
+          dir / "prepare.log", &output),
+      0)
+      << output;
+  const std::string manifest = read_text(dir / "shards/train/manifest.yaml");
+  size_t shards = 0;
+  for (size_t at = manifest.find(".h5"); at != std::string::npos;
+       at = manifest.find(".h5", at + 1)) {
+    ++shards;
+  }
+  ASSERT_GE(shards, 2000u) << manifest.substr(0, 2000);
+  ASSERT_NE(manifest.find("resampling.tsv"), std::string::npos);
+  const auto args = [&](const std::string& run_dir, int steps) {
+    std::vector<std::string> a = train_args(dir, steps);
+    a.push_back("run.dir=" + dir / run_dir);
+    a.push_back("data.max_open_shards=64");
+    return a;
+  };
+  ASSERT_EQ(run(args("straight", 4), dir / "straight.log", &output), 0) << output;
+  const std::string said = "training shards mapped at once";
+  const std::size_t at = output.find(said);
+  ASSERT_NE(at, std::string::npos) << output;
+  const std::size_t number = output.rfind("at most ", at);
+  ASSERT_NE(number, std::string::npos) << output;
+  const int mapped = std::stoi(output.substr(number + 8));
+  EXPECT_LE(mapped, 64 + 2) << output;
+  EXPECT_GT(mapped, 0);
+  ASSERT_EQ(run(args("resumed", 2), dir / "resumed1.log", &output), 0) << output;
+  ASSERT_EQ(run(args("resumed", 4), dir / "resumed2.log", &output), 0) << output;
+  EXPECT_NE(output.find("resuming from"), std::string::npos) << output;
+  EXPECT_TRUE(bitwise_equal(final_model(dir / "straight", 4), final_model(dir / "resumed", 4)));
+}
+
 TEST(WslTrain, ExportedWeightsStartANewRunThroughInitFrom) {
   ScratchDir dir;
   prepare_demo(dir);

@@ -193,7 +193,8 @@ TEST(WslPrepareScale, LargeImagesAreResizedAndEveryImageIsStoredAsJpeg) {
   for (const char* role : {"train", "val"}) {
     data::ShardSet set(dir / ("out/" + std::string(role)));
     for (size_t s = 0; s < set.num_shards(); ++s) {
-      const data::ShardReader& shard = set.shard(s);
+      const auto shard_reader = set.shard(s);
+      const data::ShardReader& shard = *shard_reader;
       for (uint64_t r = 0; r < shard.num_records(); ++r) {
         const data::RecordView record = shard.record(r);
         const vision::ImageInfo info = vision::peek_image(

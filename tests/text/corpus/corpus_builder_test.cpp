@@ -46,7 +46,8 @@ std::vector<data::TokenRecord> read_back(const std::string& dir) {
   const data::ShardSet set(dir);
   std::vector<data::TokenRecord> records;
   for (size_t s = 0; s < set.num_shards(); ++s) {
-    const auto& shard = set.shard(s);
+    const auto shard_reader = set.shard(s);
+    const auto& shard = *shard_reader;
     for (uint64_t i = 0; i < shard.num_records(); ++i) {
       const auto view = shard.record(i);
       EXPECT_TRUE(shard.verify(i));
@@ -120,7 +121,7 @@ TEST(CorpusBuilder, ClassicShardsReadBackWithTokenizerAttributes) {
   EXPECT_EQ(set.manifest().attributes.at(data::kAttrTokenizer), "wordpiece");
   EXPECT_EQ(set.manifest().attributes.at(data::kAttrTokenizerHash), data::hex64(0x1234abcd));
   EXPECT_EQ(set.manifest().files.at("tokenizer"), "vocab.txt");
-  EXPECT_EQ(set.shard(0).attributes().at(data::kAttrTokenizerHash), data::hex64(0x1234abcd));
+  EXPECT_EQ(set.shard(0)->attributes().at(data::kAttrTokenizerHash), data::hex64(0x1234abcd));
 
   int64_t tokens = 0;
   for (const auto& r : read_back(options.output_dir)) {

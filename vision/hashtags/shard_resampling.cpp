@@ -1,0 +1,254 @@
+#include "vision/hashtags/shard_resampling.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+
+#include "common/base/error.h"
+#include "common/base/parallel_for.h"
+#include "common/io/atomic_file.h"
+
+namespace ptk::vision {
+
+namespace {
+
+constexpr char kHeader[] = "# ptk resampling summary 1";
+
+bool labels_valid(const data::RecordView& record, size_t num_classes) {
+  if (record.labels.size == 0) return false;
+  for (int32_t c : record.labels) {
+    if (c < 0 || static_cast<size_t>(c) >= num_classes) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> fields;
+  size_t start = 0;
+  while (true) {
+    const size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab - start));
+    if (tab == std::string::npos) return fields;
+    start = tab + 1;
+  }
+}
+
+uint64_t parse_count(const std::string& text, const std::string& where) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0) {
+    throw Error(where + ": '" + text + "' is not a count");
+  }
+  return value;
+}
+
+double parse_weight(const std::string& text, const std::string& where) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0) {
+    throw Error(where + ": '" + text + "' is not a finite weight >= 0");
+  }
+  return value;
+}
+
+}  // namespace
+
+double image_weight(const int32_t* labels, size_t count, const std::vector<double>& class_weights) {
+  if (count == 0) return 0.0;
+  double sum = 0.0;
+  for (size_t i = 0; i < count; ++i) {
+    const int32_t c = labels[i];
+    if (c < 0 || static_cast<size_t>(c) >= class_weights.size() ||
+        class_weights[static_cast<size_t>(c)] == 0.0) {
+      return 0.0;
+    }
+    sum += class_weights[static_cast<size_t>(c)];
+  }
+  return sum / static_cast<double>(count);
+}
+
+ResamplingSummary ResamplingSummary::compute(const data::ShardSet& set, size_t num_classes,
+                                             int threads) {
+  const size_t shards = set.num_shards();
+  ResamplingSummary summary;
+  summary.shard_sizes = set.shard_sizes();
+  summary.class_counts.assign(num_classes, 0);
+  // Pass 1: n_c, per shard then summed (integers: the order does not matter).
+  std::mutex mutex;
+  parallel_for(static_cast<int64_t>(shards), threads, [&](int64_t s) {
+    std::vector<std::pair<int32_t, uint64_t>> counts;
+    {
+      std::vector<uint64_t> local(num_classes, 0);
+      const auto shard = set.shard(static_cast<size_t>(s));
+      for (uint64_t i = 0; i < shard->num_records(); ++i) {
+        const data::RecordView record = shard->record(i);
+        if (!labels_valid(record, num_classes)) continue;
+        for (int32_t c : record.labels) ++local[static_cast<size_t>(c)];
+      }
+      for (size_t c = 0; c < num_classes; ++c) {
+        if (local[c] > 0) counts.emplace_back(static_cast<int32_t>(c), local[c]);
+      }
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& [c, n] : counts) summary.class_counts[static_cast<size_t>(c)] += n;
+  });
+  // Pass 2: W_s, each shard summed in record order (the same bits for any thread count).
+  const std::vector<double> sqrt_weights =
+      class_weights(summary.class_counts, Resampling::kSquareRoot);
+  const std::vector<double> uniform_weights =
+      class_weights(summary.class_counts, Resampling::kUniform);
+  summary.sqrt_totals.assign(shards, 0.0);
+  summary.uniform_totals.assign(shards, 0.0);
+  parallel_for(static_cast<int64_t>(shards), threads, [&](int64_t s) {
+    const auto shard = set.shard(static_cast<size_t>(s));
+    double sqrt_total = 0.0, uniform_total = 0.0;
+    for (uint64_t i = 0; i < shard->num_records(); ++i) {
+      const data::RecordView record = shard->record(i);
+      sqrt_total += image_weight(record.labels.data, record.labels.size, sqrt_weights);
+      uniform_total += image_weight(record.labels.data, record.labels.size, uniform_weights);
+    }
+    summary.sqrt_totals[static_cast<size_t>(s)] = sqrt_total;
+    summary.uniform_totals[static_cast<size_t>(s)] = uniform_total;
+  });
+  return summary;
+}
+
+void ResamplingSummary::write_tsv(const std::string& path) const {
+  std::string text = std::string(kHeader) +
+                     ": class counts n_c, then per shard its images and the sums of their "
+                     "weights mean(n_c^-p) for p = 1/2 and p = 1\n";
+  text += "classes\t" + std::to_string(class_counts.size()) + "\n";
+  for (size_t c = 0; c < class_counts.size(); ++c) {
+    if (class_counts[c] > 0) {
+      text += "class\t" + std::to_string(c) + "\t" + std::to_string(class_counts[c]) + "\n";
+    }
+  }
+  char line[128];
+  for (size_t s = 0; s < shard_sizes.size(); ++s) {
+    std::snprintf(line, sizeof(line), "shard\t%zu\t%" PRIu64 "\t%.17g\t%.17g\n", s, shard_sizes[s],
+                  sqrt_totals[s], uniform_totals[s]);
+    text += line;
+  }
+  io::write_file_atomic(path, text);
+}
+
+ResamplingSummary ResamplingSummary::read_tsv(const std::string& path, const data::ShardSet& set,
+                                              size_t num_classes) {
+  std::istringstream in(io::read_file(path));
+  ResamplingSummary summary;
+  summary.class_counts.assign(num_classes, 0);
+  const std::vector<uint64_t> sizes = set.shard_sizes();
+  std::string line;
+  uint64_t number = 0;
+  bool classes_seen = false;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string where = path + " line " + std::to_string(number);
+    if (number == 1) {
+      if (line.rfind(kHeader, 0) != 0) throw Error(where + ": not a ptk resampling summary");
+      continue;
+    }
+    const std::vector<std::string> f = split_tabs(line);
+    if (f[0] == "classes" && f.size() == 2) {
+      if (parse_count(f[1], where) != num_classes) {
+        throw Error(where + ": summary of " + f[1] + " classes for a vocabulary of " +
+                    std::to_string(num_classes) + " (written for another vocabulary?)");
+      }
+      classes_seen = true;
+    } else if (f[0] == "class" && f.size() == 3 && classes_seen) {
+      const uint64_t c = parse_count(f[1], where);
+      if (c >= num_classes) throw Error(where + ": class " + f[1] + " outside the vocabulary");
+      summary.class_counts[c] = parse_count(f[2], where);
+    } else if (f[0] == "shard" && f.size() == 5) {
+      const uint64_t s = parse_count(f[1], where);
+      if (s != summary.shard_sizes.size() || s >= sizes.size() ||
+          parse_count(f[2], where) != sizes[s]) {
+        throw Error(where + ": shard " + f[1] + " of " + f[2] + " images does not match " +
+                    set.dir() + "/manifest.yaml (" + std::to_string(sizes.size()) +
+                    " shards); was the set changed after prepare?");
+      }
+      summary.shard_sizes.push_back(sizes[s]);
+      summary.sqrt_totals.push_back(parse_weight(f[3], where));
+      summary.uniform_totals.push_back(parse_weight(f[4], where));
+    } else {
+      throw Error(where + ": expected 'classes', 'class' or 'shard' fields, got '" + line + "'");
+    }
+  }
+  if (!classes_seen || summary.shard_sizes.size() != sizes.size()) {
+    throw Error(path + ": lists " + std::to_string(summary.shard_sizes.size()) + " of the " +
+                std::to_string(sizes.size()) + " shards of " + set.dir() + " (truncated?)");
+  }
+  return summary;
+}
+
+std::vector<double> ResamplingSummary::shard_totals(Resampling mode) const {
+  switch (mode) {
+    case Resampling::kSquareRoot:
+      return sqrt_totals;
+    case Resampling::kUniform:
+      return uniform_totals;
+    case Resampling::kNatural:
+      break;
+  }
+  return std::vector<double>(shard_sizes.begin(), shard_sizes.end());
+}
+
+ResamplingSummary load_resampling_summary(const data::ShardSet& set, size_t num_classes,
+                                          int threads) {
+  const auto& files = set.manifest().files;
+  const auto it = files.find(kResamplingFileRole);
+  if (it != files.end()) {
+    return ResamplingSummary::read_tsv(set.dir() + "/" + it->second, set, num_classes);
+  }
+  spdlog::info(
+      "{}: no resampling summary in the manifest; reading the labels of its {} shards "
+      "(ptk-wsl prepare writes one)",
+      set.dir(), set.num_shards());
+  return ResamplingSummary::compute(set, num_classes, threads);
+}
+
+data::EpochOrder hashtag_epoch_order(std::shared_ptr<const data::ShardSet> set,
+                                     const ResamplingSummary* summary, Resampling mode,
+                                     uint64_t seed, uint64_t epoch_length,
+                                     uint64_t shard_locality) {
+  const uint64_t n = set->num_samples();
+  if (mode == Resampling::kNatural && epoch_length == n) {
+    // Every image once per epoch: natural frequencies without sampling noise.
+    if (shard_locality == 0) return data::EpochOrder(n, seed);
+    return data::EpochOrder::shard_windows(set->shard_sizes(), shard_locality, seed);
+  }
+  data::ShardWeights weights;
+  weights.shard_sizes = set->shard_sizes();
+  weights.cached_shards = set->max_open_shards();
+  if (mode == Resampling::kNatural) {
+    weights.shard_totals.assign(weights.shard_sizes.begin(), weights.shard_sizes.end());
+    weights.record_weights = [set](size_t shard) {
+      return std::vector<double>(set->manifest().shards.at(shard).num_samples, 1.0);
+    };
+  } else {
+    if (summary == nullptr) throw Error("hashtag epoch order: resampling needs the set's summary");
+    weights.shard_totals = summary->shard_totals(mode);
+    auto class_weight =
+        std::make_shared<const std::vector<double>>(class_weights(summary->class_counts, mode));
+    weights.record_weights = [set, class_weight](size_t s) {
+      const auto shard = set->shard(s);
+      std::vector<double> w(shard->num_records());
+      for (uint64_t i = 0; i < w.size(); ++i) {
+        const data::RecordView record = shard->record(i);
+        w[i] = image_weight(record.labels.data, record.labels.size, *class_weight);
+      }
+      return w;
+    };
+  }
+  return data::EpochOrder::by_shard(std::move(weights), seed, epoch_length,
+                                    std::max<uint64_t>(1, shard_locality));
+}
+
+}  // namespace ptk::vision
