@@ -16,6 +16,7 @@
 #include "common/data/shard_writer.h"
 #include "tests/vision/transforms/test_images.h"
 #include "vision/hashtags/resampling.h"
+#include "vision/hashtags/shard_resampling.h"
 
 namespace ptk::vision {
 namespace {
@@ -174,6 +175,33 @@ TEST(HashtagStream, ResumeAtACheckpointedPositionContinuesExactly) {
       EXPECT_EQ(rest[s].indices, full[done + s].indices) << "resumed after " << done;
       EXPECT_TRUE(at::equal(rest[s].images, full[done + s].images));
     }
+  }
+}
+
+// The two-step (per-shard) sqrt order with runs from one shard, through 2 and 4 ranks with
+// accumulation and a resume mid-epoch: the same samples and images as one rank.
+TEST(HashtagStream, TwoStepResampledOrderIsTheSameOnAnyWorldSizeAndResumesExactly) {
+  TempDir tmp;
+  auto labels = cyclic_labels(60);
+  auto set = write_set(tmp.path(), labels);
+  const ResamplingSummary summary = ResamplingSummary::compute(*set, 6, 2);
+  const data::EpochOrder order =
+      hashtag_epoch_order(set, &summary, Resampling::kSquareRoot, 3, 48, 4);
+  const std::vector<Step> one = read_steps(set, order, 1, 1, 9);
+  for (auto [world, accumulation] : {std::pair{2, 1}, {2, 2}, {4, 2}}) {
+    const std::vector<Step> other = read_steps(set, order, world, accumulation, 9);
+    for (size_t s = 0; s < one.size(); ++s) {
+      EXPECT_EQ(other[s].indices, one[s].indices)
+          << world << " x " << accumulation << " step " << s;
+      EXPECT_TRUE(at::equal(other[s].images, one[s].images)) << "step " << s;
+    }
+  }
+  train::LoaderPosition position;
+  for (int s = 0; s < 4; ++s) position = train::advance(position, 8, 48);
+  const std::vector<Step> rest = read_steps(set, order, 2, 1, 5, position);
+  for (size_t s = 0; s < rest.size(); ++s) {
+    EXPECT_EQ(rest[s].indices, one[4 + s].indices) << "resumed, step " << 4 + s;
+    EXPECT_TRUE(at::equal(rest[s].images, one[4 + s].images));
   }
 }
 
