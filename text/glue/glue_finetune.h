@@ -1,7 +1,8 @@
 // GLUE fine-tuning as the BERT paper runs it: for each task, a fresh classification (or, for
 // STS-B, regression) head on the backbone, AdamW with linear warmup and decay, one run per
 // learning rate of the sweep, the best dev result kept; that run's model predicts the test
-// splits for the leaderboard files (AX with the MNLI model). Single process, CPU or CUDA.
+// splits for the leaderboard files (AX with the MNLI model). One process or several ranks
+// sharing the sweep (run_glue_finetune), CPU or CUDA.
 // Deterministic for a seed. Tokenizing runs in ptk-tokenize (tokenizer_process.h).
 #pragma once
 

@@ -1,8 +1,9 @@
 // A tokenizer run in its own process, for programs that hold LibTorch: Debian's libsentencepiece
 // carries its own protobuf runtime, which cannot share a process with LibTorch's (see
-// text/pretraining/pretraining_vocab.h). The child is `ptk-tokenize` (tokenize_tool_main.cpp);
-// this side links neither SentencePiece nor LibTorch. Files go through a scratch folder.
-// Each call starts one child; calls may run from several threads at once.
+// text/pretraining/pretraining_vocab.h). The child is `ptk-tokenize`
+// (text/pretraining/ptk_tokenize_main.cpp); this side links neither SentencePiece nor LibTorch.
+// Files go through a scratch folder. Each call starts one child; calls may run from several threads
+// at once.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +13,9 @@
 
 namespace ptk::text {
 
-// "sentencepiece" for a .model file, "wordpiece" for a vocab.txt or a folder holding one, by
-// the same rule load_tokenizer uses. Throws ptk::Error naming `path` when it is neither.
+// True for a WordPiece vocabulary (a vocab.txt or a folder holding one), false for a
+// SentencePiece .model file, by the same rule load_tokenizer uses. Throws ptk::Error naming
+// `path` when it is neither.
 bool is_wordpiece_path(const std::string& path);
 
 // The ptk-tokenize binary next to the running program (the build root and the install's bin/
