@@ -10,7 +10,7 @@
 
 #include "common/base/error.h"
 #include "common/data/philox.h"
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::demo {
 namespace {
@@ -37,7 +37,7 @@ std::string as_sentence(const std::string& text) {
     out.pop_back();
   }
   if (std::count(out.begin(), out.end(), ' ') < 2) return {};
-  if (text::find_utf8_defect(out)) return {};
+  if (ptk::find_utf8_defect(out)) return {};
   out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
   const char last = out.back();
   if (last != '.' && last != '!' && last != '?' && last != '"') out += '.';

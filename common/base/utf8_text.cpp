@@ -1,38 +1,116 @@
 #include "common/base/utf8_text.h"
 
-namespace ptk {
+#include <cstdio>
 
-bool is_valid_utf8(std::string_view text) {
+#include "common/base/error.h"
+
+namespace ptk {
+namespace {
+
+std::string hex_byte(unsigned char byte) {
+  char buffer[8];
+  std::snprintf(buffer, sizeof buffer, "0x%02X", byte);
+  return buffer;
+}
+
+// Length of the well-formed sequence starting at `i`, or 0 with `what` set. `consumed` is the
+// length of the maximal ill-formed subpart (at least 1), which lenient mode replaces as a unit.
+size_t sequence_length(std::string_view s, size_t i, size_t* consumed, std::string* what) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte (Table 3-7)
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // overlong below U+0800
+    if (lead == 0xED) high = 0x9F;  // UTF-16 surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong below U+10000
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    *consumed = 1;
+    if (lead <= 0xBF) {
+      *what = "unexpected continuation byte " + hex_byte(lead);
+    } else {
+      *what = "byte " + hex_byte(lead) + " never occurs in UTF-8";
+    }
+    return 0;
+  }
+  for (size_t k = 1; k < length; ++k) {
+    if (i + k >= s.size()) {
+      *consumed = k;
+      *what = "truncated " + std::to_string(length) + "-byte sequence at end of input";
+      return 0;
+    }
+    const unsigned char b = byte(i + k);
+    const unsigned char lo = k == 1 ? low : 0x80, hi = k == 1 ? high : 0xBF;
+    if (b < lo || b > hi) {
+      *consumed = k;
+      if (k == 1 && b >= 0x80 && b <= 0xBF) {
+        *what = "lead byte " + hex_byte(lead) + " followed by " + hex_byte(b) +
+                " (overlong form, surrogate or code point above U+10FFFF)";
+      } else {
+        *what = "truncated " + std::to_string(length) + "-byte sequence (byte " + hex_byte(b) +
+                " at offset " + std::to_string(i + k) + " is not a continuation byte)";
+      }
+      return 0;
+    }
+  }
+  return length;
+}
+
+}  // namespace
+
+std::optional<Utf8Defect> find_utf8_defect(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
+    // ASCII fast path: most of any corpus.
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
       continue;
     }
-    size_t length = 0;                      // continuation bytes
-    unsigned char low = 0x80, high = 0xBF;  // range of the first continuation byte
-    if (byte >= 0xC2 && byte <= 0xDF) {
-      length = 1;
-    } else if (byte >= 0xE0 && byte <= 0xEF) {
-      length = 2;
-      if (byte == 0xE0) low = 0xA0;   // overlong
-      if (byte == 0xED) high = 0x9F;  // surrogates
-    } else if (byte >= 0xF0 && byte <= 0xF4) {
-      length = 3;
-      if (byte == 0xF0) low = 0x90;   // overlong
-      if (byte == 0xF4) high = 0x8F;  // above U+10FFFF
-    } else {
-      return false;
-    }
-    if (i + length >= text.size()) return false;
-    for (size_t k = 1; k <= length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return false;
-    }
-    i += length + 1;
+    size_t consumed = 0;
+    std::string what;
+    const size_t length = sequence_length(text, i, &consumed, &what);
+    if (length == 0) return Utf8Defect{i, std::move(what)};
+    i += length;
   }
-  return true;
+  return std::nullopt;
 }
+
+void check_utf8(std::string_view text, std::string_view context) {
+  if (auto defect = find_utf8_defect(text)) {
+    throw Error(std::string(context) + ": invalid UTF-8 at byte offset " +
+                std::to_string(defect->offset) + ": " + defect->what);
+  }
+}
+
+int64_t replace_invalid_utf8(std::string_view text, std::string* out) {
+  static constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+  out->clear();
+  out->reserve(text.size());
+  int64_t replaced = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t consumed = 0;
+    std::string what;
+    const size_t length = sequence_length(text, i, &consumed, &what);
+    if (length == 0) {
+      out->append(kReplacement);
+      ++replaced;
+      i += consumed;
+    } else {
+      out->append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return replaced;
+}
+
+bool is_valid_utf8(std::string_view text) { return !find_utf8_defect(text).has_value(); }
 
 }  // namespace ptk

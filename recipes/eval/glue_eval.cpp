@@ -34,13 +34,14 @@ const at::Tensor& word_embeddings(const io::StateDict& state, const std::string&
   return *tensor;
 }
 
-// The HF folder's tokenizer: vocab.txt (WordPiece) or the first *.model (SentencePiece).
+// The HF folder's tokenizer (hf_folder_tokenizer), which must be there unless eval.tokenizer
+// names one.
 std::string hf_tokenizer(const std::string& folder) {
-  if (fs::exists(fs::path(folder) / "vocab.txt")) return (fs::path(folder) / "vocab.txt").string();
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    if (entry.path().extension() == ".model") return entry.path().string();
+  const std::string tokenizer = hf_folder_tokenizer(folder);
+  if (tokenizer.empty()) {
+    throw UsageError(folder + " holds no vocab.txt or SentencePiece .model; give eval.tokenizer");
   }
-  throw UsageError(folder + " holds no vocab.txt or SentencePiece .model; give eval.tokenizer");
+  return tokenizer;
 }
 
 text::glue::GlueBackbone load_backbone(const GlueEvalOptions& options) {

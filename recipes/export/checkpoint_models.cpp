@@ -5,9 +5,15 @@
 #include <algorithm>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "common/base/error.h"
+#include "common/train/checkpoint.h"
+#include "common/train/weight_import.h"
 #include "text/models/bert_heads.h"
+#include "text/models/hf_bert_keys.h"
 #include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/tokenizer_process.h"
 #include "vision/models/resnet.h"
 
 namespace ptk::recipes {
@@ -26,13 +32,53 @@ const at::Tensor& require(const io::StateDict& state, const std::string& name,
 
 }  // namespace
 
+text::PretrainingVocab export_vocab(const ExportSource& source, bool allow_other) {
+  text::TokenizerProcess tokenizer(require_tokenizer(source));
+  text::PretrainingVocab vocab = text::PretrainingVocab::read(tokenizer.vocab_file());
+  if (source.tokenizer_path == source.run_tokenizer_path) return vocab;
+  if (source.run_tokenizer_path.empty()) {
+    spdlog::warn(
+        "export.tokenizer {} cannot be checked against the tokenizer the run trained "
+        "with: {}",
+        source.tokenizer_path, source.run_tokenizer_problem);
+    return vocab;
+  }
+  text::TokenizerProcess run_tokenizer(source.run_tokenizer_path);
+  const text::PretrainingVocab run_vocab = text::PretrainingVocab::read(run_tokenizer.vocab_file());
+  if (run_vocab.tokenizer_hash == vocab.tokenizer_hash) return vocab;
+  const std::string difference =
+      "export.tokenizer " + source.tokenizer_path + " (tokenizer " + vocab.tokenizer_hash + ", " +
+      std::to_string(vocab.size()) + " tokens) is not the tokenizer the run trained with, " +
+      source.run_tokenizer_path + " (tokenizer " + run_vocab.tokenizer_hash + ", " +
+      std::to_string(run_vocab.size()) + " tokens)";
+  if (!allow_other) {
+    throw UsageError(difference +
+                     ": the export would pair the weights with other token ids; set "
+                     "export.allow_other_tokenizer=true to export with it anyway");
+  }
+  spdlog::warn("{} (export.allow_other_tokenizer=true)", difference);
+  return vocab;
+}
+
+io::StateDict source_weights(const ExportSource& source) {
+  if (source.weights_path.empty()) return train::read_checkpoint_model(source.checkpoint_dir);
+  io::StateDict state = train::read_weight_file(source.weights_path);
+  return source.kind == RecipeKind::kBert ? text::from_hf_bert_keys(std::move(state)) : state;
+}
+
 std::shared_ptr<vision::ResNetImpl> load_resnet(const ExportSource& source,
                                                 const io::StateDict& state) {
   vision::ResNetConfig config = vision::resnet_config(source.arch);
-  config.num_classes = require(state, "fc.weight", source, 2).size(0);
+  const bool headless = io::find_tensor(state, "fc.weight") == nullptr &&
+                        io::find_tensor(state, "fc.bias") == nullptr;
+  if (!headless) config.num_classes = require(state, "fc.weight", source, 2).size(0);
   auto model = std::make_shared<vision::ResNetImpl>(config);
   try {
-    io::load_module_state_dict(*model, state, /*strict=*/true);
+    if (headless) {
+      train::import_weights(*model, state, {"fc."}, source.checkpoint_dir);
+    } else {
+      io::load_module_state_dict(*model, state, /*strict=*/true);
+    }
   } catch (const Error& e) {
     throw Error(source.checkpoint_dir + ": weights do not fit model.arch " + source.arch + ": " +
                 e.what());

@@ -21,7 +21,12 @@ class ResNetImpl;
 
 namespace ptk::recipes {
 
+// The source's weights: the checkpoint's model.pt, or the init.from file / HF folder (HF keys
+// renamed to this toolkit's).
+io::StateDict source_weights(const ExportSource& source);
+
 // model.arch's preset with num_classes from the stored fc.weight (the hashtag vocabulary size).
+// Weights without fc.* (a headless export) load into the backbone, the head left initial.
 std::shared_ptr<vision::ResNetImpl> load_resnet(const ExportSource& source,
                                                 const io::StateDict& state);
 
@@ -30,6 +35,12 @@ std::shared_ptr<vision::ResNetImpl> load_resnet(const ExportSource& source,
 std::shared_ptr<text::BertForPreTrainingImpl> load_bert(const ExportSource& source,
                                                         const io::StateDict& state,
                                                         const text::PretrainingVocab* vocab);
+
+// The vocabulary facts of the export's tokenizer (through ptk-tokenize). When export.tokenizer
+// names another tokenizer than the run trained with (a different content hash), that is a
+// UsageError naming both, unless `allow_other`; when the run's tokenizer is not here to compare
+// with, a warning says so.
+text::PretrainingVocab export_vocab(const ExportSource& source, bool allow_other);
 
 // A deterministic batch of 2 images [2, 3, size, size] with values in about [-2, 2].
 at::Tensor reference_images(int64_t size);

@@ -13,7 +13,10 @@ config::Schema common_schema() {
         "(required)")
       .add("export.tokenizer", "",
            "bert: tokenizer file (.model / vocab.txt) or folder; \"\" = the one the "
-           "checkpoint's shard set (data.shards) lists");
+           "checkpoint's shard set (data.shards) lists")
+      .add("export.allow_other_tokenizer", config::Value(false),
+           "bert: allow an export.tokenizer other than the one the run trained with (its "
+           "content differs); without it that is an error naming both");
   return s;
 }
 
@@ -38,6 +41,13 @@ config::Schema weights_schema() {
 config::Schema features_schema() {
   config::Schema s = common_schema();
   s.add("export.out", "", "output HDF5 file: features float32 [n, d], ids (required)")
+      .add("init.from", "",
+           "instead of export.checkpoint: a .pth / .pt / .safetensors state dict with "
+           "torchvision's ResNet keys (export.arch names the preset) or an HF BERT folder "
+           "(config.json, weights, tokenizer)")
+      .add("export.arch", "",
+           "ResNet preset of an init.from weights file: resnet18/34/50, resnext50_32x4d, "
+           "resnext101_32x{4,8,16,32,48}d, ...")
       .add("features.input", "",
            "wsl: folder of JPEG/PNG images (sorted, not recursive); bert: text file, one item a "
            "line (required)")
@@ -64,9 +74,19 @@ ExportOptions export_options(const config::Config& config) {
   ExportOptions o;
   o.checkpoint = config.get_string("export.checkpoint");
   o.out = config.get_string("export.out");
-  if (o.checkpoint.empty()) throw UsageError("export.checkpoint is required (a run or step dir)");
+  const bool weights_given = config.has("init.from") && !config.get_string("init.from").empty();
+  if (o.checkpoint.empty() && !weights_given) {
+    throw UsageError(std::string("export.checkpoint is required (a run or step dir)") +
+                     (config.has("init.from") ? " unless init.from names weights" : ""));
+  }
+  if (!o.checkpoint.empty() && weights_given) {
+    throw UsageError("give export.checkpoint or init.from, not both");
+  }
   if (o.out.empty()) throw UsageError("export.out is required");
   o.tokenizer = config.get_string("export.tokenizer");
+  if (config.has("export.allow_other_tokenizer")) {
+    o.allow_other_tokenizer = config.get_bool("export.allow_other_tokenizer");
+  }
   if (config.has("export.format")) {
     const std::string& format = config.get_string("export.format");
     if (format == "auto") {
@@ -91,6 +111,8 @@ ExportOptions export_options(const config::Config& config) {
 
 FeatureOptions feature_options(const config::Config& config) {
   FeatureOptions o;
+  o.init_from = config.get_string("init.from");
+  o.arch = config.get_string("export.arch");
   o.input = config.get_string("features.input");
   if (o.input.empty()) throw UsageError("features.input is required (image folder or text file)");
   auto positive = [&](const char* key, int64_t min) {

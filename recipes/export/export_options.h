@@ -17,12 +17,15 @@ struct ExportOptions {
   std::string out;         // export.out: output folder (weights) or HDF5 file (features)
   ExportFormat format = ExportFormat::kAuto;  // auto: torchvision for wsl, hf for bert
   bool head = true;                           // export.head: keep the wsl hashtag head (fc.*)
-  std::string tokenizer;          // export.tokenizer: "" = the one the checkpoint's shards list
+  std::string tokenizer;  // export.tokenizer: "" = the one the checkpoint's shards list
+  bool allow_other_tokenizer = false;  // export.allow_other_tokenizer
   bool reference_logits = false;  // export.reference_logits: write reference_logits.safetensors
 };
 
 struct FeatureOptions {
-  std::string input;  // features.input: image folder (wsl) or text file, one item a line (bert)
+  std::string init_from;  // init.from: weights file / HF folder instead of export.checkpoint
+  std::string arch;       // export.arch: the ResNet preset of an init.from weights file
+  std::string input;      // features.input: image folder (wsl) or text file, one item a line (bert)
   int64_t batch = 32;
   int64_t threads = 4;  // decode threads and LibTorch intra-op threads
   TextPooling pooling = TextPooling::kMean;

@@ -2,11 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "common/base/error.h"
-#include "common/data/shard_reader.h"
+#include "common/data/manifest.h"
 #include "common/train/checkpoint.h"
 
 namespace ptk::recipes {
@@ -82,21 +84,21 @@ text::BertConfig stored_bert_config(const YAML::Node& root, const std::string& o
 void find_shard_tokenizer(const YAML::Node& root, const std::string& origin, ExportSource* source) {
   const std::optional<std::string> shards = get<std::string>(root, "data", "shards", origin);
   if (!shards || shards->empty()) {
-    source->tokenizer_problem = origin + " names no data.shards";
+    source->run_tokenizer_problem = origin + " names no data.shards";
     return;
   }
   if (!fs::exists(fs::path(*shards) / "manifest.yaml")) {
-    source->tokenizer_problem =
+    source->run_tokenizer_problem =
         "the checkpoint's shard set " + *shards + " (data.shards) has no manifest.yaml here";
     return;
   }
-  const data::ShardSet set(*shards);
-  const auto it = set.manifest().files.find("tokenizer");
-  if (it == set.manifest().files.end()) {
-    source->tokenizer_problem = *shards + "/manifest.yaml lists no tokenizer";
+  const data::Manifest manifest = data::Manifest::load(*shards);
+  const auto it = manifest.files.find("tokenizer");
+  if (it == manifest.files.end()) {
+    source->run_tokenizer_problem = *shards + "/manifest.yaml lists no tokenizer";
     return;
   }
-  source->tokenizer_path = (fs::path(*shards) / it->second).string();
+  source->run_tokenizer_path = (fs::path(*shards) / it->second).string();
 }
 
 }  // namespace
@@ -123,19 +125,66 @@ ExportSource open_export_source(const std::string& path, const std::string& toke
   } else if (lookup(root, "model", "preset")) {
     source.kind = RecipeKind::kBert;
     source.bert = stored_bert_config(root, origin);
+    find_shard_tokenizer(root, origin, &source);
     if (!tokenizer.empty()) {
       if (!fs::exists(tokenizer)) {
         throw UsageError("export.tokenizer: '" + tokenizer + "' does not exist");
       }
       source.tokenizer_path = tokenizer;
     } else {
-      find_shard_tokenizer(root, origin, &source);
+      source.tokenizer_path = source.run_tokenizer_path;
+      source.tokenizer_problem = source.run_tokenizer_problem;
     }
   } else {
     throw Error(origin +
                 ": the stored config has neither model.arch (ptk-wsl) nor model.preset "
                 "(ptk-bert); ptk-export reads checkpoints of those recipes");
   }
+  return source;
+}
+
+std::string hf_folder_tokenizer(const std::string& folder) {
+  if (fs::exists(fs::path(folder) / "vocab.txt")) return (fs::path(folder) / "vocab.txt").string();
+  std::vector<std::string> models;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() == ".model") models.push_back(entry.path().string());
+  }
+  std::sort(models.begin(), models.end());
+  return models.empty() ? "" : models.front();
+}
+
+ExportSource open_weights_source(const std::string& path, const std::string& arch,
+                                 const std::string& tokenizer) {
+  if (!fs::exists(path)) throw UsageError("init.from: '" + path + "' does not exist");
+  ExportSource source;
+  source.checkpoint_dir = path;
+  source.weights_path = path;
+  if (fs::is_directory(path)) {
+    if (!fs::exists(fs::path(path) / "config.json")) {
+      throw UsageError("init.from: '" + path +
+                       "' is a folder without config.json (an HF BERT folder has one); a ResNet "
+                       "comes as a .pth / .pt / .safetensors file");
+    }
+    source.kind = RecipeKind::kBert;
+    source.bert = text::load_hf_config((fs::path(path) / "config.json").string());
+    source.run_tokenizer_path = hf_folder_tokenizer(path);
+    if (source.run_tokenizer_path.empty()) {
+      source.run_tokenizer_problem = path + " holds no vocab.txt or SentencePiece .model";
+    }
+    if (!tokenizer.empty() && !fs::exists(tokenizer)) {
+      throw UsageError("export.tokenizer: '" + tokenizer + "' does not exist");
+    }
+    source.tokenizer_path = tokenizer.empty() ? source.run_tokenizer_path : tokenizer;
+    source.tokenizer_problem = source.run_tokenizer_problem;
+    return source;
+  }
+  if (arch.empty()) {
+    throw UsageError("init.from: '" + path +
+                     "' is a weights file; export.arch names its architecture (a preset such as "
+                     "resnet50 or resnext101_32x8d)");
+  }
+  source.kind = RecipeKind::kWsl;
+  source.arch = arch;
   return source;
 }
 

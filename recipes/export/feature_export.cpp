@@ -41,6 +41,12 @@ void append(FeatureFileWriter& writer, const at::Tensor& rows) {
   writer.append(host.data_ptr<float>(), host.size(0));
 }
 
+// "at step N" of a checkpoint, "from PATH" for init.from.
+std::string weights_origin(const ExportSource& source) {
+  return source.weights_path.empty() ? "at step " + std::to_string(source.step)
+                                     : "from " + source.weights_path;
+}
+
 std::string image_features(const ExportOptions& options, const FeatureOptions& features,
                            const ExportSource& source) {
   if (!fs::is_directory(features.input)) {
@@ -57,7 +63,7 @@ std::string image_features(const ExportOptions& options, const FeatureOptions& f
   if (names.empty())
     throw UsageError("features.input: no .jpg/.jpeg/.png files in " + features.input);
 
-  const auto model = load_resnet(source, train::read_checkpoint_model(source.checkpoint_dir));
+  const auto model = load_resnet(source, source_weights(source));
   vision::EvalTransform transform;
   transform.crop_size =
       static_cast<int>(features.image_size > 0 ? features.image_size : source.image_size);
@@ -85,7 +91,7 @@ std::string image_features(const ExportOptions& options, const FeatureOptions& f
   std::ostringstream summary;
   summary << "ptk-export features: " << names.size() << " images of " << features.input << " ("
           << transform.resize_size << " px shorter side, " << side << " px centre crop) through "
-          << source.arch << " at step " << source.step << " -> " << options.out << ": features ["
+          << source.arch << " " << weights_origin(source) << " -> " << options.out << ": features ["
           << names.size() << ", " << model->feature_dim() << "] (pooled, before the head), ids "
           << "(file names)";
   return summary.str();
@@ -98,11 +104,11 @@ std::string text_features(const ExportOptions& options, const FeatureOptions& fe
                      "' is not a file (a bert checkpoint embeds the lines of a text file)");
   }
   // SentencePiece cannot share this process with LibTorch: ptk-tokenize encodes the lines.
+  const text::PretrainingVocab vocab = export_vocab(source, options.allow_other_tokenizer);
   text::TokenizerProcess tokenizer(require_tokenizer(source));
-  const text::PretrainingVocab vocab = text::PretrainingVocab::read(tokenizer.vocab_file());
   const text::EncodedLines encoded = tokenizer.encode_file(features.input);
   if (encoded.ids.empty()) throw UsageError("features.input: '" + features.input + "' is empty");
-  const auto model = load_bert(source, train::read_checkpoint_model(source.checkpoint_dir), &vocab);
+  const auto model = load_bert(source, source_weights(source), &vocab);
   const int64_t max_length = std::min(features.max_length, model->config().max_position_embeddings);
   const text::SpecialIds& special = vocab.specials;
 
@@ -153,7 +159,7 @@ std::string text_features(const ExportOptions& options, const FeatureOptions& fe
   std::ostringstream summary;
   summary << "ptk-export features: " << line_numbers.size() << " lines of " << features.input
           << " (" << cut << " cut to " << max_length << " tokens, " << replaced
-          << " invalid UTF-8 sequences replaced) through BERT at step " << source.step << " -> "
+          << " invalid UTF-8 sequences replaced) through BERT " << weights_origin(source) << " -> "
           << options.out << ": features [" << line_numbers.size() << ", "
           << model->config().hidden_size << "] ("
           << (features.pooling == TextPooling::kPooled ? "pooler output"
@@ -165,7 +171,10 @@ std::string text_features(const ExportOptions& options, const FeatureOptions& fe
 }  // namespace
 
 std::string run_feature_export(const ExportOptions& options, const FeatureOptions& features) {
-  const ExportSource source = open_export_source(options.checkpoint, options.tokenizer);
+  const ExportSource source =
+      features.init_from.empty()
+          ? open_export_source(options.checkpoint, options.tokenizer)
+          : open_weights_source(features.init_from, features.arch, options.tokenizer);
   at::set_num_threads(static_cast<int>(features.threads));
   set_blas_threads(static_cast<int>(features.threads));
   const fs::path parent = fs::path(options.out).parent_path();

@@ -160,10 +160,8 @@ std::string export_bert(const ExportOptions& options, const ExportSource& source
   // The tokenizer's vocabulary facts come from ptk-tokenize: SentencePiece cannot be loaded in
   // this LibTorch process.
   std::optional<text::PretrainingVocab> vocab;
-  if (hf || !source.tokenizer_path.empty()) {
-    text::TokenizerProcess tokenizer(require_tokenizer(source));
-    vocab = text::PretrainingVocab::read(tokenizer.vocab_file());
-  }
+  if (hf || !source.tokenizer_path.empty())
+    vocab = export_vocab(source, options.allow_other_tokenizer);
   const auto model = load_bert(source, train::read_checkpoint_model(source.checkpoint_dir),
                                vocab ? &*vocab : nullptr);
   const text::BertConfig& config = model->config();

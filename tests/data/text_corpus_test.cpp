@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::demo {
 namespace {
@@ -47,7 +47,7 @@ TEST(DemoTextCorpus, BuilderWritesSentencePerLineDocumentsOfTheRequestedSize) {
   const std::string text = slurp(dir / "a" / "corpus.txt");
   EXPECT_GE(text.size(), 96u << 10);
   EXPECT_LT(text.size(), (96u << 10) + 20000);  // at most one document past the target
-  EXPECT_FALSE(text::find_utf8_defect(text).has_value());
+  EXPECT_FALSE(ptk::find_utf8_defect(text).has_value());
   ASSERT_EQ(text.back(), '\n');
   EXPECT_EQ(text.find("\n\n\n"), std::string::npos);  // exactly one blank line between docs
   EXPECT_NE(text.front(), '\n');

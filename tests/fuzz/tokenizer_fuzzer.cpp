@@ -11,7 +11,7 @@
 #include "common/base/error.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "text/tokenizers/sentencepiece_tokenizer.h"
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 #include "text/tokenizers/wordpiece_tokenizer.h"
 
 using ptk::fuzz::expect;
@@ -51,7 +51,7 @@ void check_ids(const Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
 }
 
 void check_tokenizer(const Tokenizer& tokenizer, std::string_view text) {
-  const bool well_formed = !ptk::text::find_utf8_defect(text).has_value();
+  const bool well_formed = !ptk::find_utf8_defect(text).has_value();
   int64_t replaced = 0;
   const std::vector<int32_t> lenient = tokenizer.encode_lenient(text, &replaced);
   check_ids(tokenizer, lenient);
@@ -69,8 +69,8 @@ void check_tokenizer(const Tokenizer& tokenizer, std::string_view text) {
     }
     expect(rejected, "strict encoding accepted ill-formed UTF-8");
     std::string repaired;
-    ptk::text::replace_invalid_utf8(text, &repaired);
-    expect(!ptk::text::find_utf8_defect(repaired), "repaired text is still ill-formed");
+    ptk::replace_invalid_utf8(text, &repaired);
+    expect(!ptk::find_utf8_defect(repaired), "repaired text is still ill-formed");
   }
   // The bytes as ids, some outside the vocabulary: decode must reject exactly those.
   std::vector<int32_t> ids;

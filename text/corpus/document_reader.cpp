@@ -9,7 +9,7 @@
 
 #include "common/base/error.h"
 #include "common/data/input_parts.h"
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::text {
 

@@ -10,7 +10,7 @@
 #include "common/data/input_parts.h"
 #include "common/data/philox.h"
 #include "common/io/atomic_file.h"
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::text {
 

@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "common/base/error.h"
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::text {
 namespace {

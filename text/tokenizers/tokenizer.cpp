@@ -6,7 +6,7 @@
 
 #include "common/base/error.h"
 #include "text/tokenizers/sentencepiece_tokenizer.h"
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 #include "text/tokenizers/wordpiece_tokenizer.h"
 
 namespace ptk::text {

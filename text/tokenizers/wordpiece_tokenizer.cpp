@@ -3,7 +3,7 @@
 #include <xxhash.h>
 
 #include "common/base/error.h"
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::text {
 namespace {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/data/manifest.h"
 #include "common/io/atomic_file.h"
 #include "common/io/safetensors.h"
 #include "common/train/checkpoint.h"
@@ -212,6 +213,48 @@ TEST(ExportWeights, BertHfFolderHasHfKeysMinusTiedDecoderAndReloadsWithIdentical
   EXPECT_TRUE(at::equal(*io::find_tensor(stored, "cls.predictions.bias"), decoder_bias));
 }
 
+// export.tokenizer naming a tokenizer other than the run's (same size, other content) would pair
+// the weights with other token ids: an error naming both, unless explicitly allowed.
+TEST(ExportWeights, AnotherTokenizerThanTheRunsIsAnErrorNamingBothUnlessAllowed) {
+  ScratchDir dir;
+  fs::create_directories(dir / "shards");
+  const int64_t vocab = write_wordpiece_vocab(dir / "shards/vocab.txt", 59);
+  data::Manifest shards;
+  shards.kind = data::ShardKind::kToken;
+  shards.files["tokenizer"] = "vocab.txt";
+  shards.save(dir / "shards");
+  write_bert_checkpoint(dir / "run", vocab, dir / "shards");
+  std::string text = io::read_file(dir / "shards/vocab.txt");
+  fs::create_directories(dir / "same");
+  io::write_file_atomic(dir / "same/vocab.txt", text);
+  const size_t last = text.rfind('\n', text.size() - 2);
+  text.insert(last + 1, "z");  // the last word changes; the size does not
+  fs::create_directories(dir / "other");
+  io::write_file_atomic(dir / "other/vocab.txt", text);
+
+  std::string output;
+  const auto export_with = [&](const std::vector<std::string>& extra, const std::string& name) {
+    std::vector<std::string> args = {"weights", "export.checkpoint=" + dir / "run",
+                                     "export.out=" + dir / ("out-" + name)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_export(args, dir / (name + ".log"), &output);
+  };
+  EXPECT_EQ(export_with({}, "implied"), 0) << output;
+  EXPECT_EQ(export_with({"export.tokenizer=" + dir / "same/vocab.txt"}, "same"), 0) << output;
+  EXPECT_EQ(export_with({"export.tokenizer=" + dir / "other/vocab.txt"}, "other"), 2) << output;
+  EXPECT_NE(output.find(dir / "other/vocab.txt"), std::string::npos) << output;
+  EXPECT_NE(output.find(dir / "shards/vocab.txt"), std::string::npos) << output;
+  EXPECT_NE(output.find(std::to_string(vocab) + " tokens"), std::string::npos) << output;
+  EXPECT_NE(output.find("export.allow_other_tokenizer=true"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(dir / "out-other/model.safetensors"));
+  EXPECT_EQ(export_with({"export.tokenizer=" + dir / "other/vocab.txt",
+                         "export.allow_other_tokenizer=true"},
+                        "allowed"),
+            0)
+      << output;
+  EXPECT_NE(output.find("is not the tokenizer the run trained with"), std::string::npos) << output;
+}
+
 TEST(ExportFeatures, ImageFolderGivesTheModelsPooledFeaturesInNameOrder) {
   ScratchDir dir;
   write_wsl_checkpoint(dir / "run", "resnext_tiny", 5, 32);
@@ -301,6 +344,80 @@ TEST(ExportFeatures, TextLinesGiveMeanOrPooledBertEmbeddingsWithLineNumbers) {
         at::from_blob(const_cast<float*>(pooled_file.features.data()) + i * 32, {32});
     EXPECT_LE(max_diff(mean_row, out.sequence_output[0].mean(0)), 1e-4) << "line " << i + 1;
     EXPECT_LE(max_diff(pooled_row, out.pooled_output[0]), 1e-4) << "line " << i + 1;
+  }
+}
+
+// Features from weights a user already has instead of a checkpoint: the wsl checkpoint exported
+// as a torchvision .pth (with and without the head) and as safetensors, the bert checkpoint as an
+// HF folder, give the checkpoint's own features.
+TEST(ExportFeatures, InitFromTorchvisionWeightsOrAnHfFolderGivesTheCheckpointsFeatures) {
+  ScratchDir dir;
+  std::string output;
+  write_wsl_checkpoint(dir / "wsl", "resnext_tiny", 5, 32);
+  fs::create_directories(dir / "images");
+  for (int i = 0; i < 3; ++i) {
+    cv::Mat image(40 + 5 * i, 36, CV_8UC3);
+    cv::randu(image, 0, 255);
+    ASSERT_TRUE(cv::imwrite(dir / ("images/img" + std::to_string(i) + ".png"), image));
+  }
+  const auto weights = [&](const std::string& out, const std::string& extra) {
+    return run_export(
+        {"weights", "export.checkpoint=" + dir / "wsl", "export.out=" + dir / out, extra},
+        dir / (out + ".log"), &output);
+  };
+  ASSERT_EQ(weights("tv", "export.head=true"), 0) << output;
+  ASSERT_EQ(weights("headless", "export.head=false"), 0) << output;
+  ASSERT_EQ(weights("st", "export.format=safetensors"), 0) << output;
+  const auto image_features = [&](const std::string& source, const std::string& out) {
+    std::vector<std::string> args = {"features", source, "export.out=" + dir / out,
+                                     "features.input=" + dir / "images", "features.image_size=32"};
+    if (source.rfind("init.from=", 0) == 0) args.push_back("export.arch=resnext_tiny");
+    return run_export(args, dir / (out + ".log"), &output);
+  };
+  ASSERT_EQ(image_features("export.checkpoint=" + dir / "wsl", "ref.h5"), 0) << output;
+  const Hdf5File reference = read_features(dir / "ref.h5");
+  for (const std::string& file : {"tv/model.pth", "headless/model.pth", "st/model.safetensors"}) {
+    ASSERT_EQ(image_features("init.from=" + dir / file, "from.h5"), 0) << output;
+    EXPECT_NE(output.find("from " + dir / file), std::string::npos) << output;
+    const Hdf5File from = read_features(dir / "from.h5");
+    EXPECT_EQ(from.string_ids, reference.string_ids) << file;
+    EXPECT_EQ(from.features, reference.features) << file;
+  }
+  EXPECT_EQ(run_export({"features", "init.from=" + dir / "tv/model.pth",
+                        "export.out=" + dir / "x.h5", "features.input=" + dir / "images"},
+                       dir / "noarch.log", &output),
+            2);
+  EXPECT_NE(output.find("export.arch"), std::string::npos) << output;
+  EXPECT_EQ(run_export({"features", "init.from=" + dir / "tv/model.pth",
+                        "export.checkpoint=" + dir / "wsl", "export.arch=resnext_tiny",
+                        "export.out=" + dir / "x.h5", "features.input=" + dir / "images"},
+                       dir / "both.log", &output),
+            2);
+  EXPECT_NE(output.find("not both"), std::string::npos) << output;
+
+  const int64_t vocab = write_wordpiece_vocab(dir / "vocab.txt", 20);
+  write_bert_checkpoint(dir / "bert", vocab);
+  ASSERT_EQ(run_export({"weights", "export.checkpoint=" + dir / "bert", "export.out=" + dir / "hf",
+                        "export.tokenizer=" + dir / "vocab.txt"},
+                       dir / "hf.log", &output),
+            0)
+      << output;
+  std::ofstream(dir / "lines.txt") << "word1 word2 word3\nword7 unknownthing word4\n";
+  const std::vector<std::string> text = {"features", "features.input=" + dir / "lines.txt",
+                                         "features.pooling=pooled"};
+  std::vector<std::string> from_checkpoint = text, from_folder = text;
+  from_checkpoint.insert(from_checkpoint.end(),
+                         {"export.checkpoint=" + dir / "bert",
+                          "export.tokenizer=" + dir / "vocab.txt", "export.out=" + dir / "b1.h5"});
+  from_folder.insert(from_folder.end(), {"init.from=" + dir / "hf", "export.out=" + dir / "b2.h5"});
+  ASSERT_EQ(run_export(from_checkpoint, dir / "b1.log", &output), 0) << output;
+  ASSERT_EQ(run_export(from_folder, dir / "b2.log", &output), 0) << output;
+  const Hdf5File bert_reference = read_features(dir / "b1.h5");
+  const Hdf5File bert_from = read_features(dir / "b2.h5");
+  EXPECT_EQ(bert_from.int_ids, bert_reference.int_ids);
+  ASSERT_EQ(bert_from.features.size(), bert_reference.features.size());
+  for (size_t i = 0; i < bert_from.features.size(); ++i) {
+    EXPECT_NEAR(bert_from.features[i], bert_reference.features[i], 1e-6) << i;
   }
 }
 

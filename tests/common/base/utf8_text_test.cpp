@@ -1,10 +1,10 @@
-#include "text/tokenizers/utf8.h"
+#include "common/base/utf8_text.h"
 
 #include <gtest/gtest.h>
 
 #include "common/base/error.h"
 
-namespace ptk::text {
+namespace ptk {
 namespace {
 
 size_t defect_offset(const std::string& text) {
@@ -17,6 +17,7 @@ TEST(Utf8, WellFormedTextHasNoDefect) {
            "", "plain ascii", "café", "北京", "😀👍🏽", "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBD",
            std::string("nul\0inside", 10)}) {
     EXPECT_FALSE(find_utf8_defect(text).has_value()) << text;
+    EXPECT_TRUE(is_valid_utf8(text)) << text;
   }
 }
 
@@ -30,6 +31,9 @@ TEST(Utf8, EveryKindOfIllFormedSequenceIsFoundAtItsOffset) {
   EXPECT_EQ(defect_offset("ok \xF0\x9F\x98"), 3u);     // emoji cut at the end
   EXPECT_EQ(defect_offset("caf\xC3(x)"), 3u);          // lead byte then ASCII
   EXPECT_EQ(defect_offset("\xFF"), 0u);
+  for (const char* text : {"ab\x80", "abc\xC0\xAF", "x\xED\xA0\x80", "ok \xF0\x9F\x98", "\xFF"}) {
+    EXPECT_FALSE(is_valid_utf8(text)) << "the yes/no form agrees: " << text;
+  }
 }
 
 TEST(Utf8, CheckNamesContextAndByteOffset) {
@@ -64,4 +68,4 @@ TEST(Utf8, ReplacementFollowsMaximalSubpartPractice) {
 }
 
 }  // namespace
-}  // namespace ptk::text
+}  // namespace ptk
