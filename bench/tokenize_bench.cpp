@@ -24,7 +24,7 @@
 
 #include "bench/median.h"
 #include "bench/reference_script.h"
-#include "data/text_corpus.h"
+#include "demos/text_corpus.h"
 #include "text/corpus/corpus_builder.h"
 #include "text/tokenizers/sentencepiece_tokenizer.h"
 

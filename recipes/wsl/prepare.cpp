@@ -20,9 +20,9 @@
 #include "common/dist/launch_env.h"
 #include "common/io/atomic_file.h"
 #include "common/io/resumable_directory.h"
+#include "common/log/progress_bar.h"
 #include "recipes/wsl/image_part_writer.h"
 #include "recipes/wsl/part_report.h"
-#include "recipes/wsl/progress_bar.h"
 #include "vision/hashtags/canonicalizer.h"
 #include "vision/hashtags/hashtag_labeler.h"
 #include "vision/hashtags/hashtag_normalizer.h"
@@ -168,7 +168,7 @@ void count_parts(const PrepareJob& job, const std::vector<data::InputPart>& mine
     if (!job.is_val(part) && !folder.done(counts_marker(part))) todo.push_back(part);
   }
   fs::create_directories(fs::path(folder.path()) / "counts");
-  ProgressBar bar("counting hashtags (parts)", todo.size());
+  log::ProgressBar bar("counting hashtags (parts)", todo.size());
   std::mutex progress;
   uint64_t finished = 0;
   parallel_for(static_cast<int64_t>(todo.size()), job.threads, [&](int64_t i) {
@@ -243,7 +243,7 @@ void write_parts(const PrepareJob& job, const std::vector<data::InputPart>& mine
   for (const auto& part : mine) {
     if (!folder.done(part.name())) todo.push_back(part);
   }
-  ProgressBar bar("writing shards (parts)", todo.size());
+  log::ProgressBar bar("writing shards (parts)", todo.size());
   uint64_t finished = 0;
   for (const auto& part : todo) {
     options.all_val = job.is_val(part);

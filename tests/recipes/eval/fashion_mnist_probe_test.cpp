@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "data/fashion_mnist.h"
+#include "demos/fashion_mnist.h"
 #include "tests/integration/toy_run.h"
 
 namespace ptk::testing {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "data/demo_glue.h"
+#include "demos/demo_glue.h"
 #include "tests/integration/toy_run.h"
 #include "tests/recipes/export/export_fixtures.h"
 

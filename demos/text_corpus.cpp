@@ -1,4 +1,4 @@
-#include "data/text_corpus.h"
+#include "demos/text_corpus.h"
 
 #include <zlib.h>
 

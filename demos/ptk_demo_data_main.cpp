@@ -18,8 +18,8 @@
 #include "common/config/command_line.h"
 #include "common/config/config.h"
 #include "common/data/epoch_order.h"
-#include "data/demo_hashtags.h"
-#include "data/fashion_mnist.h"
+#include "demos/demo_hashtags.h"
+#include "demos/fashion_mnist.h"
 #include "vision/hashtags/canonicalizer.h"
 #include "vision/hashtags/wordnet.h"
 

@@ -1,4 +1,4 @@
-#include "data/demo_hashtags.h"
+#include "demos/demo_hashtags.h"
 
 #include <algorithm>
 #include <set>

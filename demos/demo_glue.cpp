@@ -1,4 +1,4 @@
-#include "data/demo_glue.h"
+#include "demos/demo_glue.h"
 
 #include <cctype>
 #include <cmath>

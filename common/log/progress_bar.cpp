@@ -1,10 +1,10 @@
-#include "recipes/wsl/progress_bar.h"
+#include "common/log/progress_bar.h"
 
 #include <unistd.h>
 
 #include <cstdio>
 
-namespace ptk::recipes {
+namespace ptk::log {
 
 ProgressBar::ProgressBar(std::string label, uint64_t total)
     : label_(std::move(label)),
@@ -59,4 +59,4 @@ void ProgressBar::draw(bool final_line) {
   std::fflush(stderr);
 }
 
-}  // namespace ptk::recipes
+}  // namespace ptk::log

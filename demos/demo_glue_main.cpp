@@ -8,7 +8,7 @@
 #include "common/base/main_guard.h"
 #include "common/config/command_line.h"
 #include "common/config/config.h"
-#include "data/demo_glue.h"
+#include "demos/demo_glue.h"
 
 namespace {
 

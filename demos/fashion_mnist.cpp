@@ -1,4 +1,4 @@
-#include "data/fashion_mnist.h"
+#include "demos/fashion_mnist.h"
 
 #include <zlib.h>
 

@@ -9,7 +9,7 @@
 #include "common/base/main_guard.h"
 #include "common/config/command_line.h"
 #include "common/config/config.h"
-#include "data/text_corpus.h"
+#include "demos/text_corpus.h"
 
 namespace fs = std::filesystem;
 

@@ -1,6 +1,6 @@
 // The demo GLUE tasks read back with the GLUE reader: exact layouts (zero malformed rows),
 // balanced labels, no sentence in two splits, same bytes for the same seed.
-#include "data/demo_glue.h"
+#include "demos/demo_glue.h"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <map>
 #include <sstream>
 
-#include "data/demo_hashtags.h"
-#include "data/fashion_mnist.h"
+#include "demos/demo_hashtags.h"
+#include "demos/fashion_mnist.h"
 #include "vision/hashtags/canonicalizer.h"
 #include "vision/hashtags/hashtag_normalizer.h"
 #include "vision/hashtags/manifest_reader.h"

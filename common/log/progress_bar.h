@@ -1,4 +1,4 @@
-// A progress bar on stderr for long single-threaded passes (`ptk-wsl prepare`). On a terminal
+// A progress bar on stderr for long passes (the stages of `ptk-wsl prepare`). On a terminal
 // it redraws one line at most ten times a second; otherwise (logs, pipes, CI) it prints a plain
 // line every 10% so logs stay short. Not thread safe.
 #pragma once
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace ptk::recipes {
+namespace ptk::log {
 
 class ProgressBar {
  public:
@@ -29,4 +29,4 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-}  // namespace ptk::recipes
+}  // namespace ptk::log
