@@ -1,9 +1,11 @@
 # The libraries pretrainkit links against. Shared by the build (PtkDependencies.cmake) and by
 # the installed package (pretrainkitConfig.cmake), so consumers find exactly what we built with.
-# PTK_CORE_ONLY: only the training core's libraries (LibTorch, spdlog, yaml-cpp).
+# PTK_CORE_ONLY: only the training core's libraries (LibTorch, spdlog, yaml-cpp, and
+# nlohmann/json's header, which parses safetensors headers).
 find_package(Torch REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json REQUIRED)
 find_package(Threads REQUIRED)
 
 if(NOT PTK_CORE_ONLY)
@@ -15,5 +17,4 @@ if(NOT PTK_CORE_ONLY)
   pkg_check_modules(LIBJPEG REQUIRED IMPORTED_TARGET libjpeg)
   find_package(ICU REQUIRED COMPONENTS uc i18n data)
   find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
-  find_package(nlohmann_json REQUIRED)
 endif()

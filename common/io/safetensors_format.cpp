@@ -6,8 +6,11 @@
 #include <set>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "common/base/error.h"
 #include "common/base/json_text.h"
+#include "common/base/utf8_text.h"
 
 namespace ptk::io {
 namespace {
@@ -38,294 +41,114 @@ const char* kind_name(Json::Kind kind) {
   return "a value";
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid UTF-8
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-std::size_t utf8_sequence_length(const unsigned char* s, std::size_t n, std::size_t i) {
-  const unsigned char c = s[i];
-  if (c < 0x80) return 1;
-  std::size_t len;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (n - i < len) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((s[i + k] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (s[i + k] & 0x3F);
-  }
-  static const uint32_t kMinimum[5] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMinimum[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-bool valid_utf8(const std::string& s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = utf8_sequence_length(p, s.size(), i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-class JsonParser {
+// Builds the Json tree from nlohmann/json's SAX events (its lexer checks the JSON grammar,
+// escapes, surrogate pairs and UTF-8), rejecting what a safetensors header never holds:
+// duplicate keys (which a DOM parse would silently collapse), true/false/null, non-integers,
+// and nesting deeper than a valid header's.
+class HeaderBuilder : public nlohmann::json_sax<nlohmann::json> {
  public:
-  static constexpr int kMaxDepth = 16;  // a valid header nests 3 deep
+  static constexpr std::size_t kMaxDepth = 16;  // a valid header nests 3 deep
 
-  JsonParser(const char* text, std::size_t size, const std::string& origin)
-      : s_(reinterpret_cast<const unsigned char*>(text)), n_(size), origin_(origin) {}
+  explicit HeaderBuilder(const std::string& origin) : origin_(origin) {}
 
-  Json parse_document() {
-    skip_whitespace();
-    if (pos_ == n_) fail("the JSON header is empty");
-    Json root = parse_value(0);
-    skip_whitespace();
-    if (pos_ != n_) fail("unexpected trailing characters after the JSON header");
-    return root;
+  Json take_root() { return std::move(root_); }
+
+  bool null() override { fail("true/false/null are not used by safetensors"); }
+  bool boolean(bool) override { fail("true/false/null are not used by safetensors"); }
+  bool number_integer(number_integer_t value) override {
+    Json v;
+    v.kind = Json::Kind::kInteger;
+    v.negative = value < 0;
+    v.magnitude = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+    return add(std::move(v));
+  }
+  bool number_unsigned(number_unsigned_t value) override {
+    Json v;
+    v.kind = Json::Kind::kInteger;
+    v.magnitude = value;
+    return add(std::move(v));
+  }
+  bool number_float(number_float_t, const string_t& text) override {
+    // nlohmann reads an integer beyond 64 bits as a float; its text tells the two apart.
+    if (text.find_first_of(".eE") == string_t::npos) fail("integer out of range");
+    fail("non-integer number (safetensors uses integers only)");
+  }
+  bool string(string_t& text) override {
+    Json v;
+    v.kind = Json::Kind::kString;
+    v.text = std::move(text);
+    return add(std::move(v));
+  }
+  bool binary(binary_t&) override { fail("binary values are not JSON"); }
+  bool start_object(std::size_t) override { return open(Json::Kind::kObject); }
+  bool key(string_t& name) override {
+    if (!keys_.back().insert(name).second) fail("duplicate key \"" + name + "\"");
+    key_ = std::move(name);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(Json::Kind::kArray); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& error) override {
+    // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
+    std::string what = error.what();
+    const std::size_t colon = what.find(": ");
+    if (colon != std::string::npos) what = what.substr(colon + 2);
+    throw Error(origin_ + ": invalid safetensors header: " + what + " (at JSON byte " +
+                std::to_string(position) + ")");
   }
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(origin_ + ": invalid safetensors header: " + what + " (at JSON byte " +
-                std::to_string(pos_) + ")");
+    throw Error(origin_ + ": invalid safetensors header: " + what);
   }
-
-  void skip_whitespace() {
-    while (pos_ < n_ &&
-           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
-      ++pos_;
+  // Places `value` in the open container (under the pending key in an object), or as the root.
+  Json* place(Json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
     }
-  }
-
-  void expect(char c) {
-    skip_whitespace();
-    if (pos_ == n_) fail(std::string("expected '") + c + "' but the header ends");
-    if (s_[pos_] != static_cast<unsigned char>(c)) {
-      fail(std::string("expected '") + c + "'");
+    Json& parent = *open_.back();
+    if (parent.kind == Json::Kind::kObject) {
+      parent.members.emplace_back(std::move(key_), std::move(value));
+      return &parent.members.back().second;
     }
-    ++pos_;
+    parent.items.push_back(std::move(value));
+    return &parent.items.back();
   }
-
-  Json parse_value(int depth) {
-    if (depth > kMaxDepth) fail("JSON nested deeper than " + std::to_string(kMaxDepth));
-    skip_whitespace();
-    if (pos_ == n_) fail("expected a value but the header ends");
-    const unsigned char c = s_[pos_];
-    if (c == '{') return parse_object(depth);
-    if (c == '[') return parse_array(depth);
-    if (c == '"') {
-      Json v;
-      v.kind = Json::Kind::kString;
-      v.text = parse_string();
-      return v;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) return parse_integer();
-    if (c == 't' || c == 'f' || c == 'n') fail("true/false/null are not used by safetensors");
-    fail("unexpected character in JSON");
+  bool add(Json value) {
+    place(std::move(value));
+    return true;
   }
-
-  Json parse_object(int depth) {
+  bool open(Json::Kind kind) {
+    if (open_.size() >= kMaxDepth) fail("JSON nested deeper than " + std::to_string(kMaxDepth));
     Json v;
-    v.kind = Json::Kind::kObject;
-    ++pos_;  // '{'
-    skip_whitespace();
-    if (pos_ < n_ && s_[pos_] == '}') {
-      ++pos_;
-      return v;
-    }
-    std::set<std::string> keys;
-    for (;;) {
-      skip_whitespace();
-      if (pos_ == n_) fail("unterminated object");
-      if (s_[pos_] != '"') fail("expected a string key in object");
-      std::string key = parse_string();
-      if (!keys.insert(key).second) fail("duplicate key \"" + key + "\"");
-      expect(':');
-      Json value = parse_value(depth + 1);
-      v.members.emplace_back(std::move(key), std::move(value));
-      skip_whitespace();
-      if (pos_ == n_) fail("unterminated object");
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] == '}') {
-        ++pos_;
-        return v;
-      }
-      fail("expected ',' or '}' in object");
-    }
+    v.kind = kind;
+    // Members and items are only appended to the innermost open container, so the pointers
+    // to the enclosing ones stay valid.
+    open_.push_back(place(std::move(v)));
+    keys_.emplace_back();
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
+    keys_.pop_back();
+    return true;
   }
 
-  Json parse_array(int depth) {
-    Json v;
-    v.kind = Json::Kind::kArray;
-    ++pos_;  // '['
-    skip_whitespace();
-    if (pos_ < n_ && s_[pos_] == ']') {
-      ++pos_;
-      return v;
-    }
-    for (;;) {
-      v.items.push_back(parse_value(depth + 1));
-      skip_whitespace();
-      if (pos_ == n_) fail("unterminated array");
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] == ']') {
-        ++pos_;
-        return v;
-      }
-      fail("expected ',' or ']' in array");
-    }
-  }
-
-  uint32_t parse_hex4() {
-    if (n_ - pos_ < 4) fail("truncated \\u escape");
-    uint32_t value = 0;
-    for (int k = 0; k < 4; ++k) {
-      const unsigned char c = s_[pos_++];
-      value <<= 4;
-      if (c >= '0' && c <= '9') {
-        value |= c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        value |= c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        value |= c - 'A' + 10;
-      } else {
-        fail("invalid hex digit in \\u escape");
-      }
-    }
-    return value;
-  }
-
-  std::string parse_string() {
-    ++pos_;  // opening quote
-    std::string out;
-    for (;;) {
-      if (pos_ == n_) fail("unterminated string");
-      const unsigned char c = s_[pos_];
-      if (c == '"') {
-        ++pos_;
-        return out;
-      }
-      if (c < 0x20) fail("unescaped control character in string");
-      if (c == '\\') {
-        ++pos_;
-        if (pos_ == n_) fail("unterminated escape in string");
-        const unsigned char e = s_[pos_++];
-        switch (e) {
-          case '"':
-            out += '"';
-            break;
-          case '\\':
-            out += '\\';
-            break;
-          case '/':
-            out += '/';
-            break;
-          case 'b':
-            out += '\b';
-            break;
-          case 'f':
-            out += '\f';
-            break;
-          case 'n':
-            out += '\n';
-            break;
-          case 'r':
-            out += '\r';
-            break;
-          case 't':
-            out += '\t';
-            break;
-          case 'u': {
-            uint32_t cp = parse_hex4();
-            if (cp >= 0xDC00 && cp <= 0xDFFF) fail("unpaired low surrogate in \\u escape");
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-              if (n_ - pos_ < 2 || s_[pos_] != '\\' || s_[pos_ + 1] != 'u') {
-                fail("unpaired high surrogate in \\u escape");
-              }
-              pos_ += 2;
-              const uint32_t low = parse_hex4();
-              if (low < 0xDC00 || low > 0xDFFF) fail("invalid surrogate pair in \\u escape");
-              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            }
-            append_utf8(out, cp);
-            break;
-          }
-          default:
-            --pos_;
-            fail("invalid escape in string");
-        }
-        continue;
-      }
-      const std::size_t len = utf8_sequence_length(s_, n_, pos_);
-      if (len == 0) fail("invalid UTF-8 in string");
-      out.append(reinterpret_cast<const char*>(s_ + pos_), len);
-      pos_ += len;
-    }
-  }
-
-  Json parse_integer() {
-    Json v;
-    v.kind = Json::Kind::kInteger;
-    if (s_[pos_] == '-') {
-      v.negative = true;
-      ++pos_;
-    }
-    if (pos_ == n_ || s_[pos_] < '0' || s_[pos_] > '9') fail("invalid number");
-    if (s_[pos_] == '0' && pos_ + 1 < n_ && s_[pos_ + 1] >= '0' && s_[pos_ + 1] <= '9') {
-      fail("leading zero in number");
-    }
-    while (pos_ < n_ && s_[pos_] >= '0' && s_[pos_] <= '9') {
-      const uint64_t digit = s_[pos_] - '0';
-      if (v.magnitude > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
-        fail("integer out of range");
-      }
-      v.magnitude = v.magnitude * 10 + digit;
-      ++pos_;
-    }
-    if (pos_ < n_ && (s_[pos_] == '.' || s_[pos_] == 'e' || s_[pos_] == 'E')) {
-      fail("non-integer number (safetensors uses integers only)");
-    }
-    return v;
-  }
-
-  const unsigned char* s_;
-  std::size_t n_;
-  std::size_t pos_ = 0;
   const std::string& origin_;
+  Json root_;
+  std::vector<Json*> open_;
+  std::vector<std::set<std::string>> keys_;  // per open container: its keys so far (objects)
+  std::string key_;
 };
+
+Json parse_header_json(const char* text, std::size_t size, const std::string& origin) {
+  HeaderBuilder builder(origin);
+  nlohmann::json::sax_parse(text, text + size, &builder);
+  return builder.take_root();
+}
 
 std::string shape_string(const std::vector<int64_t>& shape) {
   std::string s = "[";
@@ -372,8 +195,7 @@ SafetensorsHeader parse_safetensors(const uint8_t* data, std::size_t size,
                 " bytes): truncated file?");
   }
 
-  JsonParser parser(reinterpret_cast<const char*>(data + 8), header_len, origin);
-  Json root = parser.parse_document();
+  Json root = parse_header_json(reinterpret_cast<const char*>(data + 8), header_len, origin);
   if (root.kind != Json::Kind::kObject) {
     throw Error(where + "the JSON header is " + kind_name(root.kind) + ", not an object");
   }
@@ -533,7 +355,7 @@ std::string encode_safetensors_header(const std::vector<SafetensorsEntry>& entri
   std::string json = "{\"__metadata__\":{";
   bool first = true;
   for (const auto& [key, value] : meta) {
-    if (!valid_utf8(key) || !valid_utf8(value)) {
+    if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
       throw Error("safetensors metadata \"" + key + "\" is not valid UTF-8");
     }
     if (!first) json += ',';
@@ -548,7 +370,7 @@ std::string encode_safetensors_header(const std::vector<SafetensorsEntry>& entri
     if (e.name.empty() || e.name == "__metadata__") {
       throw Error("cannot write a safetensors tensor named \"" + e.name + "\"");
     }
-    if (!valid_utf8(e.name)) {
+    if (!is_valid_utf8(e.name)) {
       throw Error("safetensors tensor name \"" + e.name + "\" is not valid UTF-8");
     }
     if (!names.insert(e.name).second) {
