@@ -15,10 +15,10 @@
 #include <filesystem>
 #include <limits>
 #include <numeric>
-#include <random>
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/data/epoch_order.h"
 #include "common/data/shard_format.h"
 #include "common/dist/process_group.h"
 #include "common/dist/reductions.h"
@@ -214,10 +214,13 @@ void train_model(BertForSequenceClassification& model, const std::vector<Encoded
   const int64_t total = steps_per_epoch * options.epochs;
   const int64_t warmup = static_cast<int64_t>(std::llround(options.warmup_fraction * total));
   int64_t step = 0;
-  std::vector<size_t> order = identity_order(train.size());
+  std::vector<size_t> order(train.size());
   for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
-    std::mt19937_64 shuffle(options.seed * 1000003ULL + static_cast<uint64_t>(epoch));
-    std::shuffle(order.begin(), order.end(), shuffle);
+    // The data layer's keyed permutation, not std::shuffle, whose output differs between
+    // standard libraries: the same seed gives the same runs everywhere.
+    const data::FeistelPermutation shuffle(
+        train.size(), options.seed * 1000003ULL + static_cast<uint64_t>(epoch));
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<size_t>(shuffle(i));
     model->train();
     for (size_t begin = 0; begin < train.size(); begin += options.batch, ++step) {
       const double scale = step < warmup ? static_cast<double>(step + 1) / warmup
