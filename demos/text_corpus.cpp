@@ -9,8 +9,8 @@
 #include <unordered_set>
 
 #include "common/base/error.h"
-#include "common/data/philox.h"
 #include "common/base/utf8_text.h"
+#include "common/data/philox.h"
 
 namespace ptk::demo {
 namespace {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "common/base/error.h"
+#include "common/base/utf8_text.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "text/tokenizers/sentencepiece_tokenizer.h"
-#include "common/base/utf8_text.h"
 #include "text/tokenizers/wordpiece_tokenizer.h"
 
 using ptk::fuzz::expect;

@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "common/base/error.h"
-#include "common/data/input_parts.h"
 #include "common/base/utf8_text.h"
+#include "common/data/input_parts.h"
 
 namespace ptk::text {
 

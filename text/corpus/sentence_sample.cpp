@@ -7,10 +7,10 @@
 #include <tuple>
 
 #include "common/base/error.h"
+#include "common/base/utf8_text.h"
 #include "common/data/input_parts.h"
 #include "common/data/philox.h"
 #include "common/io/atomic_file.h"
-#include "common/base/utf8_text.h"
 
 namespace ptk::text {
 

@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "common/base/error.h"
-#include "text/tokenizers/sentencepiece_tokenizer.h"
 #include "common/base/utf8_text.h"
+#include "text/tokenizers/sentencepiece_tokenizer.h"
 #include "text/tokenizers/wordpiece_tokenizer.h"
 
 namespace ptk::text {
