@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/reference_script.h"
 #include "common/data/loader.h"
 #include "common/data/philox.h"
 #include "common/data/shard_reader.h"
@@ -167,25 +168,14 @@ int measure_memory(const std::string& dir, uint64_t classes, bool per_sample, si
   }
   uint64_t bytes = 0;
   load(set, *order, 100, 256, 2, &bytes);
-  std::printf("rss_kb=%ld seconds=%.2f\n", peak_rss_kb(), seconds_since(start));
+  std::printf("measured: rss_kb=%ld seconds=%.2f\n", peak_rss_kb(), seconds_since(start));
   return 0;
 }
 
 std::string run_child(const std::string& self, const std::vector<std::string>& args) {
   std::string command = self;
   for (const auto& a : args) command += " " + a;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return "";
-  char line[256] = {0};
-  std::string out;
-  while (fgets(line, sizeof(line), pipe) != nullptr) out += line;
-  pclose(pipe);
-  return out;
-}
-
-double value(const std::string& out, const std::string& key) {
-  const auto at = out.find(key + "=");
-  return at == std::string::npos ? -1 : std::stod(out.substr(at + key.size() + 1));
+  return bench::run_command(command);
 }
 
 int memory(int argc, char** argv) {
@@ -208,10 +198,10 @@ int memory(int argc, char** argv) {
     const std::string flat =
         run_child(argv[0], {"measure-memory", "--dir", set, "--classes", std::to_string(classes),
                             "--max-open", max_open, "--per-sample", "1"});
-    std::printf("| %llu | %zu | %.1f MB | %.1f MB | %.2f s |\n",
-                static_cast<unsigned long long>(samples), data::ShardSet(set).num_shards(),
-                value(two_step, "rss_kb") / 1024.0, value(flat, "rss_kb") / 1024.0,
-                value(two_step, "seconds"));
+    std::printf(
+        "| %llu | %zu | %.1f MB | %.1f MB | %.2f s |\n", static_cast<unsigned long long>(samples),
+        data::ShardSet(set).num_shards(), bench::reported_value(two_step, "rss_kb") / 1024.0,
+        bench::reported_value(flat, "rss_kb") / 1024.0, bench::reported_value(two_step, "seconds"));
     std::fflush(stdout);
   }
   return 0;

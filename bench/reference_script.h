@@ -8,11 +8,9 @@
 
 namespace ptk::bench {
 
-// Runs bench/<script> with `arguments` (already quoted where needed) and returns its standard
-// output, or "" when it could not be started. Its standard error goes to the terminal.
-inline std::string run_reference_script(const std::string& script, const std::string& arguments) {
-  const std::string command =
-      std::string(PTK_PYTHON) + " " + PTK_SOURCE_DIR + "/bench/" + script + " " + arguments;
+// Runs a shell command and returns its standard output, or "" when it could not be started.
+// Its standard error goes to the terminal.
+inline std::string run_command(const std::string& command) {
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return "";
   char line[512] = {0};
@@ -20,6 +18,13 @@ inline std::string run_reference_script(const std::string& script, const std::st
   while (fgets(line, sizeof(line), pipe) != nullptr) output += line;
   pclose(pipe);
   return output;
+}
+
+// Runs bench/<script> with `arguments` (already quoted where needed) and returns its standard
+// output, or "" when it could not be started.
+inline std::string run_reference_script(const std::string& script, const std::string& arguments) {
+  return run_command(std::string(PTK_PYTHON) + " " + PTK_SOURCE_DIR + "/bench/" + script + " " +
+                     arguments);
 }
 
 // The number after " key=" in a script's output, or -1 when it is absent (a failed script).

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <list>
 #include <map>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "common/base/error.h"
+#include "common/data/lru_cache.h"
 #include "common/data/philox.h"
 
 namespace ptk::data {
@@ -114,21 +113,15 @@ struct EpochOrder::TwoStep {
   std::vector<double> cumulative_shards;  // running sums of W_s
   std::function<std::vector<double>(size_t)> record_weights;
   uint64_t run_length = 1;
-  size_t capacity = 1;
 
   using Cumulative = std::shared_ptr<const std::vector<double>>;  // empty: draw uniformly
   mutable std::mutex mutex;
-  mutable std::list<size_t> recency;
-  mutable std::unordered_map<size_t, std::pair<Cumulative, std::list<size_t>::iterator>> cache;
+  mutable LruCache<size_t, Cumulative> cache{1};
 
   Cumulative records_of(size_t shard) const {
     {
       std::lock_guard<std::mutex> lock(mutex);
-      const auto it = cache.find(shard);
-      if (it != cache.end()) {
-        recency.splice(recency.begin(), recency, it->second.second);
-        return it->second.first;
-      }
+      if (const Cumulative* cached = cache.find(shard)) return *cached;
     }
     auto cumulative = std::make_shared<std::vector<double>>();
     try {
@@ -145,15 +138,7 @@ struct EpochOrder::TwoStep {
       cumulative->clear();  // the loader reports the shard when it reads it
     }
     std::lock_guard<std::mutex> lock(mutex);
-    if (cache.count(shard) == 0) {
-      recency.push_front(shard);
-      cache.emplace(shard, std::make_pair(Cumulative(cumulative), recency.begin()));
-      while (cache.size() > capacity) {
-        cache.erase(recency.back());
-        recency.pop_back();
-      }
-    }
-    return cumulative;
+    return cache.insert(shard, std::move(cumulative));
   }
 
   uint64_t sample_at(uint64_t seed, uint64_t epoch, uint64_t position) const {
@@ -200,7 +185,7 @@ EpochOrder EpochOrder::by_shard(ShardWeights weights, uint64_t seed, uint64_t ep
   two_step->sizes = std::move(weights.shard_sizes);
   two_step->record_weights = std::move(weights.record_weights);
   two_step->run_length = run_length;
-  two_step->capacity = std::max<size_t>(1, weights.cached_shards);
+  two_step->cache = LruCache<size_t, TwoStep::Cumulative>(weights.cached_shards);
   EpochOrder order = sized(samples, epoch_length, seed);
   order.two_step_ = std::move(two_step);
   return order;

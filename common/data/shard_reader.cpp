@@ -305,7 +305,8 @@ ShardSet::ShardSet(const std::string& dir, size_t max_open_shards, bool read_ahe
     : dir_(dir),
       manifest_(Manifest::load(dir)),
       max_open_(max_open_shards),
-      read_ahead_(read_ahead_shards) {
+      read_ahead_(read_ahead_shards),
+      open_(max_open_shards) {
   if (max_open_ < 1) throw UsageError("shard set '" + dir + "': at most 0 open shards asked for");
   prefix_.assign(1, 0);
   for (const auto& s : manifest_.shards) prefix_.push_back(prefix_.back() + s.num_samples);
@@ -362,11 +363,7 @@ std::shared_ptr<const ShardReader> ShardSet::shard(size_t index) const {
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    const auto it = open_.find(index);
-    if (it != open_.end()) {
-      recency_.splice(recency_.begin(), recency_, it->second.recency);
-      return it->second.reader;
-    }
+    if (const auto* open = open_.find(index)) return *open;
     const auto failed = errors_.find(index);
     if (failed != errors_.end()) throw Error(failed->second);
   }
@@ -381,15 +378,7 @@ std::shared_ptr<const ShardReader> ShardSet::shard(size_t index) const {
     throw;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = open_.find(index);
-  if (it != open_.end()) return it->second.reader;
-  recency_.push_front(index);
-  open_.emplace(index, Open{reader, recency_.begin()});
-  while (open_.size() > max_open_) {
-    open_.erase(recency_.back());
-    recency_.pop_back();
-  }
-  return reader;
+  return open_.insert(index, std::move(reader));
 }
 
 std::shared_ptr<const ShardReader> ShardSet::open_shard(size_t index) const {

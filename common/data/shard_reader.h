@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/data/lru_cache.h"
 #include "common/data/manifest.h"
 #include "common/data/shard_format.h"
 
@@ -133,10 +133,6 @@ class ShardSet {
   uint64_t shard_opens() const;
 
  private:
-  struct Open {
-    std::shared_ptr<const ShardReader> reader;
-    std::list<size_t>::iterator recency;
-  };
   std::shared_ptr<const ShardReader> open_shard(size_t index) const;
 
   std::string dir_;
@@ -145,8 +141,7 @@ class ShardSet {
   size_t max_open_;
   bool read_ahead_;
   mutable std::mutex mutex_;
-  mutable std::unordered_map<size_t, Open> open_;
-  mutable std::list<size_t> recency_;  // most recently used first
+  mutable LruCache<size_t, std::shared_ptr<const ShardReader>> open_;
   mutable std::unordered_map<size_t, std::string> errors_;
   // Shared with every reader's deleter, so the count stays right after the set is gone.
   struct Census {
