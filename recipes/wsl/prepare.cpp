@@ -299,6 +299,7 @@ PrepareSummary assemble(const PrepareJob& job, const io::ResumableDirectory& fol
     fs::copy_file(work / kVocabFile, fs::path(o.dir) / kVocabFile,
                   fs::copy_options::overwrite_existing);
     set.save(o.dir);
+    if (role != "train") return;  // only training draws are resampled
     // The per-shard resampling summary, so training never reads every label (written after
     // the manifest because it is computed from the shards the manifest lists).
     const data::ShardSet shards(o.dir, 256);

@@ -83,21 +83,18 @@ ResamplingSummary ResamplingSummary::compute(const data::ShardSet& set, size_t n
   // Pass 1: n_c, per shard then summed (integers: the order does not matter).
   std::mutex mutex;
   parallel_for(static_cast<int64_t>(shards), threads, [&](int64_t s) {
-    std::vector<std::pair<int32_t, uint64_t>> counts;
+    // The shard's class ids, counted under the lock: O(labels) per shard, not O(vocabulary).
+    std::vector<int32_t> ids;
     {
-      std::vector<uint64_t> local(num_classes, 0);
       const auto shard = set.shard(static_cast<size_t>(s));
       for (uint64_t i = 0; i < shard->num_records(); ++i) {
         const data::RecordView record = shard->record(i);
-        if (!labels_valid(record, num_classes)) continue;
-        for (int32_t c : record.labels) ++local[static_cast<size_t>(c)];
-      }
-      for (size_t c = 0; c < num_classes; ++c) {
-        if (local[c] > 0) counts.emplace_back(static_cast<int32_t>(c), local[c]);
+        if (labels_valid(record, num_classes))
+          ids.insert(ids.end(), record.labels.begin(), record.labels.end());
       }
     }
     std::lock_guard<std::mutex> lock(mutex);
-    for (const auto& [c, n] : counts) summary.class_counts[static_cast<size_t>(c)] += n;
+    for (int32_t c : ids) ++summary.class_counts[static_cast<size_t>(c)];
   });
   // Pass 2: W_s, each shard summed in record order (the same bits for any thread count).
   const std::vector<double> sqrt_weights =
