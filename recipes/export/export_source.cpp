@@ -101,6 +101,19 @@ void find_shard_tokenizer(const YAML::Node& root, const std::string& origin, Exp
   source->run_tokenizer_path = (fs::path(*shards) / it->second).string();
 }
 
+// export.tokenizer when given (it must exist), else the run's own tokenizer.
+void choose_tokenizer(const std::string& tokenizer, ExportSource* source) {
+  if (tokenizer.empty()) {
+    source->tokenizer_path = source->run_tokenizer_path;
+    source->tokenizer_problem = source->run_tokenizer_problem;
+    return;
+  }
+  if (!fs::exists(tokenizer)) {
+    throw UsageError("export.tokenizer: '" + tokenizer + "' does not exist");
+  }
+  source->tokenizer_path = tokenizer;
+}
+
 }  // namespace
 
 const char* to_string(RecipeKind kind) { return kind == RecipeKind::kWsl ? "wsl" : "bert"; }
@@ -126,15 +139,7 @@ ExportSource open_export_source(const std::string& path, const std::string& toke
     source.kind = RecipeKind::kBert;
     source.bert = stored_bert_config(root, origin);
     find_shard_tokenizer(root, origin, &source);
-    if (!tokenizer.empty()) {
-      if (!fs::exists(tokenizer)) {
-        throw UsageError("export.tokenizer: '" + tokenizer + "' does not exist");
-      }
-      source.tokenizer_path = tokenizer;
-    } else {
-      source.tokenizer_path = source.run_tokenizer_path;
-      source.tokenizer_problem = source.run_tokenizer_problem;
-    }
+    choose_tokenizer(tokenizer, &source);
   } else {
     throw Error(origin +
                 ": the stored config has neither model.arch (ptk-wsl) nor model.preset "
@@ -171,11 +176,7 @@ ExportSource open_weights_source(const std::string& path, const std::string& arc
     if (source.run_tokenizer_path.empty()) {
       source.run_tokenizer_problem = path + " holds no vocab.txt or SentencePiece .model";
     }
-    if (!tokenizer.empty() && !fs::exists(tokenizer)) {
-      throw UsageError("export.tokenizer: '" + tokenizer + "' does not exist");
-    }
-    source.tokenizer_path = tokenizer.empty() ? source.run_tokenizer_path : tokenizer;
-    source.tokenizer_problem = source.run_tokenizer_problem;
+    choose_tokenizer(tokenizer, &source);
     return source;
   }
   if (arch.empty()) {
