@@ -462,20 +462,9 @@ constexpr char kUsage[] =
     "[--runs R] [--loader-images N] [--sets full,crops] [--python plain,draft,malloc,draft+malloc] "
     "[--skip-python]\n";
 
-// One row of the table: a set, a resize, a layout; every run's measurements.
-struct Row {
-  std::string set;
-  int resize = 0;
-  Layout layout{1, 1};
-  int images = 0;
-  std::vector<double> ptk_s, ptk_tiny_s;
-  std::vector<std::vector<double>> python_s, python_tiny_s;  // per variant, per run
-};
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options o;
+// Fills `o` from the flags; false (the usage printed) on an unknown flag or one without its
+// value.
+bool parse_flags(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     const bool has_value = i + 1 < argc;
@@ -499,13 +488,18 @@ int main(int argc, char** argv) {
       o.sets = split(argv[++i], ',');
     } else {
       std::fprintf(stderr, "%s", kUsage);
-      return 2;
+      return false;
     }
   }
+  return true;
+}
+
+// False (what is wrong printed) for an unknown set or variant, or a count too small to run.
+bool check_options(const Options& o) {
   for (const auto& set : o.sets) {
     if (set != "full" && set != "crops") {
       std::fprintf(stderr, "prepare_bench: error: --sets takes full and/or crops\n%s", kUsage);
-      return 2;
+      return false;
     }
   }
   for (const auto& variant : o.python) {
@@ -513,7 +507,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "prepare_bench: error: --python takes plain, draft, malloc, draft+malloc\n%s",
                    kUsage);
-      return 2;
+      return false;
     }
   }
   if (o.full_images < kBatch || o.crop_images < kBatch || o.runs < 1 || o.loader_images < 1) {
@@ -521,184 +515,248 @@ int main(int argc, char** argv) {
                  "prepare_bench: error: --full-images and --crop-images >= %lld, --runs and "
                  "--loader-images >= 1\n",
                  static_cast<long long>(kBatch));
-    return 2;
+    return false;
   }
+  return true;
+}
+
+// One row of the table: a set, a resize, a layout; every run's measurements.
+struct Row {
+  std::string set;
+  int resize = 0;
+  Layout layout{1, 1};
+  int images = 0;
+  std::vector<double> ptk_s, ptk_tiny_s;
+  std::vector<std::vector<double>> python_s, python_tiny_s;  // per variant, per run
+};
+
+// What a bench run shares between its steps: the options, where prepare writes, and what has
+// been measured so far.
+struct Bench {
+  const Options& o;
+  std::string ptk_out;     // ptk-wsl prepare's output directory
+  std::string python_out;  // the reference's HDF5 file
+  std::vector<Row> rows;
+  std::vector<double> torchrun_s;         // the fixed cost of every 2-rank launch's probe
+  std::vector<std::string> loader_lines;  // the loader table, a line per set
+};
+
+// o.runs runs of `layout` on `set`, each run printed as it ends: ptk on the tiny manifest and
+// the whole set, then each Python variant the same way (and a torchrun probe before 2 ranks).
+Row time_prepare(const TestSet& set, int resize, const Layout& layout, Bench& bench) {
+  const Options& o = bench.o;
+  Row row{set.name, resize, layout, set.images, {}, {}, {}, {}};
+  row.python_s.resize(o.python.size());
+  row.python_tiny_s.resize(o.python.size());
+  for (int run = 1; run <= o.runs; ++run) {
+    if (layout.ranks > 1) bench.torchrun_s.push_back(torchrun_probe(layout.ranks));
+    row.ptk_tiny_s.push_back(run_ptk(tiny_of(set), resize, layout, bench.ptk_out).seconds);
+    const PrepareRun ptk = run_ptk(set, resize, layout, bench.ptk_out);
+    row.ptk_s.push_back(ptk.seconds);
+    std::printf(
+        "%s resize %d %dx%d run %d: ptk %.2f s (its summary: %.1f s, %.1f MB stored; "
+        "%d images: %.2f s)",
+        set.name.c_str(), resize, layout.ranks, layout.threads, run, ptk.seconds, ptk.self_seconds,
+        ptk.mb_stored, kTinyImages, row.ptk_tiny_s.back());
+    for (size_t v = 0; v < o.python.size(); ++v) {
+      row.python_tiny_s[v].push_back(
+          run_python(tiny_of(set), resize, layout.cores(), o.python[v], bench.python_out).seconds);
+      const PrepareRun python =
+          run_python(set, resize, layout.cores(), o.python[v], bench.python_out);
+      row.python_s[v].push_back(python.seconds);
+      std::printf(", python %s %.2f s (inside: %.2f s, %.1f MB stored; %d images: %.2f s)",
+                  o.python[v].c_str(), python.seconds, python.self_seconds, python.mb_stored,
+                  kTinyImages, row.python_tiny_s[v].back());
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+  return row;
+}
+
+// Keeps the last prepare run's shards (the same bytes for every layout) under the set's
+// directory and returns the training loader's median images/s over them, printed with every
+// run's rate and the shards' size.
+double time_loader(const std::string& name, int resize, Bench& bench) {
+  const Options& o = bench.o;
+  const std::string shards = o.dir + "/" + name + "/shards-resize" + std::to_string(resize);
+  fs::remove_all(shards);
+  fs::rename(bench.ptk_out, shards);
+  std::vector<double> rates;
+  for (int run = 1; run <= o.runs; ++run) {
+    rates.push_back(loader_images_per_s(shards + "/train", o.loader_images));
+  }
+  const double rate = median(rates);
+  uint64_t bytes = 0;
+  for (const auto& entry : fs::directory_iterator(shards + "/train")) {
+    if (entry.path().extension() == ".h5") bytes += entry.file_size();
+  }
+  std::string all;
+  for (double r : rates) all += (all.empty() ? "" : " ") + fixed(r, 0);
+  std::printf(
+      "%s resize %d: training loader %.0f images/s (1 thread, 224 px, %d images, "
+      "runs %s), shards %.1f MB\n",
+      name.c_str(), resize, rate, o.loader_images, all.c_str(), bytes / 1e6);
+  std::fflush(stdout);
+  return rate;
+}
+
+// Writes the set `name`, times prepare on it for both resizes and every layout, then the
+// training loader on what prepare wrote.
+void measure_set(const std::string& name, const std::vector<std::string>& photos, Bench& bench) {
+  const Options& o = bench.o;
+  const TestSet set =
+      write_set(name, name == "full" ? o.full_images : o.crop_images, photos, o.dir);
+  std::printf("set %s: %d JPEGs (%s, %.0f KB on average) from %zu photos of %s, manifest %s\n",
+              set.name.c_str(), set.images, set.shape.c_str(), set.mean_kb, photos.size(),
+              o.photos.c_str(), set.manifest.c_str());
+  std::fflush(stdout);
+  warm_page_cache(o.dir + "/" + name);
+  double loader[2] = {0, 0};
+  for (int resize : {0, kResizeShorter}) {
+    for (const Layout& layout : kLayouts)
+      bench.rows.push_back(time_prepare(set, resize, layout, bench));
+    loader[resize > 0 ? 1 : 0] = time_loader(name, resize, bench);
+  }
+  bench.loader_lines.push_back("| " + set.name + " (" + set.shape + ") | " + fixed(loader[0], 0) +
+                               " | " + fixed(loader[1], 0) + " | **" +
+                               fixed(loader[1] / loader[0], 2) + "x** |");
+}
+
+// "python" for the plain variant, "python draft" etc. for the others.
+std::string variant_column(const std::string& variant) {
+  return "python" + (variant == "plain" ? "" : " " + variant);
+}
+
+// The first cells of a table line: "| set | resize | ranks x threads |".
+std::string row_cells(const Row& row) {
+  return "| " + row.set + " | " +
+         (row.resize > 0 ? std::to_string(row.resize) : std::string("none")) + " | " +
+         std::to_string(row.layout.ranks) + " x " + std::to_string(row.layout.threads) + " |";
+}
+
+// Images/s of every run. Columns: ptk, then per Python variant its images/s (and per core, for
+// the first) and the ratio per core, which equals the ratio of images/s as both sides use the
+// same cores. The 2-rank runs are net of torchrun's fixed cost.
+void print_rate_table(const Bench& bench, double torchrun_cost) {
+  const Options& o = bench.o;
+  std::string header = "| set | resize | ranks x threads | ptk images/s | ptk images/s per core |";
+  std::string rule = "|---|---:|---|---:|---:|";
+  for (size_t v = 0; v < o.python.size(); ++v) {
+    const std::string name = variant_column(o.python[v]);
+    header += " " + name + " images/s |";
+    rule += "---:|";
+    if (v == 0) {
+      header += " " + name + " images/s per core |";
+      rule += "---:|";
+    }
+    header += " ratio per core" + (v == 0 ? "" : " to " + o.python[v]) + " (" +
+              std::to_string(o.runs) + " runs) |";
+    rule += "---|";
+  }
+  std::printf("%s\n%s\n", header.c_str(), rule.c_str());
+  for (const Row& row : bench.rows) {
+    const double cores = row.layout.cores();
+    std::vector<double> ptk_rate;
+    for (double seconds : row.ptk_s) {
+      ptk_rate.push_back(row.images / (seconds - (row.layout.ranks > 1 ? torchrun_cost : 0.0)));
+    }
+    std::string line = row_cells(row) + " " + fixed(median(ptk_rate), 1) + " | " +
+                       fixed(median(ptk_rate) / cores, 1) + " |";
+    for (size_t v = 0; v < row.python_s.size(); ++v) {
+      std::vector<double> rate, ratio;
+      for (size_t r = 0; r < row.python_s[v].size(); ++r) {
+        rate.push_back(row.images / row.python_s[v][r]);
+        ratio.push_back(ptk_rate[r] / rate.back());
+      }
+      line += " " + fixed(median(rate), 1) + " |";
+      if (v == 0) line += " " + fixed(median(rate) / cores, 1) + " |";
+      line += " " + ratio_cell(ratio) + " |";
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+// The same runs net of each side's start-up: (N - n) / (t(N) - t(n)) for the whole set's N
+// images and the tiny manifest's n, with the medians of both times.
+void print_net_table(const Bench& bench) {
+  const Options& o = bench.o;
+  std::string header =
+      "| set | resize | ranks x threads | ptk start-up s | ptk net images/s per core |";
+  std::string rule = "|---|---:|---|---:|---:|";
+  for (size_t v = 0; v < o.python.size(); ++v) {
+    const std::string name = variant_column(o.python[v]);
+    header += " " + name + " start-up s | " + name + " net images/s per core | net ratio |";
+    rule += "---:|---:|---:|";
+  }
+  std::printf("\nNet of start-up (a %d-image manifest run alongside each run):\n\n%s\n%s\n",
+              kTinyImages, header.c_str(), rule.c_str());
+  for (const Row& row : bench.rows) {
+    const double cores = row.layout.cores();
+    const auto net = [&](const std::vector<double>& whole, const std::vector<double>& tiny) {
+      return (row.images - kTinyImages) / (median(whole) - median(tiny)) / cores;
+    };
+    const double ptk_net = net(row.ptk_s, row.ptk_tiny_s);
+    std::string line =
+        row_cells(row) + " " + fixed(median(row.ptk_tiny_s), 2) + " | " + fixed(ptk_net, 1) + " |";
+    for (size_t v = 0; v < row.python_s.size(); ++v) {
+      const double python_net = net(row.python_s[v], row.python_tiny_s[v]);
+      line += " " + fixed(median(row.python_tiny_s[v]), 2) + " | " + fixed(python_net, 1) +
+              " | **" + fixed(ptk_net / python_net, 2) + "x** |";
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+// The command line that repeats this run, every option spelt out.
+void print_command(const char* program, const Options& o) {
+  const auto joined = [](const std::vector<std::string>& words) {
+    std::string text;
+    for (const auto& word : words) text += (text.empty() ? "" : ",") + word;
+    return text;
+  };
+  std::printf(
+      "\ncommand: %s --photos %s --full-images %d --crop-images %d --runs %d "
+      "--loader-images %d --sets %s %s\n",
+      program, o.photos.c_str(), o.full_images, o.crop_images, o.runs, o.loader_images,
+      joined(o.sets).c_str(),
+      o.python.empty() ? "--skip-python" : ("--python " + joined(o.python)).c_str());
+}
+
+// Everything after the command line: the sets, the timed runs, then the tables.
+void run_bench(const Options& o, const char* program) {
+  if (!fs::is_regular_file(kWsl)) throw Error(kWsl + " is missing; build the ptk-wsl target");
+  const std::vector<std::string> photos = list_photos(o.photos);
+  fs::create_directories(o.dir);
+  Bench bench{o, o.dir + "/out-ptk", o.dir + "/out-python.h5", {}, {}, {}};
+  std::printf("load average at the start: %.2f\n", load_average());
+  for (const auto& name : o.sets) measure_set(name, photos, bench);
+
+  const double torchrun_cost = median(bench.torchrun_s);
+  std::printf("\nload average at the end: %.2f\n", load_average());
+  std::printf(
+      "torchrun fixed cost (--monitor_interval 0.1, 2 workers running /bin/true): "
+      "median %.2f s of %zu probes, subtracted from the 2-rank runs\n\n",
+      torchrun_cost, bench.torchrun_s.size());
+  print_rate_table(bench, torchrun_cost);
+  print_net_table(bench);
+  std::printf(
+      "\n| set | loader images/s, shards as read | loader images/s, shards resized to "
+      "%d | gain |\n|---|---:|---:|---|\n",
+      kResizeShorter);
+  for (const auto& line : bench.loader_lines) std::printf("%s\n", line.c_str());
+  print_command(program, o);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse_flags(argc, argv, o) || !check_options(o)) return 2;
   const bool own_dir = o.dir.empty();
   if (own_dir) o.dir = (fs::temp_directory_path() / "ptk-prepare-bench").string();
   try {
-    if (!fs::is_regular_file(kWsl)) throw Error(kWsl + " is missing; build the ptk-wsl target");
-    const std::vector<std::string> photos = list_photos(o.photos);
-    fs::create_directories(o.dir);
-    const std::string ptk_out = o.dir + "/out-ptk";
-    const std::string python_out = o.dir + "/out-python.h5";
-    std::printf("load average at the start: %.2f\n", load_average());
-    std::vector<Row> rows;
-    std::vector<double> torchrun_s;
-    std::vector<std::string> loader_lines;
-    for (const auto& name : o.sets) {
-      const TestSet set =
-          write_set(name, name == "full" ? o.full_images : o.crop_images, photos, o.dir);
-      std::printf("set %s: %d JPEGs (%s, %.0f KB on average) from %zu photos of %s, manifest %s\n",
-                  set.name.c_str(), set.images, set.shape.c_str(), set.mean_kb, photos.size(),
-                  o.photos.c_str(), set.manifest.c_str());
-      std::fflush(stdout);
-      warm_page_cache(o.dir + "/" + name);
-      double loader[2] = {0, 0};
-      for (int resize : {0, kResizeShorter}) {
-        for (const Layout& layout : kLayouts) {
-          Row row{set.name, resize, layout, set.images, {}, {}, {}, {}};
-          row.python_s.resize(o.python.size());
-          row.python_tiny_s.resize(o.python.size());
-          for (int run = 1; run <= o.runs; ++run) {
-            if (layout.ranks > 1) torchrun_s.push_back(torchrun_probe(layout.ranks));
-            row.ptk_tiny_s.push_back(run_ptk(tiny_of(set), resize, layout, ptk_out).seconds);
-            const PrepareRun ptk = run_ptk(set, resize, layout, ptk_out);
-            row.ptk_s.push_back(ptk.seconds);
-            std::printf(
-                "%s resize %d %dx%d run %d: ptk %.2f s (its summary: %.1f s, %.1f MB stored; "
-                "%d images: %.2f s)",
-                set.name.c_str(), resize, layout.ranks, layout.threads, run, ptk.seconds,
-                ptk.self_seconds, ptk.mb_stored, kTinyImages, row.ptk_tiny_s.back());
-            for (size_t v = 0; v < o.python.size(); ++v) {
-              row.python_tiny_s[v].push_back(
-                  run_python(tiny_of(set), resize, layout.cores(), o.python[v], python_out)
-                      .seconds);
-              const PrepareRun python =
-                  run_python(set, resize, layout.cores(), o.python[v], python_out);
-              row.python_s[v].push_back(python.seconds);
-              std::printf(", python %s %.2f s (inside: %.2f s, %.1f MB stored; %d images: %.2f s)",
-                          o.python[v].c_str(), python.seconds, python.self_seconds,
-                          python.mb_stored, kTinyImages, row.python_tiny_s[v].back());
-            }
-            std::printf("\n");
-            std::fflush(stdout);
-          }
-          rows.push_back(row);
-        }
-        // The last run's shards (the same bytes for every layout) for the training loader.
-        const std::string shards = o.dir + "/" + name + "/shards-resize" + std::to_string(resize);
-        fs::remove_all(shards);
-        fs::rename(ptk_out, shards);
-        std::vector<double> rates;
-        for (int run = 1; run <= o.runs; ++run) {
-          rates.push_back(loader_images_per_s(shards + "/train", o.loader_images));
-        }
-        loader[resize > 0 ? 1 : 0] = median(rates);
-        uint64_t bytes = 0;
-        for (const auto& entry : fs::directory_iterator(shards + "/train")) {
-          if (entry.path().extension() == ".h5") bytes += entry.file_size();
-        }
-        std::printf(
-            "%s resize %d: training loader %.0f images/s (1 thread, 224 px, %d images, "
-            "runs %s), shards %.1f MB\n",
-            set.name.c_str(), resize, loader[resize > 0 ? 1 : 0], o.loader_images,
-            [&] {
-              std::string all;
-              for (double r : rates) all += (all.empty() ? "" : " ") + fixed(r, 0);
-              return all;
-            }()
-                .c_str(),
-            bytes / 1e6);
-        std::fflush(stdout);
-      }
-      loader_lines.push_back("| " + set.name + " (" + set.shape + ") | " + fixed(loader[0], 0) +
-                             " | " + fixed(loader[1], 0) + " | **" +
-                             fixed(loader[1] / loader[0], 2) + "x** |");
-    }
-
-    const double torchrun_cost = median(torchrun_s);
-    std::printf("\nload average at the end: %.2f\n", load_average());
-    std::printf(
-        "torchrun fixed cost (--monitor_interval 0.1, 2 workers running /bin/true): "
-        "median %.2f s of %zu probes, subtracted from the 2-rank runs\n\n",
-        torchrun_cost, torchrun_s.size());
-    // Columns: ptk, then per Python variant its images/s (and per core, for the first) and the
-    // ratio per core, which equals the ratio of images/s as both sides use the same cores.
-    std::string header =
-        "| set | resize | ranks x threads | ptk images/s | ptk images/s per core |";
-    std::string rule = "|---|---:|---|---:|---:|";
-    for (size_t v = 0; v < o.python.size(); ++v) {
-      const std::string name = "python" + (o.python[v] == "plain" ? "" : " " + o.python[v]);
-      header += " " + name + " images/s |";
-      rule += "---:|";
-      if (v == 0) {
-        header += " " + name + " images/s per core |";
-        rule += "---:|";
-      }
-      header += " ratio per core" + (v == 0 ? "" : " to " + o.python[v]) + " (" +
-                std::to_string(o.runs) + " runs) |";
-      rule += "---|";
-    }
-    std::printf("%s\n%s\n", header.c_str(), rule.c_str());
-    for (const Row& row : rows) {
-      const double cores = row.layout.cores();
-      std::vector<double> ptk_rate;
-      for (double seconds : row.ptk_s) {
-        ptk_rate.push_back(row.images / (seconds - (row.layout.ranks > 1 ? torchrun_cost : 0.0)));
-      }
-      std::string line = "| " + row.set + " | " +
-                         (row.resize > 0 ? std::to_string(row.resize) : std::string("none")) +
-                         " | " + std::to_string(row.layout.ranks) + " x " +
-                         std::to_string(row.layout.threads) + " | " + fixed(median(ptk_rate), 1) +
-                         " | " + fixed(median(ptk_rate) / cores, 1) + " |";
-      for (size_t v = 0; v < row.python_s.size(); ++v) {
-        std::vector<double> rate, ratio;
-        for (size_t r = 0; r < row.python_s[v].size(); ++r) {
-          rate.push_back(row.images / row.python_s[v][r]);
-          ratio.push_back(ptk_rate[r] / rate.back());
-        }
-        line += " " + fixed(median(rate), 1) + " |";
-        if (v == 0) line += " " + fixed(median(rate) / cores, 1) + " |";
-        line += " " + ratio_cell(ratio) + " |";
-      }
-      std::printf("%s\n", line.c_str());
-    }
-    // The same runs net of each side's start-up: (N - n) / (t(N) - t(n)) for the whole set's N
-    // images and the tiny manifest's n, with the medians of both times.
-    header = "| set | resize | ranks x threads | ptk start-up s | ptk net images/s per core |";
-    rule = "|---|---:|---|---:|---:|";
-    for (size_t v = 0; v < o.python.size(); ++v) {
-      const std::string name = "python" + (o.python[v] == "plain" ? "" : " " + o.python[v]);
-      header += " " + name + " start-up s | " + name + " net images/s per core | net ratio |";
-      rule += "---:|---:|---:|";
-    }
-    std::printf("\nNet of start-up (a %d-image manifest run alongside each run):\n\n%s\n%s\n",
-                kTinyImages, header.c_str(), rule.c_str());
-    for (const Row& row : rows) {
-      const double cores = row.layout.cores();
-      const auto net = [&](const std::vector<double>& whole, const std::vector<double>& tiny) {
-        return (row.images - kTinyImages) / (median(whole) - median(tiny)) / cores;
-      };
-      const double ptk_net = net(row.ptk_s, row.ptk_tiny_s);
-      std::string line = "| " + row.set + " | " +
-                         (row.resize > 0 ? std::to_string(row.resize) : std::string("none")) +
-                         " | " + std::to_string(row.layout.ranks) + " x " +
-                         std::to_string(row.layout.threads) + " | " +
-                         fixed(median(row.ptk_tiny_s), 2) + " | " + fixed(ptk_net, 1) + " |";
-      for (size_t v = 0; v < row.python_s.size(); ++v) {
-        const double python_net = net(row.python_s[v], row.python_tiny_s[v]);
-        line += " " + fixed(median(row.python_tiny_s[v]), 2) + " | " + fixed(python_net, 1) +
-                " | **" + fixed(ptk_net / python_net, 2) + "x** |";
-      }
-      std::printf("%s\n", line.c_str());
-    }
-    std::printf(
-        "\n| set | loader images/s, shards as read | loader images/s, shards resized to "
-        "%d | gain |\n|---|---:|---:|---|\n",
-        kResizeShorter);
-    for (const auto& line : loader_lines) std::printf("%s\n", line.c_str());
-
-    const auto joined = [](const std::vector<std::string>& words) {
-      std::string text;
-      for (const auto& word : words) text += (text.empty() ? "" : ",") + word;
-      return text;
-    };
-    std::printf(
-        "\ncommand: %s --photos %s --full-images %d --crop-images %d --runs %d "
-        "--loader-images %d --sets %s %s\n",
-        argv[0], o.photos.c_str(), o.full_images, o.crop_images, o.runs, o.loader_images,
-        joined(o.sets).c_str(),
-        o.python.empty() ? "--skip-python" : ("--python " + joined(o.python)).c_str());
+    run_bench(o, argv[0]);
   } catch (const Error& e) {
     std::fprintf(stderr, "prepare_bench: error: %s\n", e.what());
     return e.exit_code();

@@ -11,8 +11,8 @@
 // two sides must make the same sequences and the bench checks that they do. prepare's default,
 // classic packing (sentence pairs + NSP), is timed alongside for what `prepare` costs as it is.
 //
-// Links no LibTorch: Debian's libsentencepiece carries a protobuf runtime that cannot share a
-// process with LibTorch's, and nothing measured here needs it.
+// Links no LibTorch (the process split: text/tokenizers/tokenizer_process.h); nothing measured
+// here needs it.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -119,127 +119,160 @@ Run run_reference(const std::string& corpus, const std::string& model, int threa
           static_cast<int64_t>(bench::reported_value(output, "tokens"))};
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Options {
   std::string dir;
   std::string tokenizer_path;
   uint64_t corpus_mib = 16;
   int32_t vocab_size = 30522;  // prepare.vocab_size's default
   int runs = 3;
+};
+
+// Flags come in pairs; false on an unknown flag or one without its value.
+bool parse_flags(int argc, char** argv, Options& o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--dir")
-      dir = argv[i + 1];
+      o.dir = argv[i + 1];
     else if (flag == "--corpus-mib")
-      corpus_mib = std::stoull(argv[i + 1]);
+      o.corpus_mib = std::stoull(argv[i + 1]);
     else if (flag == "--vocab-size")
-      vocab_size = std::stoi(argv[i + 1]);
+      o.vocab_size = std::stoi(argv[i + 1]);
     else if (flag == "--tokenizer")
-      tokenizer_path = argv[i + 1];
+      o.tokenizer_path = argv[i + 1];
     else if (flag == "--runs")
-      runs = std::max(1, std::stoi(argv[i + 1]));
-    else {
-      std::fputs(kUsage, stderr);
-      return 2;
-    }
+      o.runs = std::max(1, std::stoi(argv[i + 1]));
+    else
+      return false;
   }
-  if (argc % 2 == 0) {  // a flag without its value
+  return argc % 2 == 1;  // even: a flag without its value
+}
+
+// The bench's English text, written to `path`.
+void write_corpus(uint64_t corpus_mib, const std::string& path) {
+  demo::TextCorpusOptions corpus_options;
+  corpus_options.target_bytes = corpus_mib << 20;
+  const demo::TextCorpusStats stats = demo::write_text_corpus(corpus_options, path);
+  std::printf("corpus: %lld documents, %lld sentences, %.1f MB (WordNet glosses + GCIDE)\n",
+              static_cast<long long>(stats.documents), static_cast<long long>(stats.sentences),
+              static_cast<double>(stats.bytes) / 1e6);
+}
+
+// Trains the tokenizer `ptk-bert prepare` trains with its defaults
+// (recipes/bert/prepare_options.cpp) into <dir>/tokenizer.model and returns that path.
+std::string train_tokenizer(const std::string& corpus, const std::string& dir, int32_t vocab_size) {
+  text::SentencePieceTrainOptions train;
+  train.vocab_size = vocab_size;
+  train.model_type = text::SentencePieceModelType::kUnigram;
+  train.character_coverage = 0.9995;
+  train.seed = 12345;
+  train.num_threads = 2;
+  const std::string path = dir + "/tokenizer.model";
+  const auto start = std::chrono::steady_clock::now();
+  text::train_sentencepiece(corpus, path, train, /*lenient_utf8=*/true);
+  std::printf("tokenizer: trained unigram, vocabulary %d, in %.0f s\n", vocab_size,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return path;
+}
+
+// One table row: every run's MB/s of each side on `threads` threads.
+struct Row {
+  int threads;
+  std::vector<double> ptk, classic, python, ratio;
+};
+
+// `runs` runs on `threads` threads, alternating ptk contiguous, Python, ptk classic; each run
+// printed as it ends. Clears `same_output` when the two sides made different sequences.
+Row time_threads(int threads, int runs, const std::string& corpus,
+                 const text::SentencePieceTokenizer& tokenizer, const std::string& tokenizer_path,
+                 const std::string& out, bool& same_output) {
+  Row row{threads, {}, {}, {}, {}};
+  for (int r = 0; r < runs; ++r) {
+    const Run ptk = run_ptk(corpus, tokenizer, text::PackingMode::kContiguous, threads, out);
+    const Run python = run_reference(corpus, tokenizer_path, threads);
+    const Run classic = run_ptk(corpus, tokenizer, text::PackingMode::kClassic, threads, out);
+    // Both sides pack by the same rule, so they must make the same sequences.
+    if (ptk.sequences != python.sequences || ptk.tokens != python.tokens) {
+      same_output = false;
+      std::fprintf(stderr, "output differs: ptk %lld sequences / %lld tokens, python %lld / %lld\n",
+                   static_cast<long long>(ptk.sequences), static_cast<long long>(ptk.tokens),
+                   static_cast<long long>(python.sequences), static_cast<long long>(python.tokens));
+    }
+    std::printf(
+        "threads %d run %d: ptk %.2f MB/s (%lld sequences, %lld tokens), ptk classic "
+        "%.2f MB/s, python %.2f MB/s (%lld sequences, %lld tokens)\n",
+        threads, r + 1, ptk.mb_per_s, static_cast<long long>(ptk.sequences),
+        static_cast<long long>(ptk.tokens), classic.mb_per_s, python.mb_per_s,
+        static_cast<long long>(python.sequences), static_cast<long long>(python.tokens));
+    std::fflush(stdout);
+    row.ptk.push_back(ptk.mb_per_s);
+    row.classic.push_back(classic.mb_per_s);
+    row.python.push_back(python.mb_per_s);
+    row.ratio.push_back(python.mb_per_s > 0 ? ptk.mb_per_s / python.mb_per_s : 0.0);
+  }
+  return row;
+}
+
+// The Markdown table: medians, and every run's ratio in ascending order.
+void print_table(const std::vector<Row>& rows, int runs) {
+  std::printf("| threads | ptk MB/s | python MB/s | ratio (%d runs) | ptk classic MB/s |\n", runs);
+  std::printf("|---:|---:|---:|---|---:|\n");
+  for (const Row& row : rows) {
+    std::vector<double> sorted = row.ratio;
+    std::sort(sorted.begin(), sorted.end());
+    std::string ratios;
+    for (double r : sorted) {
+      char one[32];
+      std::snprintf(one, sizeof(one), "%s%.2f", ratios.empty() ? "" : ", ", r);
+      ratios += one;
+    }
+    std::printf("| %d | %.2f | %.2f | **%.2fx** (%s) | %.2f |\n", row.threads, median(row.ptk),
+                median(row.python), median(row.ratio), ratios.c_str(), median(row.classic));
+  }
+}
+
+// Everything after the command line: corpus, tokenizer, the timed runs and the report.
+void run_bench(Options& o, const std::string& command) {
+  fs::create_directories(o.dir);
+  const std::string corpus = o.dir + "/corpus.txt";
+  write_corpus(o.corpus_mib, corpus);
+  if (o.tokenizer_path.empty()) o.tokenizer_path = train_tokenizer(corpus, o.dir, o.vocab_size);
+  const text::SentencePieceTokenizer tokenizer(o.tokenizer_path);
+  std::printf("tokenizer: %s (%d pieces)\n", o.tokenizer_path.c_str(), tokenizer.vocab_size());
+  std::printf("before: %s\n", machine_state().c_str());
+  std::fflush(stdout);
+
+  const std::string out = o.dir + "/shards";
+  std::vector<Row> rows;
+  bool same_output = true;
+  for (int threads : {1, 2}) {
+    rows.push_back(
+        time_threads(threads, o.runs, corpus, tokenizer, o.tokenizer_path, out, same_output));
+  }
+  std::printf("after: %s\n\n", machine_state().c_str());
+  print_table(rows, o.runs);
+  std::printf("\ncommand: %s\n%s\n", command.c_str(),
+              same_output ? "ptk (contiguous) and python made the same sequences."
+                          : "WARNING: ptk and python made different sequences (see above).");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse_flags(argc, argv, o)) {
     std::fputs(kUsage, stderr);
     return 2;
   }
   std::string command = "tokenize_bench";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
-  const bool own_dir = dir.empty();
-  if (own_dir) dir = (fs::temp_directory_path() / "ptk-tokenize-bench").string();
+  const bool own_dir = o.dir.empty();
+  if (own_dir) o.dir = (fs::temp_directory_path() / "ptk-tokenize-bench").string();
   try {
-    fs::create_directories(dir);
-    const std::string corpus = dir + "/corpus.txt";
-    demo::TextCorpusOptions corpus_options;
-    corpus_options.target_bytes = corpus_mib << 20;
-    const demo::TextCorpusStats stats = demo::write_text_corpus(corpus_options, corpus);
-    std::printf("corpus: %lld documents, %lld sentences, %.1f MB (WordNet glosses + GCIDE)\n",
-                static_cast<long long>(stats.documents), static_cast<long long>(stats.sentences),
-                static_cast<double>(stats.bytes) / 1e6);
-
-    if (tokenizer_path.empty()) {
-      // What `ptk-bert prepare` does with its defaults (recipes/bert/prepare_options.cpp).
-      text::SentencePieceTrainOptions train;
-      train.vocab_size = vocab_size;
-      train.model_type = text::SentencePieceModelType::kUnigram;
-      train.character_coverage = 0.9995;
-      train.seed = 12345;
-      train.num_threads = 2;
-      tokenizer_path = dir + "/tokenizer.model";
-      const auto start = std::chrono::steady_clock::now();
-      text::train_sentencepiece(corpus, tokenizer_path, train, /*lenient_utf8=*/true);
-      std::printf("tokenizer: trained unigram, vocabulary %d, in %.0f s\n", vocab_size,
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    }
-    const text::SentencePieceTokenizer tokenizer(tokenizer_path);
-    std::printf("tokenizer: %s (%d pieces)\n", tokenizer_path.c_str(), tokenizer.vocab_size());
-    std::printf("before: %s\n", machine_state().c_str());
-    std::fflush(stdout);
-
-    const std::string out = dir + "/shards";
-    struct Row {
-      int threads;
-      std::vector<double> ptk, classic, python, ratio;
-    };
-    std::vector<Row> rows;
-    bool same_output = true;
-    for (int threads : {1, 2}) {
-      Row row{threads, {}, {}, {}, {}};
-      for (int r = 0; r < runs; ++r) {
-        const Run ptk = run_ptk(corpus, tokenizer, text::PackingMode::kContiguous, threads, out);
-        const Run python = run_reference(corpus, tokenizer_path, threads);
-        const Run classic = run_ptk(corpus, tokenizer, text::PackingMode::kClassic, threads, out);
-        // Both sides pack by the same rule, so they must make the same sequences.
-        if (ptk.sequences != python.sequences || ptk.tokens != python.tokens) {
-          same_output = false;
-          std::fprintf(
-              stderr, "output differs: ptk %lld sequences / %lld tokens, python %lld / %lld\n",
-              static_cast<long long>(ptk.sequences), static_cast<long long>(ptk.tokens),
-              static_cast<long long>(python.sequences), static_cast<long long>(python.tokens));
-        }
-        std::printf(
-            "threads %d run %d: ptk %.2f MB/s (%lld sequences, %lld tokens), ptk classic "
-            "%.2f MB/s, python %.2f MB/s (%lld sequences, %lld tokens)\n",
-            threads, r + 1, ptk.mb_per_s, static_cast<long long>(ptk.sequences),
-            static_cast<long long>(ptk.tokens), classic.mb_per_s, python.mb_per_s,
-            static_cast<long long>(python.sequences), static_cast<long long>(python.tokens));
-        std::fflush(stdout);
-        row.ptk.push_back(ptk.mb_per_s);
-        row.classic.push_back(classic.mb_per_s);
-        row.python.push_back(python.mb_per_s);
-        row.ratio.push_back(python.mb_per_s > 0 ? ptk.mb_per_s / python.mb_per_s : 0.0);
-      }
-      rows.push_back(row);
-    }
-    std::printf("after: %s\n\n", machine_state().c_str());
-
-    std::printf("| threads | ptk MB/s | python MB/s | ratio (%d runs) | ptk classic MB/s |\n",
-                runs);
-    std::printf("|---:|---:|---:|---|---:|\n");
-    for (const Row& row : rows) {
-      std::vector<double> sorted = row.ratio;
-      std::sort(sorted.begin(), sorted.end());
-      std::string ratios;
-      for (double r : sorted) {
-        char one[32];
-        std::snprintf(one, sizeof(one), "%s%.2f", ratios.empty() ? "" : ", ", r);
-        ratios += one;
-      }
-      std::printf("| %d | %.2f | %.2f | **%.2fx** (%s) | %.2f |\n", row.threads, median(row.ptk),
-                  median(row.python), median(row.ratio), ratios.c_str(), median(row.classic));
-    }
-    std::printf("\ncommand: %s\n%s\n", command.c_str(),
-                same_output ? "ptk (contiguous) and python made the same sequences."
-                            : "WARNING: ptk and python made different sequences (see above).");
+    run_bench(o, command);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tokenize_bench: error: %s\n", e.what());
     return 1;
   }
-  if (own_dir) fs::remove_all(dir);
+  if (own_dir) fs::remove_all(o.dir);
   return 0;
 }

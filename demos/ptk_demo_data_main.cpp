@@ -4,6 +4,7 @@
 // layout copy <out>/imagenet/{train,val}/<wnid>/*.JPEG for `ptk-eval imagenet`.
 #include <turbojpeg.h>
 
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -163,104 +164,131 @@ const char* image_name(const char* split, uint64_t i, const char* extension) {
   return name_buffer;
 }
 
-int run(int argc, char** argv) {
-  const std::optional<ptk::config::Config> resolved =
-      ptk::config::resolve_tool_command_line(kUsage, schema(), argc, argv);
-  if (!resolved) return 0;
-  const ptk::config::Config& config = *resolved;
-
-  const fs::path out_dir = config.get_string("demo.output_dir");
-  const int64_t train_images = config.get_int("demo.train_images");
-  const int64_t val_images = config.get_int("demo.val_images");
-  const uint64_t seed = static_cast<uint64_t>(config.get_int("demo.seed"));
-  const int image_size = static_cast<int>(config.get_int("demo.image_size"));
-  const int quality = static_cast<int>(config.get_int("demo.jpeg_quality"));
-  if (image_size != 28 && image_size != 32) {
-    throw ptk::UsageError("demo.image_size must be 28 or 32, got " + std::to_string(image_size));
-  }
-  if (quality < 1 || quality > 100) {
-    throw ptk::UsageError("demo.jpeg_quality must be in 1..100, got " + std::to_string(quality));
-  }
+// The numeric options, read from the resolved config; a value out of range is a UsageError
+// naming its key. The image counts are checked once the data set is read (check_image_counts).
+struct DemoOptions {
+  fs::path out_dir;
+  int64_t train_images = 0;
+  int64_t val_images = 0;
+  uint64_t seed = 0;
+  int image_size = 0;
+  int quality = 0;
   ptk::demo::HashtagRates rates;
-  rates.class_tag = rate(config, "demo.class_tag_rate");
-  rates.hypernym_tag = rate(config, "demo.hypernym_tag_rate");
-  rates.wrong_tag = rate(config, "demo.wrong_tag_rate");
-  rates.popular_tag = rate(config, "demo.popular_tag_rate");
+};
 
-  const auto train =
-      ptk::demo::read_fashion_mnist(config.get_string("demo.fashion_mnist_dir"), "train");
-  const auto test =
-      ptk::demo::read_fashion_mnist(config.get_string("demo.fashion_mnist_dir"), "t10k");
-  if (train_images < 1 || static_cast<uint64_t>(train_images) > train.count) {
+DemoOptions read_options(const ptk::config::Config& config) {
+  DemoOptions o;
+  o.out_dir = config.get_string("demo.output_dir");
+  o.train_images = config.get_int("demo.train_images");
+  o.val_images = config.get_int("demo.val_images");
+  o.seed = static_cast<uint64_t>(config.get_int("demo.seed"));
+  o.image_size = static_cast<int>(config.get_int("demo.image_size"));
+  o.quality = static_cast<int>(config.get_int("demo.jpeg_quality"));
+  if (o.image_size != 28 && o.image_size != 32) {
+    throw ptk::UsageError("demo.image_size must be 28 or 32, got " + std::to_string(o.image_size));
+  }
+  if (o.quality < 1 || o.quality > 100) {
+    throw ptk::UsageError("demo.jpeg_quality must be in 1..100, got " + std::to_string(o.quality));
+  }
+  o.rates.class_tag = rate(config, "demo.class_tag_rate");
+  o.rates.hypernym_tag = rate(config, "demo.hypernym_tag_rate");
+  o.rates.wrong_tag = rate(config, "demo.wrong_tag_rate");
+  o.rates.popular_tag = rate(config, "demo.popular_tag_rate");
+  return o;
+}
+
+void check_image_counts(const DemoOptions& o, const ptk::demo::FashionMnistSplit& train,
+                        const ptk::demo::FashionMnistSplit& test) {
+  if (o.train_images < 1 || static_cast<uint64_t>(o.train_images) > train.count) {
     throw ptk::UsageError("demo.train_images must be in 1.." + std::to_string(train.count) +
-                          ", got " + std::to_string(train_images));
+                          ", got " + std::to_string(o.train_images));
   }
-  if (val_images < 0 || static_cast<uint64_t>(val_images) > test.count) {
+  if (o.val_images < 0 || static_cast<uint64_t>(o.val_images) > test.count) {
     throw ptk::UsageError("demo.val_images must be in 0.." + std::to_string(test.count) + ", got " +
-                          std::to_string(val_images));
+                          std::to_string(o.val_images));
   }
-  const auto wordnet = ptk::vision::WordNet::load(config.get_string("demo.wordnet_dir"));
-  const ptk::vision::Canonicalizer canonicalizer(wordnet);
-  const auto class_tags = ptk::demo::resolve_class_tags(canonicalizer);
+}
 
-  const fs::path hashtag_dir = out_dir / "hashtags";
-  fs::create_directories(hashtag_dir / "images");
+// hashtags/images and imagenet/{train,val}/<wnid> for every class, so that writers never
+// have to create a directory.
+void create_output_dirs(const fs::path& out_dir) {
+  fs::create_directories(out_dir / "hashtags" / "images");
   for (const char* split : {"train", "val"}) {
     for (const auto& c : ptk::demo::kFashionClasses) {
       fs::create_directories(out_dir / "imagenet" / split / ptk::vision::wnid(c.synset));
     }
   }
+}
 
-  JpegWriter jpeg(quality, config.get_bool("demo.rgb"));
-  auto encode = [&](const uint8_t* pixels) {
-    std::vector<uint8_t> grey(pixels, pixels + 28 * 28);
-    if (image_size != 28) grey = resize(pixels, 28, image_size);
-    return jpeg.encode(grey, image_size);
-  };
+// A 28x28 Fashion-MNIST image as a JPEG of image_size pixels a side.
+std::string encode_image(JpegWriter& jpeg, const uint8_t* pixels, int image_size) {
+  std::vector<uint8_t> grey(pixels, pixels + 28 * 28);
+  if (image_size != 28) grey = resize(pixels, 28, image_size);
+  return jpeg.encode(grey, image_size);
+}
 
-  // Train: hashtag set + ImageNet train copy.
-  const std::string manifest_path = (hashtag_dir / "manifest.jsonl").string();
-  const std::string manifest_tmp = manifest_path + ".tmp";
+// What the train images were tagged with, for the summary.
+struct TrainTags {
+  std::string manifest_path;
+  uint64_t tag_count = 0;
+  uint64_t untagged = 0;
+};
+
+// The train images: the hashtag set (images + manifest, renamed into place once complete, so
+// a manifest is never partial) and the ImageNet train copy.
+TrainTags write_train_images(const DemoOptions& o, const ptk::demo::FashionMnistSplit& train,
+                             const std::array<ptk::demo::ClassTags, 10>& class_tags,
+                             JpegWriter& jpeg) {
+  const fs::path hashtag_dir = o.out_dir / "hashtags";
+  TrainTags result;
+  result.manifest_path = (hashtag_dir / "manifest.jsonl").string();
+  const std::string manifest_tmp = result.manifest_path + ".tmp";
   std::ofstream manifest(manifest_tmp, std::ios::trunc);
   if (!manifest) throw ptk::Error("cannot write " + manifest_tmp + ": " + std::strerror(errno));
-  const ptk::data::FeistelPermutation train_pick(train.count, seed);
-  uint64_t tag_count = 0, untagged = 0;
-  for (int64_t i = 0; i < train_images; ++i) {
+  const ptk::data::FeistelPermutation train_pick(train.count, o.seed);
+  for (int64_t i = 0; i < o.train_images; ++i) {
     const uint64_t source = train_pick(static_cast<uint64_t>(i));
     const int label = train.labels[source];
-    const std::string bytes = encode(train.image(source));
+    const std::string bytes = encode_image(jpeg, train.image(source), o.image_size);
     const std::string wnid = ptk::vision::wnid(ptk::demo::kFashionClasses[label].synset);
     const std::string name = image_name("train", static_cast<uint64_t>(i), "jpg");
     write_file(hashtag_dir / "images" / name, bytes);
-    write_file(out_dir / "imagenet" / "train" / wnid /
+    write_file(o.out_dir / "imagenet" / "train" / wnid /
                    image_name("train", static_cast<uint64_t>(i), "JPEG"),
                bytes);
-    const auto tags =
-        ptk::demo::simulate_hashtags(label, class_tags, rates, seed, 0, static_cast<uint64_t>(i));
-    tag_count += tags.size();
-    untagged += tags.empty();
+    const auto tags = ptk::demo::simulate_hashtags(label, class_tags, o.rates, o.seed, 0,
+                                                   static_cast<uint64_t>(i));
+    result.tag_count += tags.size();
+    result.untagged += tags.empty();
     nlohmann::json line = {
         {"image", "images/" + name}, {"hashtags", tags}, {"label", label}, {"wnid", wnid}};
     manifest << line.dump() << '\n';
     if ((i + 1) % 2000 == 0) {
-      std::cerr << "\rptk-demo-data: train " << (i + 1) << "/" << train_images << std::flush;
+      std::cerr << "\rptk-demo-data: train " << (i + 1) << "/" << o.train_images << std::flush;
     }
   }
   manifest.close();
   if (!manifest) throw ptk::Error("write to " + manifest_tmp + " failed (disk full?)");
-  fs::rename(manifest_tmp, manifest_path);
+  fs::rename(manifest_tmp, result.manifest_path);
+  return result;
+}
 
-  const ptk::data::FeistelPermutation val_pick(test.count, seed + 1);
-  for (int64_t i = 0; i < val_images; ++i) {
+// The val images, ImageNet layout only; drawn with seed + 1 from the test split.
+void write_val_images(const DemoOptions& o, const ptk::demo::FashionMnistSplit& test,
+                      JpegWriter& jpeg) {
+  const ptk::data::FeistelPermutation val_pick(test.count, o.seed + 1);
+  for (int64_t i = 0; i < o.val_images; ++i) {
     const uint64_t source = val_pick(static_cast<uint64_t>(i));
     const int label = test.labels[source];
-    write_file(out_dir / "imagenet" / "val" /
+    write_file(o.out_dir / "imagenet" / "val" /
                    ptk::vision::wnid(ptk::demo::kFashionClasses[label].synset) /
                    image_name("val", static_cast<uint64_t>(i), "JPEG"),
-               encode(test.image(source)));
+               encode_image(jpeg, test.image(source), o.image_size));
   }
-  if (train_images >= 2000) std::cerr << "\n";
+}
 
+void write_classes_tsv(const fs::path& out_dir,
+                       const std::array<ptk::demo::ClassTags, 10>& class_tags) {
   std::ofstream classes(out_dir / "classes.tsv", std::ios::trunc);
   classes << "label\tname\twnid\twordnet_lemmas\tclass_tags\thypernym_tags\n";
   for (size_t k = 0; k < ptk::demo::kFashionClasses.size(); ++k) {
@@ -275,32 +303,63 @@ int run(int argc, char** argv) {
             << '\n';
   }
   if (!classes) throw ptk::Error("cannot write " + (out_dir / "classes.tsv").string());
+}
 
-  nlohmann::json summary = {
-      {"tool", "ptk-demo-data"},
-      {"options", nlohmann::json::parse(R"({})")},
-      {"train_images", train_images},
-      {"val_images", val_images},
-      {"hashtags_per_image", static_cast<double>(tag_count) / static_cast<double>(train_images)},
-      {"images_without_hashtags", untagged},
-      {"rates",
-       {{"class_tag", rates.class_tag},
-        {"hypernym_tag", rates.hypernym_tag},
-        {"wrong_tag", rates.wrong_tag},
-        {"popular_tag", rates.popular_tag}}}};
+// summary.json: every option as resolved, and the tag rates actually drawn.
+void write_summary_json(const ptk::config::Config& config, const DemoOptions& o,
+                        const TrainTags& tags) {
+  nlohmann::json summary = {{"tool", "ptk-demo-data"},
+                            {"options", nlohmann::json::parse(R"({})")},
+                            {"train_images", o.train_images},
+                            {"val_images", o.val_images},
+                            {"hashtags_per_image", static_cast<double>(tags.tag_count) /
+                                                       static_cast<double>(o.train_images)},
+                            {"images_without_hashtags", tags.untagged},
+                            {"rates",
+                             {{"class_tag", o.rates.class_tag},
+                              {"hypernym_tag", o.rates.hypernym_tag},
+                              {"wrong_tag", o.rates.wrong_tag},
+                              {"popular_tag", o.rates.popular_tag}}}};
   for (const auto& [key, value] : config.values()) {
     std::visit([&](const auto& v) { summary["options"][key] = v; }, value);
   }
-  std::ofstream(out_dir / "summary.json", std::ios::trunc) << summary.dump(2) << '\n';
+  std::ofstream(o.out_dir / "summary.json", std::ios::trunc) << summary.dump(2) << '\n';
+}
+
+int run(int argc, char** argv) {
+  const std::optional<ptk::config::Config> resolved =
+      ptk::config::resolve_tool_command_line(kUsage, schema(), argc, argv);
+  if (!resolved) return 0;
+  const ptk::config::Config& config = *resolved;
+  const DemoOptions o = read_options(config);
+
+  const auto train =
+      ptk::demo::read_fashion_mnist(config.get_string("demo.fashion_mnist_dir"), "train");
+  const auto test =
+      ptk::demo::read_fashion_mnist(config.get_string("demo.fashion_mnist_dir"), "t10k");
+  check_image_counts(o, train, test);
+  const auto wordnet = ptk::vision::WordNet::load(config.get_string("demo.wordnet_dir"));
+  const ptk::vision::Canonicalizer canonicalizer(wordnet);
+  const auto class_tags = ptk::demo::resolve_class_tags(canonicalizer);
+
+  create_output_dirs(o.out_dir);
+  JpegWriter jpeg(o.quality, config.get_bool("demo.rgb"));
+  const TrainTags tags = write_train_images(o, train, class_tags, jpeg);
+  write_val_images(o, test, jpeg);
+  if (o.train_images >= 2000) std::cerr << "\n";
+  write_classes_tsv(o.out_dir, class_tags);
+  write_summary_json(config, o, tags);
 
   std::cout << "ptk-demo-data: read Fashion-MNIST (" << train.count << " train, " << test.count
             << " test) and WordNet (" << wordnet.num_lemmas() << " noun lemmas); wrote "
-            << train_images << " train images with " << tag_count << " hashtags ("
-            << static_cast<double>(tag_count) / static_cast<double>(train_images) << " per image, "
-            << untagged << " with none) to " << manifest_path << ", and " << train_images
-            << " train + " << val_images << " val images in ImageNet layout under "
-            << (out_dir / "imagenet").string() << " (" << image_size << "x" << image_size
-            << (config.get_bool("demo.rgb") ? " RGB" : " grey") << " JPEG, seed " << seed << ").\n";
+            << o.train_images << " train images with " << tags.tag_count << " hashtags ("
+            << static_cast<double>(tags.tag_count) / static_cast<double>(o.train_images)
+            << " per image, " << tags.untagged << " with none) to " << tags.manifest_path
+            << ", and " << o.train_images << " train + " << o.val_images
+            << " val images in ImageNet layout under " << (o.out_dir / "imagenet").string() << " ("
+            << o.image_size << "x" << o.image_size
+            << (config.get_bool("demo.rgb") ? " RGB" : " grey") << " JPEG, seed " << o.seed
+            << ").\n";
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "common/base/error.h"
 #include "common/base/utf8_text.h"
 #include "common/config/yaml_text.h"
+#include "common/io/atomic_file.h"
 
 namespace ptk::config {
 namespace {
@@ -338,11 +339,11 @@ Config resolve(const Schema& schema, const std::string& yaml_path,
                const std::vector<std::string>& overrides) {
   std::string text;
   if (!yaml_path.empty()) {
-    std::ifstream in(yaml_path, std::ios::binary);
-    if (!in) throw UsageError("config file '" + yaml_path + "' cannot be opened");
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
+    try {
+      text = io::read_file(yaml_path);
+    } catch (const Error& e) {
+      throw UsageError(std::string("config: ") + e.what());
+    }
   }
   return resolve_text(schema, text, yaml_path.empty() ? "defaults" : "file '" + yaml_path + "'",
                       overrides);

@@ -16,6 +16,7 @@ JobRanks JobRanks::join(std::chrono::seconds timeout) {
   JobRanks ranks;
   ranks.rank_ = env.rank;
   ranks.world_ = env.world_size;
+  ranks.local_rank_ = env.local_rank;
   ranks.local_world_ = env.local_world_size;
   if (!env.distributed()) {
     ranks.group_ = ProcessGroup::single();
@@ -24,6 +25,11 @@ JobRanks JobRanks::join(std::chrono::seconds timeout) {
   spdlog::info("{}", describe(env));
   ranks.group_ = ProcessGroup::create(env, BackendKind::kGloo, timeout);
   return ranks;
+}
+
+std::string JobRanks::device_for_rank(const std::string& device) const {
+  if (device != "cuda" || world_ == 1) return device;
+  return "cuda:" + std::to_string(local_rank_);
 }
 
 void JobRanks::barrier() const { group_->barrier(); }

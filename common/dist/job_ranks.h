@@ -1,8 +1,9 @@
-// The ranks of a job that is not training (a data preparation): the processes a launcher
-// started (torchrun, Slurm, MPI; one plain process otherwise), joined over Gloo only to agree
-// on small things between stages. A stage runs on every rank, then all ranks learn whether all
-// succeeded, so no rank waits forever for one that failed. Torch-free header: recipes include
-// it without LibTorch. Collectives must be called in the same order on every rank.
+// The ranks of a job that is not training (a data preparation, an evaluation): the processes a
+// launcher started (torchrun, Slurm, MPI; one plain process otherwise), joined over Gloo
+// whatever the device, since what travels between them is small or lives on the CPU (counts,
+// features, results). A stage runs on every rank, then all ranks learn whether all succeeded,
+// so no rank waits forever for one that failed. Torch-free header: recipes include it without
+// LibTorch. Collectives must be called in the same order on every rank.
 #pragma once
 
 #include <chrono>
@@ -22,7 +23,14 @@ class JobRanks {
 
   int rank() const { return rank_; }
   int world() const { return world_; }
+  int local_rank() const { return local_rank_; }
   int local_world() const { return local_world_; }
+  // The Gloo group of all ranks (ProcessGroup::single() for one process), for collectives of
+  // the caller's own (an evaluation gathers features and results through it).
+  const std::shared_ptr<ProcessGroup>& group() const { return group_; }
+  // `device` for this rank: "cuda" becomes "cuda:<local rank>" when there are several ranks, so
+  // that the ranks of a node spread over its GPUs as torchrun users expect.
+  std::string device_for_rank(const std::string& device) const;
 
   void barrier() const;
   // Runs `work`, then agrees across ranks: when it threw here, its error is rethrown; when it
@@ -36,6 +44,7 @@ class JobRanks {
   std::shared_ptr<ProcessGroup> group_;
   int rank_ = 0;
   int world_ = 1;
+  int local_rank_ = 0;
   int local_world_ = 1;
 };
 

@@ -100,58 +100,64 @@ bool parse_bool(const Source& source, const char* text) {
   throw bad_value(source, value, "expected True or False");
 }
 
-}  // namespace
+// Names of the variables (or flags) each field came from, so errors point at the right one.
+struct FieldSources {
+  Source rank{"RANK", false};
+  Source size{"WORLD_SIZE", false};
+  Source local_rank{"LOCAL_RANK", false};
+  Source local_size{"LOCAL_WORLD_SIZE", false};
+};
 
-GetEnv default_getenv() {
-  return [](const char* name) -> const char* { return std::getenv(name); };
+// Fills rank, sizes and source from `launcher`'s variables, which are known to be set.
+void read_launcher(const LauncherVars& launcher, const Reader& env, LaunchEnv& out,
+                   FieldSources& src) {
+  out.source = launcher.source;
+  env.read_int(launcher.rank, out.rank);
+  env.read_int(launcher.size, out.world_size);
+  src.rank = {launcher.rank, false};
+  src.size = {launcher.size, false};
+  out.local_rank = out.rank;
+  out.local_world_size = out.world_size;
+  bool have_local_rank = env.read_int(launcher.local_rank, out.local_rank);
+  if (have_local_rank) src.local_rank = {launcher.local_rank, false};
+  bool have_local_size = false;
+  if (launcher.local_size != nullptr) {
+    have_local_size = env.read_int(launcher.local_size, out.local_world_size);
+    if (have_local_size) src.local_size = {launcher.local_size, false};
+  } else {
+    int per_node = slurm_tasks_per_node(env);
+    have_local_size = per_node > 0;
+    if (have_local_size) {
+      out.local_world_size = per_node;
+      src.local_size = {"SLURM_NTASKS_PER_NODE", false};
+    }
+  }
+  // Without a local rank the process is assumed alone on its node with its peers, which
+  // only matters for GPU selection; without a local size, trust the local rank.
+  if (have_local_rank && !have_local_size) out.local_world_size = out.local_rank + 1;
+  if (!have_local_rank && have_local_size) out.local_rank = out.rank % out.local_world_size;
 }
 
-LaunchEnv resolve_launch_env(const LaunchFlags& flags, const GetEnv& getenv) {
-  Reader env(getenv);
-  LaunchEnv out;
-  out.source = "single";
-
-  // Names of the variables each field came from, so errors point at the right one.
-  Source rank_src{"RANK", false}, size_src{"WORLD_SIZE", false};
-  Source local_rank_src{"LOCAL_RANK", false}, local_size_src{"LOCAL_WORLD_SIZE", false};
-
-  bool launcher_found = false;
+// The first launcher in kLaunchers whose rank and size are both set wins; returns whether one
+// was found.
+bool read_first_launcher(const Reader& env, LaunchEnv& out, FieldSources& src) {
   for (const LauncherVars& launcher : kLaunchers) {
     if (!env.has(launcher.rank) || !env.has(launcher.size)) continue;
-    launcher_found = true;
-    out.source = launcher.source;
-    env.read_int(launcher.rank, out.rank);
-    env.read_int(launcher.size, out.world_size);
-    rank_src = {launcher.rank, false};
-    size_src = {launcher.size, false};
-    out.local_rank = out.rank;
-    out.local_world_size = out.world_size;
-    bool have_local_rank = env.read_int(launcher.local_rank, out.local_rank);
-    if (have_local_rank) local_rank_src = {launcher.local_rank, false};
-    bool have_local_size = false;
-    if (launcher.local_size != nullptr) {
-      have_local_size = env.read_int(launcher.local_size, out.local_world_size);
-      if (have_local_size) local_size_src = {launcher.local_size, false};
-    } else {
-      int per_node = slurm_tasks_per_node(env);
-      have_local_size = per_node > 0;
-      if (have_local_size) {
-        out.local_world_size = per_node;
-        local_size_src = {"SLURM_NTASKS_PER_NODE", false};
-      }
-    }
-    // Without a local rank the process is assumed alone on its node with its peers, which
-    // only matters for GPU selection; without a local size, trust the local rank.
-    if (have_local_rank && !have_local_size) out.local_world_size = out.local_rank + 1;
-    if (!have_local_rank && have_local_size) out.local_rank = out.rank % out.local_world_size;
-    break;
+    read_launcher(launcher, env, out, src);
+    return true;
   }
+  return false;
+}
 
+void check_port(int port, const Source& source, const std::string& value) {
+  if (port < 1 || port > 65535) throw bad_value(source, value, "port must be in 1..65535");
+}
+
+// MASTER_ADDR/MASTER_PORT for every launcher, and torchrun's restart count and agent store.
+void read_rendezvous(const Reader& env, LaunchEnv& out) {
   if (const char* addr = env.get("MASTER_ADDR")) out.master_addr = addr;
   if (env.read_int("MASTER_PORT", out.master_port)) {
-    if (out.master_port < 1 || out.master_port > 65535) {
-      throw bad_value({"MASTER_PORT", false}, env.get("MASTER_PORT"), "port must be in 1..65535");
-    }
+    check_port(out.master_port, {"MASTER_PORT", false}, env.get("MASTER_PORT"));
   }
   if (out.source == "torchrun") {
     env.read_int("TORCHELASTIC_RESTART_COUNT", out.restart_count);
@@ -163,20 +169,22 @@ LaunchEnv resolve_launch_env(const LaunchFlags& flags, const GetEnv& getenv) {
       out.use_agent_store = parse_bool({"TORCHELASTIC_USE_AGENT_STORE", false}, agent);
     }
   }
+}
 
-  // Explicit flags override whatever the environment said, field by field.
+// Explicit flags override whatever the environment said, field by field.
+void apply_flags(const LaunchFlags& flags, bool launcher_found, LaunchEnv& out, FieldSources& src) {
   if (flags.rank >= 0 || flags.world_size >= 0) out.source = "flags";
   if (flags.world_size >= 0) {
     out.world_size = flags.world_size;
-    size_src = {"world_size", true};
+    src.size = {"world_size", true};
   }
   if (flags.rank >= 0) {
     out.rank = flags.rank;
-    rank_src = {"rank", true};
+    src.rank = {"rank", true};
   }
   if (flags.local_rank >= 0) {
     out.local_rank = flags.local_rank;
-    local_rank_src = {"local_rank", true};
+    src.local_rank = {"local_rank", true};
     if (out.local_world_size <= out.local_rank) out.local_world_size = out.local_rank + 1;
   } else if (!launcher_found && flags.rank >= 0) {
     // Flags alone, no launcher: all ranks on one machine unless told otherwise.
@@ -186,32 +194,50 @@ LaunchEnv resolve_launch_env(const LaunchFlags& flags, const GetEnv& getenv) {
   if (!flags.master_addr.empty()) out.master_addr = flags.master_addr;
   if (flags.master_port >= 0) {
     out.master_port = flags.master_port;
-    if (out.master_port < 1 || out.master_port > 65535) {
-      throw bad_value({"master_port", true}, std::to_string(flags.master_port),
-                      "port must be in 1..65535");
-    }
+    check_port(out.master_port, {"master_port", true}, std::to_string(flags.master_port));
   }
+}
 
+// Sizes >= 1, ranks inside them and a rendezvous host for a distributed job; an error names
+// the variable or flag the bad value came from.
+void check_consistent(const LaunchEnv& out, const FieldSources& src) {
   if (out.world_size < 1) {
-    throw bad_value(size_src, std::to_string(out.world_size), "world size must be >= 1");
+    throw bad_value(src.size, std::to_string(out.world_size), "world size must be >= 1");
   }
   if (out.rank < 0 || out.rank >= out.world_size) {
-    throw bad_value(rank_src, std::to_string(out.rank),
+    throw bad_value(src.rank, std::to_string(out.rank),
                     "rank must be in 0.." + std::to_string(out.world_size - 1) + " (world size " +
-                        std::to_string(out.world_size) + " from " + size_src.name + ")");
+                        std::to_string(out.world_size) + " from " + src.size.name + ")");
   }
   if (out.local_world_size < 1) {
-    throw bad_value(local_size_src, std::to_string(out.local_world_size),
+    throw bad_value(src.local_size, std::to_string(out.local_world_size),
                     "local world size must be >= 1");
   }
   if (out.local_rank < 0 || out.local_rank >= out.local_world_size) {
-    throw bad_value(local_rank_src, std::to_string(out.local_rank),
+    throw bad_value(src.local_rank, std::to_string(out.local_rank),
                     "local rank must be in 0.." + std::to_string(out.local_world_size - 1) +
-                        " (local world size from " + local_size_src.name + ")");
+                        " (local world size from " + src.local_size.name + ")");
   }
   if (out.distributed() && out.master_addr.empty()) {
     throw Error("MASTER_ADDR is empty: a distributed job needs the rendezvous host");
   }
+}
+
+}  // namespace
+
+GetEnv default_getenv() {
+  return [](const char* name) -> const char* { return std::getenv(name); };
+}
+
+LaunchEnv resolve_launch_env(const LaunchFlags& flags, const GetEnv& getenv) {
+  Reader env(getenv);
+  LaunchEnv out;
+  out.source = "single";
+  FieldSources src;
+  const bool launcher_found = read_first_launcher(env, out, src);
+  read_rendezvous(env, out);
+  apply_flags(flags, launcher_found, out, src);
+  check_consistent(out, src);
   return out;
 }
 

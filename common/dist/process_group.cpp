@@ -3,6 +3,7 @@
 // Gloo device factories (a lazyInit argument from 2.8); constructing a backend directly and
 // calling allreduce(...)->wait() is the same source everywhere, so that is all we use.
 #include "common/dist/process_group.h"
+#include "common/base/enum_names.h"
 
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
@@ -138,15 +139,16 @@ void unpack(const Packed& group) {
 
 Work::~Work() = default;
 
+namespace {
+constexpr EnumName<BackendKind> kBackendNames[] = {{BackendKind::kGloo, "gloo"},
+                                                   {BackendKind::kNccl, "nccl"}};
+}  // namespace
+
 BackendKind parse_backend(const std::string& name) {
-  if (name == "gloo") return BackendKind::kGloo;
-  if (name == "nccl") return BackendKind::kNccl;
-  throw UsageError("unknown distributed backend '" + name + "': expected gloo or nccl");
+  return parse_name(kBackendNames, name, "distributed backend");
 }
 
-const char* backend_name(BackendKind backend) {
-  return backend == BackendKind::kGloo ? "gloo" : "nccl";
-}
+const char* backend_name(BackendKind backend) { return name_of(kBackendNames, backend); }
 
 struct ProcessGroup::Impl {
   int rank = 0;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/config/option_table.h"
 
 namespace ptk::train {
 namespace {
@@ -85,46 +86,43 @@ void validate(double peak_lr, const ScheduleOptions& options) {
   }
 }
 
-}  // namespace
+// schedule.* as written: warmup_fraction > 0 replaces warmup_steps once the run's length is known.
+struct ScheduleSection : ScheduleOptions {
+  double warmup_fraction = 0.0;
+};
 
-config::Schema schedule_schema() {
-  config::Schema schema;
-  schema
-      .add("schedule.name", "cosine",
-           "LR decay after warmup: constant, step, cosine, linear or polynomial")
-      .add("schedule.warmup_steps", 0, "steps of linear warmup to the peak LR")
-      .add("schedule.warmup_fraction", config::Value(0.0),
-           "warmup as a fraction of the total steps; > 0 overrides schedule.warmup_steps")
-      .add("schedule.warmup_start_factor", config::Value(0.0),
+config::OptionTable<ScheduleSection> schedule_table() {
+  using S = ScheduleSection;
+  config::OptionTable<S> t;
+  t.add("schedule.name", &S::name,
+        "LR decay after warmup: constant, step, cosine, linear or polynomial")
+      .add("schedule.warmup_steps", &S::warmup_steps, "steps of linear warmup to the peak LR")
+      .add("schedule.warmup_fraction", &S::warmup_fraction,
+           "warmup as a fraction of the total steps; > 0 overrides schedule.warmup_steps",
+           config::in_range(0.0, 1.0))
+      .add("schedule.warmup_start_factor", &S::warmup_start_factor,
            "LR at the first warmup step, as a fraction of the peak LR")
-      .add("schedule.milestones", config::Value(std::vector<int64_t>{}),
+      .add("schedule.milestones", &S::milestones,
            "step decay: steps at which the LR is multiplied by schedule.gamma")
-      .add("schedule.gamma", config::Value(0.1), "step decay: factor applied at each milestone")
-      .add("schedule.power", config::Value(1.0), "polynomial decay: exponent")
-      .add("schedule.final_lr_fraction", config::Value(0.0),
+      .add("schedule.gamma", &S::gamma, "step decay: factor applied at each milestone")
+      .add("schedule.power", &S::power, "polynomial decay: exponent")
+      .add("schedule.final_lr_fraction", &S::final_lr_fraction,
            "cosine/linear/polynomial: LR at the last step, as a fraction of the peak LR");
-  return schema;
+  return t;
 }
 
+}  // namespace
+
+config::Schema schedule_schema() { return schedule_table().schema(); }
+
 ScheduleOptions schedule_options(const config::Config& config, int64_t total_steps) {
-  ScheduleOptions options;
-  options.name = config.get_string("schedule.name");
-  options.warmup_steps = config.get_int("schedule.warmup_steps");
-  const double warmup_fraction = config.get_float("schedule.warmup_fraction");
-  if (!(warmup_fraction >= 0.0 && warmup_fraction <= 1.0)) {
-    throw UsageError("schedule.warmup_fraction must be in [0, 1], got " +
-                     format_double(warmup_fraction));
-  }
-  if (warmup_fraction > 0.0) {
-    options.warmup_steps =
-        static_cast<int64_t>(std::llround(warmup_fraction * static_cast<double>(total_steps)));
-  }
-  options.warmup_start_factor = config.get_float("schedule.warmup_start_factor");
+  const ScheduleSection section = schedule_table().read(config);
+  ScheduleOptions options = section;
   options.total_steps = total_steps;
-  options.milestones = config.get_int_list("schedule.milestones");
-  options.gamma = config.get_float("schedule.gamma");
-  options.power = config.get_float("schedule.power");
-  options.final_lr_fraction = config.get_float("schedule.final_lr_fraction");
+  if (section.warmup_fraction > 0.0) {
+    options.warmup_steps = static_cast<int64_t>(
+        std::llround(section.warmup_fraction * static_cast<double>(total_steps)));
+  }
   validate(1.0, options);
   return options;
 }

@@ -4,29 +4,46 @@
 
 #include "common/base/error.h"
 #include "common/base/number_text.h"
+#include "common/config/option_table.h"
 
 // The optim.* config section. Kept apart from make_optimizer so that builds of the training step
 // alone (bench/gpu) need LibTorch and no config library.
 namespace ptk::train {
+namespace {
 
-config::Schema optimizer_schema() {
-  config::Schema schema;
-  schema.add("optim.name", "sgd", "optimizer: sgd, adamw or lamb")
-      .add("optim.lr_per_256", config::Value(0.1),
+// optim.* as written: the peak LR is given, or scaled from lr_per_256 by the global batch; the
+// betas are one list.
+struct OptimSection {
+  OptimizerOptions options;  // every other key
+  double lr = 0.0;           // optim.lr: 0 = optim.lr_per_256 scaled
+  double lr_per_256 = 0.1;
+  std::vector<double> betas{options.beta1, options.beta2};
+};
+
+config::OptionTable<OptimSection> optim_table() {
+  using config::nested;
+  using O = OptimizerOptions;
+  using S = OptimSection;
+  config::OptionTable<S> t;
+  t.add("optim.name", nested(&S::options, &O::name), "optimizer: sgd, adamw or lamb")
+      .add("optim.lr_per_256", &S::lr_per_256,
            "peak LR per 256 samples of global batch (linear scaling rule)")
-      .add("optim.lr", config::Value(0.0),
-           "peak LR; 0 = optim.lr_per_256 * train.global_batch / 256")
-      .add("optim.momentum", config::Value(0.9), "sgd: momentum")
-      .add("optim.nesterov", config::Value(true), "sgd: Nesterov momentum")
-      .add("optim.weight_decay", config::Value(1e-4),
+      .add("optim.lr", &S::lr, "peak LR; 0 = optim.lr_per_256 * train.global_batch / 256",
+           config::at_least(0, "0 = use optim.lr_per_256"), config::finite())
+      .add("optim.momentum", nested(&S::options, &O::momentum), "sgd: momentum")
+      .add("optim.nesterov", nested(&S::options, &O::nesterov), "sgd: Nesterov momentum")
+      .add("optim.weight_decay", nested(&S::options, &O::weight_decay),
            "weight decay (decoupled for adamw and lamb, L2 for sgd)")
-      .add("optim.betas", config::Value(std::vector<double>{0.9, 0.999}),
-           "adamw/lamb: moment decay rates [beta1, beta2]")
-      .add("optim.eps", config::Value(1e-6), "adamw/lamb: denominator epsilon")
-      .add("optim.no_decay", config::Value(std::vector<std::string>{}),
+      .add("optim.betas", &S::betas, "adamw/lamb: moment decay rates [beta1, beta2]")
+      .add("optim.eps", nested(&S::options, &O::eps), "adamw/lamb: denominator epsilon")
+      .add("optim.no_decay", nested(&S::options, &O::no_decay_patterns),
            "substrings of parameter names exempt from weight decay, e.g. [bias, LayerNorm]");
-  return schema;
+  return t;
 }
+
+}  // namespace
+
+config::Schema optimizer_schema() { return optim_table().schema(); }
 
 double scaled_lr(double lr_per_256, int64_t global_batch) {
   if (global_batch <= 0) {
@@ -37,34 +54,22 @@ double scaled_lr(double lr_per_256, int64_t global_batch) {
 }
 
 OptimizerOptions optimizer_options(const config::Config& config, int64_t global_batch) {
-  OptimizerOptions options;
-  options.name = config.get_string("optim.name");
-  const double lr = config.get_float("optim.lr");
-  if (!(lr >= 0.0) || !std::isfinite(lr)) {
-    throw UsageError("optim.lr must be > 0 (or 0 to use optim.lr_per_256), got " +
-                     format_double(lr));
-  }
-  if (lr > 0.0) {
-    options.lr = lr;
+  const OptimSection section = optim_table().read(config);
+  OptimizerOptions options = section.options;
+  if (section.lr > 0.0) {
+    options.lr = section.lr;
   } else {
-    const double lr_per_256 = config.get_float("optim.lr_per_256");
-    if (!(lr_per_256 > 0.0) || !std::isfinite(lr_per_256)) {
-      throw UsageError("optim.lr_per_256 must be > 0, got " + format_double(lr_per_256));
+    if (!(section.lr_per_256 > 0.0) || !std::isfinite(section.lr_per_256)) {
+      throw UsageError("optim.lr_per_256 must be > 0, got " + format_double(section.lr_per_256));
     }
-    options.lr = scaled_lr(lr_per_256, global_batch);
+    options.lr = scaled_lr(section.lr_per_256, global_batch);
   }
-  options.momentum = config.get_float("optim.momentum");
-  options.nesterov = config.get_bool("optim.nesterov");
-  options.weight_decay = config.get_float("optim.weight_decay");
-  const std::vector<double> betas = config.get_float_list("optim.betas");
-  if (betas.size() != 2) {
+  if (section.betas.size() != 2) {
     throw UsageError("optim.betas must hold two values [beta1, beta2], got " +
-                     std::to_string(betas.size()));
+                     std::to_string(section.betas.size()));
   }
-  options.beta1 = betas[0];
-  options.beta2 = betas[1];
-  options.eps = config.get_float("optim.eps");
-  options.no_decay_patterns = config.get_string_list("optim.no_decay");
+  options.beta1 = section.betas[0];
+  options.beta2 = section.betas[1];
   validate(options);
   return options;
 }

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "common/base/error.h"
+#include "common/io/atomic_file.h"
 #include "common/train/checkpoint.h"
 
 namespace ptk::train {
@@ -13,7 +14,7 @@ std::string run_config_path(const std::string& path) {
   return (fs::path(path) / "config.yaml").string();
 }
 
-RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& config,
+RunDir prepare_run_dir(const std::string& path, int rank, const std::string& config_yaml,
                        bool start_over) {
   RunDir run;
   run.path = path;
@@ -31,7 +32,7 @@ RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& 
         ++run.removed_checkpoints;
       }
     }
-    config.save(run_config_path(path));
+    io::write_file_atomic(run_config_path(path), config_yaml);
   }
   return run;
 }

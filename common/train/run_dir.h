@@ -7,8 +7,6 @@
 #include <optional>
 #include <string>
 
-#include "common/config/config.h"
-
 namespace ptk::train {
 
 struct RunDir {
@@ -18,11 +16,11 @@ struct RunDir {
 };
 
 // Creates `path` (and checkpoints/), and on rank 0 removes stale checkpoint temporaries and
-// writes `<path>/config.yaml` atomically. With `start_over` (checkpoint.resume=false) rank 0
-// also deletes the directory's checkpoints, so a later restart cannot pick up the old run's. Call
-// find_resume() only after every rank has passed this on rank 0 (the Trainer puts a barrier between
-// them). Throws ptk::Error naming the path.
-RunDir prepare_run_dir(const std::string& path, int rank, const config::Config& config,
+// writes the resolved config (`config_yaml`, Config::to_yaml) to `<path>/config.yaml` atomically.
+// With `start_over` (checkpoint.resume=false) rank 0 also deletes the directory's checkpoints, so a
+// later restart cannot pick up the old run's. Call find_resume() only after every rank has passed
+// this on rank 0 (the Trainer puts a barrier between them). Throws ptk::Error naming the path.
+RunDir prepare_run_dir(const std::string& path, int rank, const std::string& config_yaml,
                        bool start_over = false);
 
 // The checkpoint to continue from (see checkpoint.h find_resumable_checkpoint()).

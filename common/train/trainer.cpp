@@ -11,31 +11,30 @@
 #include <torch/optim/optimizer.h>
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "common/base/error.h"
-#include "common/dist/grad_sync.h"
 #include "common/dist/module_broadcast.h"
 #include "common/dist/reductions.h"
 #include "common/io/state_dict.h"
+#include "common/log/console_sink.h"
 #include "common/log/logging.h"
 #include "common/log/metric_logger.h"
 #include "common/train/checkpoint.h"
-#include "common/train/lr_schedule.h"
-#include "common/train/optimizer.h"
+#include "common/train/metric_window.h"
 #include "common/train/precision.h"
 #include "common/train/run_dir.h"
 #include "common/train/signals.h"
+#include "common/train/step_scheduler.h"
+#include "common/train/updater.h"
 #include "common/train/weight_import.h"
 
 namespace ptk::train {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 c10::Device resolve_device(const std::string& name, int local_rank) {
   if (name == "cpu") return c10::Device(c10::kCPU);
@@ -46,51 +45,6 @@ c10::Device resolve_device(const std::string& name, int local_rank) {
   if (!cuda) return c10::Device(c10::kCPU);
   const int count = static_cast<int>(torch::cuda::device_count());
   return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(local_rank % count));
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-void add_metrics(std::map<std::string, dist::SumCount>& into,
-                 const std::map<std::string, dist::SumCount>& from) {
-  for (const auto& [key, value] : from) {
-    into[key].sum += value.sum;
-    into[key].count += value.count;
-  }
-}
-
-Batch to_device(Batch batch, const c10::Device& device) {
-  for (auto& [name, tensor] : batch.fields) {
-    if (tensor.defined() && tensor.device() != device) {
-      tensor = tensor.to(device, /*non_blocking=*/true);
-    }
-  }
-  return batch;
-}
-
-// Global L2 norm of the gradients. After GradSync::finish() every rank holds the same averaged
-// gradients, so every rank computes the same norm (and the same clipping factor).
-double gradient_norm(const std::vector<at::Tensor>& parameters) {
-  std::vector<at::Tensor> norms;
-  for (const auto& parameter : parameters) {
-    if (parameter.grad().defined())
-      norms.push_back(parameter.grad().detach().norm(2).to(at::kDouble));
-  }
-  if (norms.empty()) return 0.0;
-  return at::stack(norms).norm(2).item<double>();
-}
-
-void scale_gradients(const std::vector<at::Tensor>& parameters, double factor) {
-  for (const auto& parameter : parameters) {
-    if (parameter.grad().defined()) parameter.grad().mul_(factor);
-  }
-}
-
-void zero_gradients(const std::vector<at::Tensor>& parameters) {
-  for (const auto& parameter : parameters) {
-    if (parameter.grad().defined()) parameter.mutable_grad().zero_();
-  }
 }
 
 // SplitMix64 finaliser over the three inputs: nearby steps get unrelated seeds.
@@ -142,312 +96,354 @@ TrainingSetup setup_training(const config::Config& config) {
   return setup;
 }
 
-Trainer::Trainer(config::Config config, TrainingSetup setup)
-    : config_(std::move(config)), options_(train_options(config_)), setup_(std::move(setup)) {
-  if (!setup_.group) throw Error("Trainer needs a process group (see setup_training)");
+TrainingSetup single_process_setup(const c10::Device& device) {
+  TrainingSetup setup;
+  setup.device = device;
+  setup.group = dist::ProcessGroup::single();
+  return setup;
 }
 
-TrainResult Trainer::fit(Task& task) {
-  dist::ProcessGroup& group = *setup_.group;
-  const int rank = group.rank();
-  const int world = group.size();
-  const TrainOptions& o = options_;
-  const c10::Device device = setup_.device;
+TrainerSettings trainer_settings(const config::Config& config) {
+  TrainerSettings settings;
+  settings.train = train_options(config);
+  settings.optimizer = optimizer_options(config, settings.train.global_batch);
+  settings.schedule = schedule_options(config, settings.train.steps);
+  settings.config_yaml = config.to_yaml();
+  return settings;
+}
 
-  if (o.global_batch % (world * o.accumulation) != 0) {
-    throw UsageError("train.global_batch=" + std::to_string(o.global_batch) +
-                     " must be divisible by world size (" + std::to_string(world) +
-                     ") x train.accumulation (" + std::to_string(o.accumulation) + ")");
+TrainerSettings in_memory_run_settings(int64_t batch, int64_t samples, int64_t epochs,
+                                       int64_t seed) {
+  TrainerSettings settings;
+  TrainOptions& run = settings.train;
+  run.global_batch = std::min(batch, samples);
+  const int64_t steps_per_epoch = samples / run.global_batch;
+  run.steps = steps_per_epoch * epochs;
+  run.log_every = steps_per_epoch;
+  run.seed = seed;
+  run.checkpoint_every = 0;
+  run.resume = false;
+  run.run_dir = "";
+  settings.schedule.total_steps = run.steps;
+  return settings;
+}
+
+namespace {
+
+// One call of Trainer::fit: the run's state and the jobs of the loop, each in its own method.
+class TrainingRun {
+ public:
+  TrainingRun(const TrainerSettings& settings, const TrainingSetup& setup, Task& task);
+  TrainResult run();
+
+ private:
+  bool keeps_files() const { return !o_.run_dir.empty(); }
+  int64_t micro_batch() const;
+  void open_run_dir();
+  void restore_or_import();
+  void restore(const std::string& checkpoint);
+  void import_initial_weights();
+  void check_ranks_agree_on_step();
+  StreamSpec stream_spec() const;
+  bool stop_requested_on_any_rank();
+  void train_step(BatchStream& stream);
+  void log_window();
+  void evaluate();
+  void save_checkpoint();
+
+  const TrainerSettings& settings_;
+  const TrainOptions& o_;
+  const TrainingSetup& setup_;
+  dist::ProcessGroup& group_;
+  const int rank_;
+  const int world_;
+  Task& task_;
+  torch::nn::Module& model_;
+  const Precision precision_;
+  const StepScheduler scheduler_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  LrSchedule schedule_;
+  std::unique_ptr<Updater> updater_;
+  log::MetricLogger metrics_;
+  std::unique_ptr<MetricWindow> window_;
+  CheckpointState progress_;  // step, data position, samples consumed, skipped steps
+  TrainResult result_;
+  int64_t consecutive_bad_ = 0;
+  int64_t last_checkpoint_step_ = -1;
+  int64_t last_eval_step_ = -1;
+  double lr_ = 0.0;
+  double grad_norm_ = 0.0;
+};
+
+std::vector<std::pair<std::string, at::Tensor>> named_parameters_of(torch::nn::Module& model) {
+  std::vector<std::pair<std::string, at::Tensor>> named;
+  for (const auto& item : model.named_parameters(/*recurse=*/true)) {
+    named.emplace_back(item.key(), item.value());
   }
-  const int64_t micro_batch = o.global_batch / (world * o.accumulation);
-  const int64_t samples_per_epoch = task.samples_per_epoch();
-  if (o.global_batch > samples_per_epoch) {
-    throw UsageError("train.global_batch=" + std::to_string(o.global_batch) +
-                     " is larger than an epoch (" + std::to_string(samples_per_epoch) +
+  return named;
+}
+
+TrainingRun::TrainingRun(const TrainerSettings& settings, const TrainingSetup& setup, Task& task)
+    : settings_(settings),
+      o_(settings.train),
+      setup_(setup),
+      group_(*setup.group),
+      rank_(group_.rank()),
+      world_(group_.size()),
+      task_(task),
+      model_(task.model()),
+      precision_(resolve_precision(o_.precision, setup.device)),
+      scheduler_(o_),
+      schedule_(settings.optimizer.lr, settings.schedule) {
+  micro_batch();  // checks the batch layout before any work
+  if (!keeps_files() && o_.checkpoint_every > 0) {
+    throw Error("a run without a run directory cannot write checkpoints (checkpoint every " +
+                std::to_string(o_.checkpoint_every) + " steps)");
+  }
+}
+
+int64_t TrainingRun::micro_batch() const {
+  if (o_.global_batch % (world_ * o_.accumulation) != 0) {
+    throw UsageError("train.global_batch=" + std::to_string(o_.global_batch) +
+                     " must be divisible by world size (" + std::to_string(world_) +
+                     ") x train.accumulation (" + std::to_string(o_.accumulation) + ")");
+  }
+  if (o_.global_batch > task_.samples_per_epoch()) {
+    throw UsageError("train.global_batch=" + std::to_string(o_.global_batch) +
+                     " is larger than an epoch (" + std::to_string(task_.samples_per_epoch()) +
                      " samples)");
   }
-  const Precision precision = resolve_precision(o.precision, device);
+  return o_.global_batch / (world_ * o_.accumulation);
+}
 
-  torch::nn::Module& model = task.model();
-  model.to(device);
-  task.moved_to(device);
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(o.cudnn_benchmark);
-  model.train();
+TrainResult TrainingRun::run() {
+  const c10::Device device = setup_.device;
+  model_.to(device);
+  task_.moved_to(device);
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(o_.cudnn_benchmark);
+  model_.train();
+  open_run_dir();
+  optimizer_ = make_optimizer(settings_.optimizer, named_parameters_of(model_));
+  restore_or_import();
+  dist::broadcast_module(group_, model_);
+  result_.start_step = progress_.step;
 
-  RunDir run = prepare_run_dir(o.run_dir, rank, config_, /*start_over=*/!o.resume);
-  if (run.removed_checkpoints > 0) {
-    spdlog::warn("checkpoint.resume=false: deleted {} checkpoints of {} to start over",
-                 run.removed_checkpoints, o.run_dir);
-  }
-  group.barrier();  // nobody looks for checkpoints while rank 0 cleans up temporaries
-
-  std::vector<std::pair<std::string, at::Tensor>> named_parameters;
-  for (const auto& item : model.named_parameters(/*recurse=*/true)) {
-    named_parameters.emplace_back(item.key(), item.value());
-  }
-  std::vector<at::Tensor> parameters = model.parameters(/*recurse=*/true);
-  OptimizerOptions optimizer_opts = optimizer_options(config_, o.global_batch);
-  std::unique_ptr<torch::optim::Optimizer> optimizer =
-      make_optimizer(optimizer_opts, named_parameters);
-  LrSchedule schedule(optimizer_opts.lr, schedule_options(config_, o.steps));
-
-  TrainResult result;
-  int64_t step = 0;
-  LoaderPosition position;
-  int64_t samples_consumed = 0;
-  int64_t skipped_steps = 0;
-  int64_t last_checkpoint_step = -1;
-
-  std::optional<std::string> resume_dir;
-  if (o.resume) resume_dir = find_resume(o.run_dir);
-  if (resume_dir) {
-    CheckpointState state = read_checkpoint_state(*resume_dir);
-    io::load_module_state_dict(model, read_checkpoint_model(*resume_dir), /*strict=*/true);
-    load_checkpoint_optimizer(*resume_dir, *optimizer);
-    step = state.step;
-    position = state.position;
-    samples_consumed = state.samples_consumed;
-    skipped_steps = state.skipped_steps;
-    last_checkpoint_step = step;
-    result.last_checkpoint = *resume_dir;
-    if (state.seed != o.seed) {
-      spdlog::warn("{} was written with train.seed={}, this run has train.seed={}", *resume_dir,
-                   state.seed, o.seed);
-    }
-    spdlog::info("resuming from {} (step {}, epoch {}, sample {} of the epoch)", *resume_dir, step,
-                 position.epoch, position.samples_in_epoch);
-  }
-  if (!resume_dir && !o.init_from.empty()) {
-    // Every rank reads the file (so every rank sees the same error); rank 0's copy is then
-    // broadcast like any initialisation.
-    const ImportSummary imported =
-        import_weights(model, task.adapt_imported_weights(read_weight_file(o.init_from)),
-                       o.init_exclude, o.init_from);
-    spdlog::info("init.from {}: {} tensors loaded, {} kept at their initial values{}", o.init_from,
-                 imported.loaded, imported.kept_initial.size(),
-                 imported.ignored.empty()
-                     ? std::string()
-                     : ", " + std::to_string(imported.ignored.size()) + " in the file ignored");
-  }
-  // Every rank must continue from the same checkpoint (a shared run directory); a rank that saw
-  // another one would silently train a different model.
-  const double step_sum = dist::all_reduce_scalar_sum(group, static_cast<double>(step));
-  if (step_sum != static_cast<double>(step) * world) {
-    throw Error("ranks disagree on the checkpoint to resume from in " + o.run_dir +
-                " (this rank: step " + std::to_string(step) +
-                "); run.dir must be one directory shared by all ranks");
-  }
-  dist::broadcast_module(group, model);
-  result.start_step = step;
-
-  dist::GradSync grad_sync(setup_.group, parameters, static_cast<size_t>(o.bucket_mb) << 20);
-  log::MetricLogger metrics = log::MetricLogger::for_run(o.run_dir, rank, o.steps);
-
-  StreamSpec spec;
-  spec.rank = rank;
-  spec.world_size = world;
-  spec.global_batch = o.global_batch;
-  spec.accumulation = o.accumulation;
-  spec.micro_batch = micro_batch;
-  spec.samples_per_epoch = samples_per_epoch;
-  spec.start = position;
-  spec.device = device;
-  std::unique_ptr<BatchStream> stream = task.open_train_stream(spec);
-
-  install_stop_signal_handlers();
+  UpdateOptions update;
+  update.accumulation = o_.accumulation;
+  update.clip_norm = o_.clip_norm;
+  update.bucket_bytes = static_cast<size_t>(o_.bucket_mb) << 20;
+  update.precision = precision_;
+  update.device = device;
+  updater_ = std::make_unique<Updater>(task_, *optimizer_, setup_.group, update);
+  window_ = std::make_unique<MetricWindow>(progress_.step, o_.steps);
+  std::unique_ptr<BatchStream> stream = task_.open_train_stream(stream_spec());
   spdlog::info(
       "training {} steps from step {}: global batch {} = {} ranks x {} micro-steps x {}, "
       "{} on {}",
-      o.steps, step, o.global_batch, world, o.accumulation, micro_batch, precision_name(precision),
-      device.str());
+      o_.steps, progress_.step, o_.global_batch, world_, o_.accumulation, micro_batch(),
+      precision_name(precision_), device.str());
 
-  auto save = [&]() {
-    CheckpointState state;
-    state.step = step;
-    state.position = position;
-    state.samples_consumed = samples_consumed;
-    state.seed = o.seed;
-    state.world_size = world;
-    state.skipped_steps = skipped_steps;
-    state.config_yaml = config_.to_yaml();
-    // Rank 0 writes; the others wait for its verdict so a failed write stops every rank
-    // instead of leaving them blocked in the next collective.
-    std::string failure;
-    if (rank == 0) {
-      try {
-        metrics.flush();
-        result.last_checkpoint = write_checkpoint(o.run_dir, io::module_state_dict(model),
-                                                  *optimizer, state, o.checkpoint_keep);
-        spdlog::info("checkpoint {}", result.last_checkpoint);
-      } catch (const Error& e) {
-        failure = e.what();
-      }
-    }
-    if (dist::any_rank(group, !failure.empty())) {
-      throw Error(rank == 0
-                      ? failure
-                      : "rank 0 failed to write the checkpoint of step " + std::to_string(step));
-    }
-    if (rank != 0) result.last_checkpoint = checkpoint_path(o.run_dir, step);
-    last_checkpoint_step = step;
-  };
-
-  auto evaluate = [&]() {
-    model.eval();
-    std::map<std::string, dist::SumCount> local;
-    {
-      at::NoGradGuard no_grad;
-      AutocastScope autocast(precision, device);
-      EvalContext context{rank, world, step, device};
-      local = task.evaluate(context);
-    }
-    model.train();
-    std::map<std::string, dist::SumCount> global = dist::reduce_sums(group, local);
-    if (global.empty()) return;
-    log::Scalars scalars;
-    result.eval.clear();
-    for (const auto& [key, value] : global) {
-      scalars.emplace_back("eval/" + key, value.mean());
-      result.eval[key] = value.mean();
-    }
-    metrics.write(step, scalars);
-  };
-
-  // Metrics accumulate locally between log lines and are reduced as sums and counts.
-  std::map<std::string, dist::SumCount> window;
-  int64_t window_samples = 0;
-  Clock::time_point window_start = Clock::now();
-  const Clock::time_point run_start = Clock::now();
-  const int64_t run_start_step = step;
-  int64_t consecutive_bad = 0;
-  double grad_norm = 0.0;
-  int64_t last_eval_step = -1;
-  std::vector<at::Tensor> buffers = model.buffers(/*recurse=*/true);
-  std::vector<at::Tensor> buffer_backup;
-  for (const auto& buffer : buffers) buffer_backup.push_back(buffer.detach().clone());
-
-  while (step < o.steps) {
-    if (dist::any_rank(group, stop_requested())) {
-      spdlog::warn("stop requested (signal {}): checkpointing at step {} and exiting",
-                   stop_signal(), step);
-      result.stopped_by_signal = true;
-      break;
-    }
-
-    const double lr = schedule.lr_at(step);
-    set_learning_rate(*optimizer, lr);
-    optimizer->zero_grad();
-    // Randomness drawn from LibTorch's generators inside the model (dropout) is keyed by
-    // (seed, step, rank), like the data's counter RNG: a resumed run draws the same masks as
-    // the uninterrupted one, with no generator state in the checkpoint.
-    torch::manual_seed(step_seed(static_cast<uint64_t>(o.seed), step, group.rank()));
-
-    // Forward passes update buffers (BatchNorm running statistics) even when the step is then
-    // skipped; a non-finite batch would poison them for good, so they are restored.
-    for (size_t i = 0; i < buffers.size(); ++i) buffer_backup[i].copy_(buffers[i]);
-    bool local_bad = false;
-    std::map<std::string, dist::SumCount> step_metrics;
-    for (int64_t micro = 0; micro < o.accumulation; ++micro) {
-      Batch batch = to_device(stream->next(), device);
-      LossOutput output;
-      {
-        AutocastScope autocast(precision, device);
-        output = task.compute_loss(batch);
-      }
-      if (!output.loss.defined() || output.loss.numel() != 1) {
-        throw Error("Task::compute_loss must return a scalar loss (the micro-batch mean)");
-      }
-      const double loss_value = output.loss.detach().to(at::kDouble).item<double>();
-      if (!std::isfinite(loss_value)) local_bad = true;
-      // Each rank's micro-batch loss is a mean over micro_batch samples; dividing by the
-      // accumulation count and GradSync's average over ranks make the gradient that of the
-      // mean over the whole global batch.
-      grad_sync.set_sync_enabled(micro == o.accumulation - 1);
-      (output.loss / static_cast<double>(o.accumulation)).backward();
-      step_metrics["loss"].sum += loss_value * static_cast<double>(batch.size);
-      step_metrics["loss"].count += static_cast<double>(batch.size);
-      add_metrics(step_metrics, output.metrics);
-    }
-    grad_sync.finish();
-    grad_norm = gradient_norm(parameters);
-
-    // Every rank takes the same decision, or their collectives would fall out of step.
-    const bool bad = dist::any_rank(group, local_bad || !std::isfinite(grad_norm));
-    if (bad) {
-      zero_gradients(parameters);
-      {
-        at::NoGradGuard no_grad;
-        for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(buffer_backup[i]);
-      }
-      ++skipped_steps;
-      ++consecutive_bad;
-      spdlog::warn("step {}: non-finite loss or gradient, step skipped ({} in a row, {} in all)",
-                   step, consecutive_bad, skipped_steps);
-      if (consecutive_bad > o.max_bad_steps) {
-        metrics.flush();
-        throw Error("non-finite loss or gradient in " + std::to_string(consecutive_bad) +
-                    " consecutive steps (last at step " + std::to_string(step) +
-                    ", train.max_bad_steps=" + std::to_string(o.max_bad_steps) +
-                    "): lower the learning rate, enable train.clip_norm or check the data");
-      }
-    } else {
-      consecutive_bad = 0;
-      if (o.clip_norm > 0 && grad_norm > o.clip_norm) {
-        scale_gradients(parameters, o.clip_norm / (grad_norm + 1e-6));
-      }
-      optimizer->step();
-      add_metrics(window, step_metrics);
-    }
-
-    position = advance(position, o.global_batch, samples_per_epoch);
-    samples_consumed += o.global_batch;
-    window_samples += o.global_batch;
-    ++step;
-
-    if (step % o.log_every == 0 || step == o.steps) {
-      // Every rank must offer the same keys, including on an all-skipped window.
-      window["loss"];
-      std::map<std::string, dist::SumCount> global = dist::reduce_sums(group, window);
-      const double window_seconds = seconds_since(window_start);
-      const double run_seconds = seconds_since(run_start);
-      const double steps_per_second =
-          run_seconds > 0 ? static_cast<double>(step - run_start_step) / run_seconds : 0.0;
-      log::Scalars scalars;
-      scalars.emplace_back(log::kLossKey, global["loss"].mean());
-      for (const auto& [key, value] : global) {
-        if (key != "loss") scalars.emplace_back(key, value.mean());
-      }
-      scalars.emplace_back(log::kLrKey, lr);
-      scalars.emplace_back("grad_norm", grad_norm);
-      scalars.emplace_back(log::kSamplesPerSecondKey,
-                           window_seconds > 0 ? window_samples / window_seconds : 0.0);
-      scalars.emplace_back(
-          log::kEtaSecondsKey,
-          steps_per_second > 0 ? static_cast<double>(o.steps - step) / steps_per_second : 0.0);
-      scalars.emplace_back("epoch", static_cast<double>(position.epoch));
-      scalars.emplace_back("samples", static_cast<double>(samples_consumed));
-      scalars.emplace_back("skipped_steps", static_cast<double>(skipped_steps));
-      metrics.write(step, scalars);
-      window.clear();
-      window_samples = 0;
-      window_start = Clock::now();
-    }
-    if (o.eval_every > 0 && step % o.eval_every == 0) {
-      evaluate();
-      last_eval_step = step;
-    }
-    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) save();
+  while (!scheduler_.done(progress_.step)) {
+    if (stop_requested_on_any_rank()) break;
+    train_step(*stream);
+    if (scheduler_.log_due(progress_.step)) log_window();
+    if (scheduler_.eval_due(progress_.step)) evaluate();
+    if (keeps_files() && scheduler_.checkpoint_due(progress_.step)) save_checkpoint();
   }
-
-  if (!result.stopped_by_signal && last_eval_step != step) evaluate();
-  if (last_checkpoint_step != step) save();
-  metrics.flush();
-  result.final_step = step;
-  result.skipped_steps = skipped_steps;
+  if (!result_.stopped_by_signal && last_eval_step_ != progress_.step) evaluate();
+  if (keeps_files() && last_checkpoint_step_ != progress_.step) save_checkpoint();
+  metrics_.flush();
+  result_.final_step = progress_.step;
+  result_.skipped_steps = progress_.skipped_steps;
+  result_.train = window_->last_means();
   spdlog::info("{} at step {}/{}: {} samples, {} skipped steps, checkpoint {}",
-               result.stopped_by_signal ? "stopped" : "finished", step, o.steps, samples_consumed,
-               skipped_steps, result.last_checkpoint);
-  return result;
+               result_.stopped_by_signal ? "stopped" : "finished", progress_.step, o_.steps,
+               progress_.samples_consumed, progress_.skipped_steps,
+               result_.last_checkpoint.empty() ? "none" : result_.last_checkpoint);
+  return result_;
 }
+
+void TrainingRun::open_run_dir() {
+  if (!keeps_files()) {
+    if (rank_ == 0) metrics_.add_sink(std::make_unique<log::ConsoleSink>(o_.steps));
+    return;
+  }
+  RunDir run = prepare_run_dir(o_.run_dir, rank_, settings_.config_yaml, /*start_over=*/!o_.resume);
+  if (run.removed_checkpoints > 0) {
+    spdlog::warn("checkpoint.resume=false: deleted {} checkpoints of {} to start over",
+                 run.removed_checkpoints, o_.run_dir);
+  }
+  group_.barrier();  // nobody looks for checkpoints while rank 0 cleans up temporaries
+  metrics_ = log::MetricLogger::for_run(o_.run_dir, rank_, o_.steps);
+}
+
+void TrainingRun::restore_or_import() {
+  std::optional<std::string> resume_dir;
+  if (keeps_files() && o_.resume) resume_dir = find_resume(o_.run_dir);
+  if (resume_dir) {
+    restore(*resume_dir);
+  } else if (!o_.init_from.empty()) {
+    import_initial_weights();
+  }
+  check_ranks_agree_on_step();
+}
+
+void TrainingRun::restore(const std::string& checkpoint) {
+  const CheckpointState state = read_checkpoint_state(checkpoint);
+  io::load_module_state_dict(model_, read_checkpoint_model(checkpoint), /*strict=*/true);
+  load_checkpoint_optimizer(checkpoint, *optimizer_);
+  progress_.step = state.step;
+  progress_.position = state.position;
+  progress_.samples_consumed = state.samples_consumed;
+  progress_.skipped_steps = state.skipped_steps;
+  last_checkpoint_step_ = state.step;
+  result_.last_checkpoint = checkpoint;
+  if (state.seed != o_.seed) {
+    spdlog::warn("{} was written with train.seed={}, this run has train.seed={}", checkpoint,
+                 state.seed, o_.seed);
+  }
+  spdlog::info("resuming from {} (step {}, epoch {}, sample {} of the epoch)", checkpoint,
+               state.step, state.position.epoch, state.position.samples_in_epoch);
+}
+
+// Every rank reads the file (so every rank sees the same error); rank 0's copy is then
+// broadcast like any initialisation.
+void TrainingRun::import_initial_weights() {
+  const ImportSummary imported =
+      import_weights(model_, task_.adapt_imported_weights(read_weight_file(o_.init_from)),
+                     o_.init_exclude, o_.init_from);
+  spdlog::info("init.from {}: {} tensors loaded, {} kept at their initial values{}", o_.init_from,
+               imported.loaded, imported.kept_initial.size(),
+               imported.ignored.empty()
+                   ? std::string()
+                   : ", " + std::to_string(imported.ignored.size()) + " in the file ignored");
+}
+
+// Every rank must continue from the same checkpoint (a shared run directory); a rank that saw
+// another one would silently train a different model.
+void TrainingRun::check_ranks_agree_on_step() {
+  const double step = static_cast<double>(progress_.step);
+  if (dist::all_reduce_scalar_sum(group_, step) != step * world_) {
+    throw Error("ranks disagree on the checkpoint to resume from in " + o_.run_dir +
+                " (this rank: step " + std::to_string(progress_.step) +
+                "); run.dir must be one directory shared by all ranks");
+  }
+}
+
+StreamSpec TrainingRun::stream_spec() const {
+  StreamSpec spec;
+  spec.rank = rank_;
+  spec.world_size = world_;
+  spec.global_batch = o_.global_batch;
+  spec.accumulation = o_.accumulation;
+  spec.micro_batch = micro_batch();
+  spec.samples_per_epoch = task_.samples_per_epoch();
+  spec.start = progress_.position;
+  spec.device = setup_.device;
+  return spec;
+}
+
+bool TrainingRun::stop_requested_on_any_rank() {
+  if (!dist::any_rank(group_, stop_requested())) return false;
+  spdlog::warn("stop requested (signal {}): checkpointing at step {} and exiting", stop_signal(),
+               progress_.step);
+  result_.stopped_by_signal = true;
+  return true;
+}
+
+void TrainingRun::train_step(BatchStream& stream) {
+  lr_ = schedule_.lr_at(progress_.step);
+  set_learning_rate(*optimizer_, lr_);
+  // Randomness drawn from LibTorch's generators inside the model (dropout) is keyed by
+  // (seed, step, rank), like the data's counter RNG: a resumed run draws the same masks as
+  // the uninterrupted one, with no generator state in the checkpoint.
+  torch::manual_seed(step_seed(static_cast<uint64_t>(o_.seed), progress_.step, rank_));
+  const UpdateResult update = updater_->update(stream);
+  grad_norm_ = update.grad_norm;
+  if (update.skipped) {
+    ++progress_.skipped_steps;
+    ++consecutive_bad_;
+    spdlog::warn("step {}: non-finite loss or gradient, step skipped ({} in a row, {} in all)",
+                 progress_.step, consecutive_bad_, progress_.skipped_steps);
+    if (consecutive_bad_ > o_.max_bad_steps) {
+      metrics_.flush();
+      throw Error("non-finite loss or gradient in " + std::to_string(consecutive_bad_) +
+                  " consecutive steps (last at step " + std::to_string(progress_.step) +
+                  ", train.max_bad_steps=" + std::to_string(o_.max_bad_steps) +
+                  "): lower the learning rate, enable train.clip_norm or check the data");
+    }
+  } else {
+    consecutive_bad_ = 0;
+  }
+  window_->add_step(update.skipped ? std::map<std::string, dist::SumCount>{} : update.metrics,
+                    o_.global_batch);
+  progress_.position = advance(progress_.position, o_.global_batch, task_.samples_per_epoch());
+  progress_.samples_consumed += o_.global_batch;
+  ++progress_.step;
+}
+
+void TrainingRun::log_window() {
+  metrics_.write(progress_.step, window_->close(group_, progress_, lr_, grad_norm_));
+}
+
+void TrainingRun::evaluate() {
+  last_eval_step_ = progress_.step;
+  model_.eval();
+  std::map<std::string, dist::SumCount> local;
+  {
+    at::NoGradGuard no_grad;
+    AutocastScope autocast(precision_, setup_.device);
+    local = task_.evaluate(EvalContext{rank_, world_, progress_.step, setup_.device});
+  }
+  model_.train();
+  const std::map<std::string, dist::SumCount> global = dist::reduce_sums(group_, local);
+  if (global.empty()) return;
+  log::Scalars scalars;
+  result_.eval.clear();
+  for (const auto& [key, value] : global) {
+    scalars.emplace_back("eval/" + key, value.mean());
+    result_.eval[key] = value.mean();
+  }
+  metrics_.write(progress_.step, scalars);
+}
+
+void TrainingRun::save_checkpoint() {
+  CheckpointState state = progress_;
+  state.seed = o_.seed;
+  state.world_size = world_;
+  state.config_yaml = settings_.config_yaml;
+  // Rank 0 writes; the others wait for its verdict so a failed write stops every rank
+  // instead of leaving them blocked in the next collective.
+  std::string failure;
+  if (rank_ == 0) {
+    try {
+      metrics_.flush();
+      result_.last_checkpoint = write_checkpoint(o_.run_dir, io::module_state_dict(model_),
+                                                 *optimizer_, state, o_.checkpoint_keep);
+      spdlog::info("checkpoint {}", result_.last_checkpoint);
+    } catch (const Error& e) {
+      failure = e.what();
+    }
+  }
+  if (dist::any_rank(group_, !failure.empty())) {
+    throw Error(rank_ == 0 ? failure
+                           : "rank 0 failed to write the checkpoint of step " +
+                                 std::to_string(progress_.step));
+  }
+  if (rank_ != 0) result_.last_checkpoint = checkpoint_path(o_.run_dir, progress_.step);
+  last_checkpoint_step_ = progress_.step;
+}
+
+}  // namespace
+
+Trainer::Trainer(const config::Config& config, TrainingSetup setup)
+    : Trainer(trainer_settings(config), std::move(setup)) {}
+
+Trainer::Trainer(TrainerSettings settings, TrainingSetup setup)
+    : settings_(std::move(settings)), setup_(std::move(setup)) {
+  if (!setup_.group) throw Error("Trainer needs a process group (see setup_training)");
+}
+
+TrainResult Trainer::fit(Task& task) { return TrainingRun(settings_, setup_, task).run(); }
 
 }  // namespace ptk::train

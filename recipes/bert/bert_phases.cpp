@@ -4,38 +4,54 @@
 #include <filesystem>
 
 #include "common/base/error.h"
+#include "common/config/option_table.h"
 
 namespace fs = std::filesystem;
 
 namespace ptk::recipes {
 
-config::Schema bert_phases_schema() {
-  config::Schema s;
-  s.add("phases.steps", config::Value(std::vector<int64_t>{}),
+namespace {
+
+// phases.* as written: each list is empty (the single key's value for every phase) or holds one
+// entry per phase.
+struct PhaseLists {
+  std::vector<int64_t> steps, global_batch, accumulation, max_seq_length, max_predictions;
+  std::vector<double> lr;
+  std::vector<int64_t> warmup_steps;
+};
+
+config::OptionTable<PhaseLists> phases_table() {
+  using P = PhaseLists;
+  config::OptionTable<P> t;
+  t.add("phases.steps", &P::steps,
         "optimizer steps of each phase, e.g. [7038, 1563]; empty = one phase of train.steps")
-      .add("phases.global_batch", config::Value(std::vector<int64_t>{}),
+      .add("phases.global_batch", &P::global_batch,
            "global batch of each phase; empty = train.global_batch")
-      .add("phases.accumulation", config::Value(std::vector<int64_t>{}),
+      .add("phases.accumulation", &P::accumulation,
            "micro-steps per optimizer step of each phase; empty = train.accumulation")
-      .add("phases.max_seq_length", config::Value(std::vector<int64_t>{}),
+      .add("phases.max_seq_length", &P::max_seq_length,
            "sequence length of each phase, e.g. [128, 512]; empty = data.max_seq_length")
-      .add("phases.max_predictions", config::Value(std::vector<int64_t>{}),
+      .add("phases.max_predictions", &P::max_predictions,
            "masking cap of each phase, e.g. [20, 80]; empty = masking.max_predictions")
-      .add("phases.lr", config::Value(std::vector<double>{}),
+      .add("phases.lr", &P::lr,
            "peak LR of each phase; empty = optim.lr (or optim.lr_per_256 scaled)")
-      .add("phases.warmup_steps", config::Value(std::vector<int64_t>{}),
+      .add("phases.warmup_steps", &P::warmup_steps,
            "warmup steps of each phase; empty = schedule.warmup_steps / warmup_fraction");
-  return s;
+  return t;
 }
+
+}  // namespace
+
+config::Schema bert_phases_schema() { return phases_table().schema(); }
 
 std::vector<BertPhase> bert_phases(const config::Config& config) {
   const std::string run_dir = config.get_string("run.dir");
-  std::vector<int64_t> steps = config.get_int_list("phases.steps");
+  const PhaseLists lists = phases_table().read(config);
+  std::vector<int64_t> steps = lists.steps;
   const bool single = steps.empty();
   if (single) steps = {config.get_int("train.steps")};
   const size_t n = steps.size();
-  auto ints = [&](const char* list_key, const char* single_key) {
-    std::vector<int64_t> values = config.get_int_list(list_key);
+  auto ints = [&](const char* list_key, std::vector<int64_t> values, const char* single_key) {
     if (single && !values.empty()) {
       throw UsageError(std::string(list_key) + " is set but phases.steps is empty");
     }
@@ -46,12 +62,16 @@ std::vector<BertPhase> bert_phases(const config::Config& config) {
     }
     return values;
   };
-  const std::vector<int64_t> batches = ints("phases.global_batch", "train.global_batch");
-  const std::vector<int64_t> accumulations = ints("phases.accumulation", "train.accumulation");
-  const std::vector<int64_t> lengths = ints("phases.max_seq_length", "data.max_seq_length");
-  const std::vector<int64_t> caps = ints("phases.max_predictions", "masking.max_predictions");
-  std::vector<double> lrs = config.get_float_list("phases.lr");
-  std::vector<int64_t> warmups = config.get_int_list("phases.warmup_steps");
+  const std::vector<int64_t> batches =
+      ints("phases.global_batch", lists.global_batch, "train.global_batch");
+  const std::vector<int64_t> accumulations =
+      ints("phases.accumulation", lists.accumulation, "train.accumulation");
+  const std::vector<int64_t> lengths =
+      ints("phases.max_seq_length", lists.max_seq_length, "data.max_seq_length");
+  const std::vector<int64_t> caps =
+      ints("phases.max_predictions", lists.max_predictions, "masking.max_predictions");
+  const std::vector<double>& lrs = lists.lr;
+  const std::vector<int64_t>& warmups = lists.warmup_steps;
   for (const auto& [key, size] : {std::pair<const char*, size_t>{"phases.lr", lrs.size()},
                                   {"phases.warmup_steps", warmups.size()}}) {
     if (size != 0 && (single || size != n)) {

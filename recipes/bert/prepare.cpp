@@ -10,6 +10,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 #include "common/base/parallel_for.h"
 #include "common/dist/launch_env.h"
@@ -22,7 +23,7 @@
 #include "text/corpus/sentence_sample.h"
 #include "text/masking/masking_policy.h"
 #include "text/pretraining/bert_sample.h"
-#include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/pretraining_vocab.h"
 #include "text/tokenizers/sentencepiece_tokenizer.h"
 #include "text/tokenizers/tokenizer.h"
 
@@ -291,29 +292,24 @@ std::string BertPrepareSummary::text() const {
   return out.str();
 }
 
+namespace {
+constexpr EnumName<PrepareStage> kPrepareStageNames[] = {{PrepareStage::kSample, "sample"},
+                                                         {PrepareStage::kTokenizer, "tokenizer"},
+                                                         {PrepareStage::kPack, "pack"},
+                                                         {PrepareStage::kFinish, "finish"}};
+}  // namespace
+
 PrepareStage parse_prepare_stage(const std::string& name) {
-  for (const auto stage : {PrepareStage::kSample, PrepareStage::kTokenizer, PrepareStage::kPack,
-                           PrepareStage::kFinish}) {
-    if (name == to_string(stage)) return stage;
-  }
-  throw UsageError("unknown prepare stage '" + name + "' (sample, tokenizer, pack or finish)");
+  return parse_name(kPrepareStageNames, name, "prepare stage");
 }
 
-const char* to_string(PrepareStage stage) {
-  switch (stage) {
-    case PrepareStage::kSample:
-      return "sample";
-    case PrepareStage::kTokenizer:
-      return "tokenizer";
-    case PrepareStage::kPack:
-      return "pack";
-    case PrepareStage::kFinish:
-      return "finish";
-  }
-  return "?";
-}
+const char* to_string(PrepareStage stage) { return name_of(kPrepareStageNames, stage); }
 
-std::vector<std::string> prepare_stage_names() { return {"sample", "tokenizer", "pack", "finish"}; }
+std::vector<std::string> prepare_stage_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : kPrepareStageNames) names.push_back(entry.name);
+  return names;
+}
 
 BertPrepareSummary run_bert_prepare_stage(const config::Config& config, PrepareStage stage) {
   const dist::LaunchEnv env = dist::resolve_launch_env({});

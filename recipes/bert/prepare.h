@@ -1,5 +1,5 @@
 // The stages of `ptk-bert prepare` (raw text -> tokenizer -> token shards per phase length), each
-// run by ptk-bert-prepare in a process without LibTorch (prepare_options.h says why) on one rank
+// run by ptk-bert-prepare in a process without LibTorch (the process split) on one rank
 // of the job (rank and world from the launcher's environment, as ptk-bert's own):
 //   sample     every rank, its parts: each part's prepare.tokenizer_sample_sentences sentences
 //              with the smallest keys (text/corpus/sentence_sample.h), saved with a marker

@@ -1,7 +1,7 @@
 // The keys of `ptk-bert prepare` and the resolved form ptk-bert hands to ptk-bert-prepare.
-// Preparing runs in processes of its own because SentencePiece (tokenizer training) and LibTorch
-// (training, and the c10d group that joins the ranks of a prepare) bring two incompatible
-// protobuf runtimes that crash a process holding both; this unit links neither.
+// Preparing (SentencePiece) runs in processes of its own, apart from ptk-bert (LibTorch: training,
+// and the c10d group that joins the ranks of a prepare): the process split,
+// text/tokenizers/tokenizer_process.h. This unit links neither.
 #pragma once
 
 #include "common/config/config.h"

@@ -34,8 +34,7 @@ int main(int argc, char** argv) {
   return ptk::run_main("ptk-bert", [&] {
     return ptk::config::run_verb_tool(
         "ptk-bert", kUsage, argc, argv,
-        {// SentencePiece and LibTorch cannot share a process: prepare's stages run in
-         // ptk-bert-prepare.
+        {// prepare's stages run in ptk-bert-prepare (the process split).
          {"prepare", prepare_keys(), ptk::recipes::run_bert_prepare_job},
          {"train", ptk::recipes::bert_train_schema(), ptk::recipes::run_bert_train}});
   });

@@ -1,5 +1,6 @@
 // ptk-bert-prepare: one stage of `ptk-bert prepare` (prepare.h), in a process without LibTorch
-// (prepare_options.h says why). ptk-bert runs it on every rank with the resolved prepare.* keys:
+// (the process split: text/tokenizers/tokenizer_process.h). ptk-bert runs it on every rank with
+// the resolved prepare.* keys:
 //   ptk-bert-prepare sample|tokenizer|pack|finish --config <prepare.out>.partial/prepare.yaml
 #include <cstdio>
 

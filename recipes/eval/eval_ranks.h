@@ -1,18 +1,15 @@
-// The processes of one ptk-eval run: a single one, or several started by torchrun / Slurm /
-// MPI (the launcher variables of common/dist/launch_env.h) and joined over Gloo. The verbs
-// split their work between ranks so that the numbers are those of one process: imagenet
-// extracts features batch by batch on every rank and runs the protocols on rank 0; glue
-// deals the runs of its learning-rate sweep out to the ranks.
+// The ranks of one ptk-eval run are a dist::JobRanks (common/dist/job_ranks.h): a single
+// process, or several started by torchrun / Slurm / MPI and joined over Gloo. The verbs split
+// their work between ranks so that the numbers are those of one process: imagenet extracts
+// features batch by batch on every rank and runs the protocols on rank 0; glue deals the runs
+// of its learning-rate sweep out to the ranks. Here: the option both verbs share.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "common/config/config.h"
-
-namespace ptk::dist {
-class ProcessGroup;
-}  // namespace ptk::dist
+#include "common/dist/job_ranks.h"
 
 namespace ptk::recipes {
 
@@ -20,16 +17,7 @@ namespace ptk::recipes {
 // fine-tuning runs, so the default is long).
 config::Schema eval_ranks_schema();
 
-struct EvalRanks {
-  std::shared_ptr<dist::ProcessGroup> group;
-  int local_rank = 0;
-};
-
-// Joins the launcher's ranks over Gloo (a single-process group when there is no launcher).
-EvalRanks join_eval_ranks(const config::Config& config);
-
-// eval.device for this rank: "cuda" becomes "cuda:<local rank>" when there are several ranks,
-// so that the ranks of a node spread over its GPUs as torchrun users expect.
-std::string device_for_rank(const std::string& device, const EvalRanks& ranks);
+// Joins the launcher's ranks with dist.timeout_s (a single process when there is no launcher).
+dist::JobRanks join_eval_ranks(const config::Config& config);
 
 }  // namespace ptk::recipes

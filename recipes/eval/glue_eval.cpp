@@ -10,12 +10,14 @@
 
 #include "common/base/blas_threads.h"
 #include "common/base/error.h"
+#include "common/config/stored_config.h"
 #include "common/dist/process_group.h"
 #include "common/io/atomic_file.h"
 #include "common/train/checkpoint.h"
 #include "common/train/weight_import.h"
-#include "recipes/export/export_source.h"
+#include "recipes/eval/eval_ranks.h"
 #include "text/glue/glue_finetune.h"
+#include "text/models/bert_source.h"
 #include "text/models/hf_bert_keys.h"
 
 namespace ptk::recipes {
@@ -24,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
+using text::glue::GlueEvalOptions;
 using text::glue::GlueMetricValues;
 
 const at::Tensor& word_embeddings(const io::StateDict& state, const std::string& origin) {
@@ -37,7 +40,7 @@ const at::Tensor& word_embeddings(const io::StateDict& state, const std::string&
 // The HF folder's tokenizer (hf_folder_tokenizer), which must be there unless eval.tokenizer
 // names one.
 std::string hf_tokenizer(const std::string& folder) {
-  const std::string tokenizer = hf_folder_tokenizer(folder);
+  const std::string tokenizer = text::hf_folder_tokenizer(folder);
   if (tokenizer.empty()) {
     throw UsageError(folder + " holds no vocab.txt or SentencePiece .model; give eval.tokenizer");
   }
@@ -47,15 +50,16 @@ std::string hf_tokenizer(const std::string& folder) {
 text::glue::GlueBackbone load_backbone(const GlueEvalOptions& options) {
   text::glue::GlueBackbone backbone;
   if (!options.checkpoint.empty()) {
-    const ExportSource source = open_export_source(options.checkpoint, options.tokenizer);
-    if (source.kind != RecipeKind::kBert) {
-      throw UsageError("eval.checkpoint: " + source.checkpoint_dir +
+    const config::StoredCheckpoint checkpoint = config::open_stored_checkpoint(options.checkpoint);
+    if (checkpoint.recipe != config::RecipeKind::kBert) {
+      throw UsageError("eval.checkpoint: " + checkpoint.step_dir +
                        " is a wsl checkpoint; ptk-eval glue needs a ptk-bert one");
     }
-    backbone.config = source.bert;
-    backbone.weights = train::read_checkpoint_model(source.checkpoint_dir);
-    backbone.tokenizer = require_tokenizer(source);
-    backbone.description = source.checkpoint_dir + " (step " + std::to_string(source.step) + ")";
+    const text::BertSource source = text::stored_bert_source(checkpoint.config, options.tokenizer);
+    backbone.config = source.config;
+    backbone.weights = train::read_checkpoint_model(checkpoint.step_dir);
+    backbone.tokenizer = text::require_tokenizer(source, checkpoint.step_dir);
+    backbone.description = checkpoint.step_dir + " (step " + std::to_string(checkpoint.step) + ")";
   } else {
     if (!fs::is_directory(options.init_from) ||
         !fs::exists(fs::path(options.init_from) / "config.json")) {
@@ -115,18 +119,8 @@ ordered_json score_json(const std::map<std::string, GlueMetricValues>& best,
   }
 }
 
-}  // namespace
-
-config::Schema glue_schema() {
-  config::Schema schema = glue_eval_schema();
-  schema.merge(eval_ranks_schema());
-  return schema;
-}
-
-std::string run_glue_eval(const GlueEvalOptions& options, const EvalRanks& ranks) {
-  at::set_num_threads(static_cast<int>(options.threads));
-  set_blas_threads(static_cast<int>(options.threads));
-  const text::glue::GlueBackbone backbone = load_backbone(options);
+text::glue::GlueFinetuneOptions finetune_options(const GlueEvalOptions& options,
+                                                 const dist::JobRanks& ranks) {
   text::glue::GlueFinetuneOptions finetune;
   finetune.glue_dir = options.glue_dir;
   for (const std::string& task : options.tasks) {
@@ -140,48 +134,54 @@ std::string run_glue_eval(const GlueEvalOptions& options, const EvalRanks& ranks
   finetune.max_length = options.max_length;
   finetune.max_train_examples = options.max_train_examples;
   finetune.seed = options.seed;
-  finetune.device = device_for_rank(options.device, ranks);
+  finetune.device = ranks.device_for_rank(options.device);
   fs::create_directories(options.out);
   if (options.submission) {
     finetune.submission_dir = (fs::path(options.out) / "submission").string();
     fs::create_directories(finetune.submission_dir);
   }
-  const text::glue::GlueRunResult result =
-      text::glue::run_glue_finetune(backbone, finetune, *ranks.group);
-  if (ranks.group->rank() != 0) return "";
+  return finetune;
+}
 
-  ordered_json json = {{"backbone", backbone.description},
+// One task's sweep as results.json's entry, and its rows of results.md's table.
+ordered_json task_report(const text::glue::GlueTaskResult& task, std::ostream& md) {
+  const std::string name = text::glue::glue_task_spec(task.task).name;
+  ordered_json task_json = {{"task", name},
+                            {"train_examples", task.train_examples},
+                            {"best_lr", task.sweep[task.best].lr},
+                            {"sweep", ordered_json::array()},
+                            {"reports", task.reports},
+                            {"submission", task.submission_files}};
+  for (size_t i = 0; i < task.sweep.size(); ++i) {
+    ordered_json dev = ordered_json::object();
+    std::string text;
+    for (const auto& [entry, metrics] : task.sweep[i].dev) {
+      dev[entry] = metrics_json(metrics);
+      text += (text.empty() ? "" : "; ") +
+              (task.sweep[i].dev.size() > 1 ? entry + ": " : std::string()) + metrics_text(metrics);
+    }
+    task_json["sweep"].push_back({{"lr", task.sweep[i].lr}, {"dev", dev}});
+    md << "| " << name << " | " << task.sweep[i].lr << " | " << text << " | "
+       << (i == task.best ? "best" : "") << " |\n";
+  }
+  return task_json;
+}
+
+// Writes results.json and results.md; returns the leaderboard-convention average's line.
+std::string write_results(const GlueEvalOptions& options, const std::string& backbone,
+                          const text::glue::GlueRunResult& result) {
+  ordered_json json = {{"backbone", backbone},
                        {"glue", options.glue_dir},
                        {"epochs", options.epochs},
                        {"batch", options.batch},
                        {"tasks", ordered_json::array()}};
   std::ostringstream md;
-  md << "# ptk-eval glue\n\nBackbone: " << backbone.description
-     << "  \nGLUE folder: " << options.glue_dir << "; " << options.epochs << " epochs, batch "
-     << options.batch << ", warmup " << options.warmup_fraction << ", max length "
-     << options.max_length << "\n\n| task | lr | dev | best |\n|---|---|---|---|\n";
+  md << "# ptk-eval glue\n\nBackbone: " << backbone << "  \nGLUE folder: " << options.glue_dir
+     << "; " << options.epochs << " epochs, batch " << options.batch << ", warmup "
+     << options.warmup_fraction << ", max length " << options.max_length
+     << "\n\n| task | lr | dev | best |\n|---|---|---|---|\n";
   for (const text::glue::GlueTaskResult& task : result.tasks) {
-    const std::string name = text::glue::glue_task_spec(task.task).name;
-    ordered_json task_json = {{"task", name},
-                              {"train_examples", task.train_examples},
-                              {"best_lr", task.sweep[task.best].lr},
-                              {"sweep", ordered_json::array()},
-                              {"reports", task.reports},
-                              {"submission", task.submission_files}};
-    for (size_t i = 0; i < task.sweep.size(); ++i) {
-      ordered_json dev = ordered_json::object();
-      std::string text;
-      for (const auto& [entry, metrics] : task.sweep[i].dev) {
-        dev[entry] = metrics_json(metrics);
-        text += (text.empty() ? "" : "; ") +
-                (task.sweep[i].dev.size() > 1 ? entry + ": " : std::string()) +
-                metrics_text(metrics);
-      }
-      task_json["sweep"].push_back({{"lr", task.sweep[i].lr}, {"dev", dev}});
-      md << "| " << name << " | " << task.sweep[i].lr << " | " << text << " | "
-         << (i == task.best ? "best" : "") << " |\n";
-    }
-    json["tasks"].push_back(task_json);
+    json["tasks"].push_back(task_report(task, md));
   }
   std::string leaderboard, paper;
   json["glue_score"] = {
@@ -193,10 +193,14 @@ std::string run_glue_eval(const GlueEvalOptions& options, const EvalRanks& ranks
      << "  \nGLUE average (BERT paper convention): " << paper << "\n";
   io::write_file_atomic((fs::path(options.out) / "results.json").string(), json.dump(2) + "\n");
   io::write_file_atomic((fs::path(options.out) / "results.md").string(), md.str());
+  return leaderboard;
+}
 
+std::string summary_line(const GlueEvalOptions& options, const std::string& backbone,
+                         const text::glue::GlueRunResult& result, const std::string& average) {
   std::ostringstream summary;
-  summary << "ptk-eval glue: " << backbone.description << " on " << result.tasks.size()
-          << " task(s) of " << options.glue_dir << ":";
+  summary << "ptk-eval glue: " << backbone << " on " << result.tasks.size() << " task(s) of "
+          << options.glue_dir << ":";
   for (const text::glue::GlueTaskResult& task : result.tasks) {
     summary << " " << text::glue::glue_task_spec(task.task).name << " " << task.train_examples
             << " train, best lr " << task.sweep[task.best].lr << " (";
@@ -206,9 +210,28 @@ std::string run_glue_eval(const GlueEvalOptions& options, const EvalRanks& ranks
     }
     summary << text << ");";
   }
-  summary << " GLUE average " << leaderboard << "; " << result.submission_files.size()
+  summary << " GLUE average " << average << "; " << result.submission_files.size()
           << " submission file(s); results in " << options.out << "/results.{json,md}";
   return summary.str();
+}
+
+}  // namespace
+
+config::Schema glue_schema() {
+  config::Schema schema = text::glue::glue_eval_schema();
+  schema.merge(eval_ranks_schema());
+  return schema;
+}
+
+std::string run_glue_eval(const GlueEvalOptions& options, const dist::JobRanks& ranks) {
+  at::set_num_threads(static_cast<int>(options.threads));
+  set_blas_threads(static_cast<int>(options.threads));
+  const text::glue::GlueBackbone backbone = load_backbone(options);
+  const text::glue::GlueRunResult result =
+      text::glue::run_glue_finetune(backbone, finetune_options(options, ranks), *ranks.group());
+  if (ranks.rank() != 0) return "";
+  const std::string average = write_results(options, backbone.description, result);
+  return summary_line(options, backbone.description, result, average);
 }
 
 }  // namespace ptk::recipes

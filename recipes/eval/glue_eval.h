@@ -6,17 +6,17 @@
 #include <string>
 
 #include "common/config/config.h"
-#include "recipes/eval/eval_ranks.h"
-#include "recipes/eval/glue_eval_options.h"
+#include "common/dist/job_ranks.h"
+#include "text/glue/glue_eval_options.h"
 
 namespace ptk::recipes {
 
-// The glue verb's keys: glue_eval_schema() and dist.timeout_s.
+// The glue verb's keys: text::glue::glue_eval_schema() and dist.timeout_s (eval_ranks.h).
 config::Schema glue_schema();
 
 // Runs and writes everything; returns the one-paragraph summary. Several ranks (torchrun,
 // Slurm, MPI) share the sweep's runs and get the numbers of one process; rank 0 writes
 // results.json / results.md, and the other ranks return "". Errors name file or key.
-std::string run_glue_eval(const GlueEvalOptions& options, const EvalRanks& ranks);
+std::string run_glue_eval(const text::glue::GlueEvalOptions& options, const dist::JobRanks& ranks);
 
 }  // namespace ptk::recipes

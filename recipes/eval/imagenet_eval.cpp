@@ -173,36 +173,37 @@ config::Schema imagenet_schema() {
   return schema;
 }
 
-int run_imagenet_eval(const config::Config& config) {
-  const auto start = Clock::now();
-  const vision::ImageNetEvalOptions o = vision::imagenet_eval_options(config);
-  const EvalRanks ranks = join_eval_ranks(config);
-  const std::shared_ptr<dist::ProcessGroup>& group = ranks.group;
-  at::set_num_threads(static_cast<int>(o.threads));
-  set_blas_threads(static_cast<int>(o.threads));
+namespace {
+
+c10::Device eval_device(const vision::ImageNetEvalOptions& o, const dist::JobRanks& ranks) {
   c10::Device device(c10::kCPU);
   try {
-    device = c10::Device(device_for_rank(o.device, ranks));
+    device = c10::Device(ranks.device_for_rank(o.device));
   } catch (const std::exception&) {
     throw UsageError("eval.device: '" + o.device + "' is not a device (cpu | cuda | cuda:N)");
   }
   if (device.is_cuda() && !at::hasCUDA()) {
     throw UsageError("eval.device is " + o.device + " but this LibTorch has no usable CUDA");
   }
+  return device;
+}
 
+vision::ImageFolderSet read_data(const vision::ImageNetEvalOptions& o) {
   vision::ImageFolderOptions folder_options;
   folder_options.val_ground_truth = o.val_ground_truth;
   folder_options.val_synsets = o.val_synsets;
-  const vision::ImageFolderSet data = vision::read_imagenet_folder(o.data, folder_options);
+  vision::ImageFolderSet data = vision::read_imagenet_folder(o.data, folder_options);
   spdlog::info("imagenet: {} classes, {} train / {} val images in {}{}", data.classes.size(),
                data.train.size(), data.val.size(), o.data,
                data.skipped_files
                    ? " (" + std::to_string(data.skipped_files) + " non-image files skipped)"
                    : "");
+  return data;
+}
 
-  vision::Backbone backbone = vision::load_backbone(o);
-  if (backbone.model) backbone.model->to(device);
-
+// The report's description of the run; the protocols add their results.
+EvalReport start_report(const vision::ImageNetEvalOptions& o, const vision::ImageFolderSet& data,
+                        const vision::Backbone& backbone) {
   EvalReport report;
   report.data = o.data;
   report.layout = data.devkit_val ? "devkit val" : "class folders";
@@ -214,7 +215,11 @@ int run_imagenet_eval(const config::Config& config) {
   report.val_images = static_cast<int64_t>(data.val.size());
   report.feature_dim =
       backbone.model ? backbone.model->feature_dim() : o.channels * o.crop * o.crop;
+  return report;
+}
 
+vision::ImageBatchOptions image_batch_options(const vision::ImageNetEvalOptions& o,
+                                              const c10::Device& device) {
   vision::ImageBatchOptions batch_options;
   batch_options.transform.resize_size = static_cast<int>(o.resize);
   batch_options.transform.crop_size = static_cast<int>(o.crop);
@@ -224,6 +229,84 @@ int run_imagenet_eval(const config::Config& config) {
   batch_options.batch = o.batch;
   batch_options.threads = static_cast<int>(o.threads);
   batch_options.device = device;
+  return batch_options;
+}
+
+// What the protocols read: the options, the images, the backbone and the frozen features.
+struct ProtocolInputs {
+  const vision::ImageNetEvalOptions& o;
+  const vision::ImageFolderSet& data;
+  vision::Backbone& backbone;
+  const vision::ImageBatchOptions& batch_options;
+  const SplitFeatures& train;
+  const SplitFeatures& val;
+  int64_t classes = 0;
+};
+
+void run_linear_probe(const ProtocolInputs& in, ProtocolResult& result) {
+  const vision::LinearProbeResult probe = vision::linear_probe(
+      in.train.features, in.train.labels, in.val.features, in.val.labels, in.classes, in.o.linear);
+  result.top1 = probe.val.top1;
+  result.top5 = probe.val.top5;
+  result.details.emplace_back("weight_decay", number(probe.weight_decay));
+  std::string sweep;
+  for (const auto& [wd, top1] : probe.sweep) {
+    char entry[64];
+    std::snprintf(entry, sizeof entry, "%s%g: %.2f", sweep.empty() ? "" : ", ", wd, 100 * top1);
+    sweep += entry;
+  }
+  if (!sweep.empty()) result.details.emplace_back("held-out top-1 (%) by weight decay", sweep);
+}
+
+void run_knn(const ProtocolInputs& in, ProtocolResult& result) {
+  const at::Tensor scores =
+      vision::knn_scores(in.train.features, in.train.labels, in.val.features, in.classes, in.o.knn);
+  const vision::TopKAccuracy accuracy = vision::topk_accuracy(scores, in.val.labels);
+  result.top1 = accuracy.top1;
+  result.top5 = accuracy.top5;
+  result.details.emplace_back("k", std::to_string(in.o.knn.k));
+  result.details.emplace_back("T", number(in.o.knn.temperature));
+}
+
+void run_fine_tune(const ProtocolInputs& in, ProtocolResult& result) {
+  const vision::FineTuneResult tuned =
+      vision::fine_tune(in.backbone.model, in.data, in.batch_options, in.o.finetune);
+  result.top1 = tuned.val.top1;
+  result.top5 = tuned.val.top5;
+  result.details.emplace_back("epochs", std::to_string(in.o.finetune.epochs));
+  result.details.emplace_back("steps", std::to_string(tuned.steps));
+  result.details.emplace_back("lr", number(in.o.finetune.lr));
+  result.details.emplace_back("last epoch loss", number(tuned.last_loss));
+}
+
+ProtocolResult run_protocol(const std::string& protocol, const ProtocolInputs& in) {
+  const auto protocol_start = Clock::now();
+  ProtocolResult result;
+  result.protocol = protocol;
+  if (protocol == "linear") run_linear_probe(in, result);
+  if (protocol == "knn") run_knn(in, result);
+  if (protocol == "finetune") run_fine_tune(in, result);
+  result.seconds = seconds_since(protocol_start);
+  spdlog::info("{}: top-1 {:.4f}, top-5 {:.4f} ({:.1f} s)", protocol, result.top1, result.top5,
+               result.seconds);
+  return result;
+}
+
+}  // namespace
+
+int run_imagenet_eval(const config::Config& config) {
+  const auto start = Clock::now();
+  const vision::ImageNetEvalOptions o = vision::imagenet_eval_options(config);
+  const dist::JobRanks ranks = join_eval_ranks(config);
+  const std::shared_ptr<dist::ProcessGroup>& group = ranks.group();
+  at::set_num_threads(static_cast<int>(o.threads));
+  set_blas_threads(static_cast<int>(o.threads));
+  const c10::Device device = eval_device(o, ranks);
+  const vision::ImageFolderSet data = read_data(o);
+  vision::Backbone backbone = vision::load_backbone(o);
+  if (backbone.model) backbone.model->to(device);
+  EvalReport report = start_report(o, data, backbone);
+  const vision::ImageBatchOptions batch_options = image_batch_options(o, device);
 
   const auto wants = [&](const char* protocol) {
     return std::find(o.protocols.begin(), o.protocols.end(), protocol) != o.protocols.end();
@@ -245,46 +328,9 @@ int run_imagenet_eval(const config::Config& config) {
     spdlog::info("rank {}: features sent to rank 0, which runs the protocols", group->rank());
     return 0;
   }
-  const int64_t classes = report.classes;
+  const ProtocolInputs inputs{o, data, backbone, batch_options, train, val, report.classes};
   for (const std::string& protocol : o.protocols) {
-    const auto protocol_start = Clock::now();
-    ProtocolResult result;
-    result.protocol = protocol;
-    if (protocol == "linear") {
-      const vision::LinearProbeResult probe = vision::linear_probe(
-          train.features, train.labels, val.features, val.labels, classes, o.linear);
-      result.top1 = probe.val.top1;
-      result.top5 = probe.val.top5;
-      result.details.emplace_back("weight_decay", number(probe.weight_decay));
-      std::string sweep;
-      for (const auto& [wd, top1] : probe.sweep) {
-        char entry[64];
-        std::snprintf(entry, sizeof entry, "%s%g: %.2f", sweep.empty() ? "" : ", ", wd, 100 * top1);
-        sweep += entry;
-      }
-      if (!sweep.empty()) result.details.emplace_back("held-out top-1 (%) by weight decay", sweep);
-    } else if (protocol == "knn") {
-      const at::Tensor scores =
-          vision::knn_scores(train.features, train.labels, val.features, classes, o.knn);
-      const vision::TopKAccuracy accuracy = vision::topk_accuracy(scores, val.labels);
-      result.top1 = accuracy.top1;
-      result.top5 = accuracy.top5;
-      result.details.emplace_back("k", std::to_string(o.knn.k));
-      result.details.emplace_back("T", number(o.knn.temperature));
-    } else if (protocol == "finetune") {
-      const vision::FineTuneResult tuned =
-          vision::fine_tune(backbone.model, data, batch_options, o.finetune);
-      result.top1 = tuned.val.top1;
-      result.top5 = tuned.val.top5;
-      result.details.emplace_back("epochs", std::to_string(o.finetune.epochs));
-      result.details.emplace_back("steps", std::to_string(tuned.steps));
-      result.details.emplace_back("lr", number(o.finetune.lr));
-      result.details.emplace_back("last epoch loss", number(tuned.last_loss));
-    }
-    result.seconds = seconds_since(protocol_start);
-    spdlog::info("{}: top-1 {:.4f}, top-5 {:.4f} ({:.1f} s)", protocol, result.top1, result.top5,
-                 result.seconds);
-    report.results.push_back(result);
+    report.results.push_back(run_protocol(protocol, inputs));
   }
   report.seconds = seconds_since(start);
   write_report(o.out, report);

@@ -7,6 +7,7 @@
 
 #include "common/base/main_guard.h"
 #include "common/config/verb_tool.h"
+#include "recipes/eval/eval_ranks.h"
 #include "recipes/eval/glue_eval.h"
 #include "recipes/eval/imagenet_eval.h"
 
@@ -21,7 +22,7 @@ constexpr char kUsage[] =
     "`ptk-eval <verb> --help` lists the verb's keys. Configs: recipes/eval/configs/*.yaml\n";
 
 int run_glue(const ptk::config::Config& config) {
-  const ptk::recipes::GlueEvalOptions options = ptk::recipes::glue_eval_options(config);
+  const ptk::text::glue::GlueEvalOptions options = ptk::text::glue::glue_eval_options(config);
   const std::string summary =
       ptk::recipes::run_glue_eval(options, ptk::recipes::join_eval_ranks(config));
   if (!summary.empty()) std::printf("%s\n", summary.c_str());

@@ -12,7 +12,7 @@
 #include "common/train/weight_import.h"
 #include "text/models/bert_heads.h"
 #include "text/models/hf_bert_keys.h"
-#include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/pretraining_vocab.h"
 #include "text/tokenizers/tokenizer_process.h"
 #include "vision/models/resnet.h"
 
@@ -25,7 +25,7 @@ const at::Tensor& require(const io::StateDict& state, const std::string& name,
   const at::Tensor* tensor = io::find_tensor(state, name);
   if (tensor == nullptr || tensor->dim() != dim) {
     throw Error(source.checkpoint_dir + "/model.pt: no " + std::to_string(dim) + "-d tensor '" +
-                name + "' (is it a " + to_string(source.kind) + " checkpoint?)");
+                name + "' (is it a " + config::to_string(source.kind) + " checkpoint?)");
   }
   return *tensor;
 }
@@ -33,23 +33,23 @@ const at::Tensor& require(const io::StateDict& state, const std::string& name,
 }  // namespace
 
 text::PretrainingVocab export_vocab(const ExportSource& source, bool allow_other) {
-  text::TokenizerProcess tokenizer(require_tokenizer(source));
+  text::TokenizerProcess tokenizer(text::require_tokenizer(source.bert, source.checkpoint_dir));
   text::PretrainingVocab vocab = text::PretrainingVocab::read(tokenizer.vocab_file());
-  if (source.tokenizer_path == source.run_tokenizer_path) return vocab;
-  if (source.run_tokenizer_path.empty()) {
+  if (source.bert.tokenizer_path == source.bert.run_tokenizer_path) return vocab;
+  if (source.bert.run_tokenizer_path.empty()) {
     spdlog::warn(
         "export.tokenizer {} cannot be checked against the tokenizer the run trained "
         "with: {}",
-        source.tokenizer_path, source.run_tokenizer_problem);
+        source.bert.tokenizer_path, source.bert.run_tokenizer_problem);
     return vocab;
   }
-  text::TokenizerProcess run_tokenizer(source.run_tokenizer_path);
+  text::TokenizerProcess run_tokenizer(source.bert.run_tokenizer_path);
   const text::PretrainingVocab run_vocab = text::PretrainingVocab::read(run_tokenizer.vocab_file());
   if (run_vocab.tokenizer_hash == vocab.tokenizer_hash) return vocab;
   const std::string difference =
-      "export.tokenizer " + source.tokenizer_path + " (tokenizer " + vocab.tokenizer_hash + ", " +
-      std::to_string(vocab.size()) + " tokens) is not the tokenizer the run trained with, " +
-      source.run_tokenizer_path + " (tokenizer " + run_vocab.tokenizer_hash + ", " +
+      "export.tokenizer " + source.bert.tokenizer_path + " (tokenizer " + vocab.tokenizer_hash +
+      ", " + std::to_string(vocab.size()) + " tokens) is not the tokenizer the run trained with, " +
+      source.bert.run_tokenizer_path + " (tokenizer " + run_vocab.tokenizer_hash + ", " +
       std::to_string(run_vocab.size()) + " tokens)";
   if (!allow_other) {
     throw UsageError(difference +
@@ -63,7 +63,8 @@ text::PretrainingVocab export_vocab(const ExportSource& source, bool allow_other
 io::StateDict source_weights(const ExportSource& source) {
   if (source.weights_path.empty()) return train::read_checkpoint_model(source.checkpoint_dir);
   io::StateDict state = train::read_weight_file(source.weights_path);
-  return source.kind == RecipeKind::kBert ? text::from_hf_bert_keys(std::move(state)) : state;
+  return source.kind == config::RecipeKind::kBert ? text::from_hf_bert_keys(std::move(state))
+                                                  : state;
 }
 
 std::shared_ptr<vision::ResNetImpl> load_resnet(const ExportSource& source,
@@ -90,12 +91,12 @@ std::shared_ptr<vision::ResNetImpl> load_resnet(const ExportSource& source,
 std::shared_ptr<text::BertForPreTrainingImpl> load_bert(const ExportSource& source,
                                                         const io::StateDict& state,
                                                         const text::PretrainingVocab* vocab) {
-  text::BertConfig config = source.bert;
+  text::BertConfig config = source.bert.config;
   config.vocab_size = require(state, "bert.embeddings.word_embeddings.weight", source, 2).size(0);
   if (vocab != nullptr) {
     if (vocab->size() != config.vocab_size) {
       throw Error(source.checkpoint_dir + ": the model has " + std::to_string(config.vocab_size) +
-                  " word embeddings but the tokenizer " + source.tokenizer_path + " has " +
+                  " word embeddings but the tokenizer " + source.bert.tokenizer_path + " has " +
                   std::to_string(vocab->size()) + " tokens");
     }
     config.pad_token_id = vocab->specials.pad;

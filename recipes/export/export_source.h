@@ -1,18 +1,16 @@
-// The checkpoint an export reads from: which step directory, which recipe wrote it, and the
-// model description that recipe stored in the checkpoint's resolved config (state.yaml).
+// What an export reads from: a checkpoint (config::open_stored_checkpoint: which step, which
+// recipe wrote it) or weights through init.from, and the model description: a ResNet's
+// architecture and image geometry, or a BERT source (text/models/bert_source.h).
 // Torch-free: it reads YAML and manifests only; the tensors are read where the models are built.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "text/models/bert_config.h"
+#include "common/config/stored_config.h"
+#include "text/models/bert_source.h"
 
 namespace ptk::recipes {
-
-enum class RecipeKind { kWsl, kBert };
-
-const char* to_string(RecipeKind kind);
 
 struct ExportSource {
   std::string checkpoint_dir;  // the step_<N> directory; for init.from, the weights' path
@@ -20,23 +18,13 @@ struct ExportSource {
   // the source is a checkpoint).
   std::string weights_path;
   int64_t step = 0;
-  RecipeKind kind = RecipeKind::kWsl;
+  config::RecipeKind kind = config::RecipeKind::kWsl;
   // wsl (model.arch, data.image_size, data.eval_resize of the stored config)
   std::string arch;
   int64_t image_size = 224;
   int64_t eval_resize = 0;
-  // bert: the preset with the stored model.* overrides, as ptk-bert built it. vocab_size and
-  // pad_token_id are filled from the checkpoint's tensors and the tokenizer when the model is
-  // built.
-  text::BertConfig bert;
-  // bert: the tokenizer file (export.tokenizer, else the one the stored data.shards' manifest
-  // lists); "" when none was found, with the reason in tokenizer_problem.
-  std::string tokenizer_path;
-  std::string tokenizer_problem;
-  // bert: the tokenizer the run trained with (what its shard set lists), whatever
-  // export.tokenizer says; "" when the set is not here, with the reason in run_tokenizer_problem.
-  std::string run_tokenizer_path;
-  std::string run_tokenizer_problem;
+  // bert: architecture and tokenizer (export.tokenizer, else the run's).
+  text::BertSource bert;
 };
 
 // `path` is a run directory (its newest complete checkpoint is used) or a step_<N> directory.
@@ -50,12 +38,5 @@ ExportSource open_export_source(const std::string& path, const std::string& toke
 // a file). Errors name the path and the missing piece.
 ExportSource open_weights_source(const std::string& path, const std::string& arch,
                                  const std::string& tokenizer = "");
-
-// The tokenizer an HF folder carries: vocab.txt (WordPiece) or its first *.model
-// (SentencePiece); "" when it has neither.
-std::string hf_folder_tokenizer(const std::string& folder);
-
-// tokenizer_path, or a ptk::Error saying why there is none and that export.tokenizer gives one.
-const std::string& require_tokenizer(const ExportSource& source);
 
 }  // namespace ptk::recipes

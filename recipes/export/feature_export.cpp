@@ -18,7 +18,7 @@
 #include "recipes/export/checkpoint_models.h"
 #include "recipes/export/feature_file.h"
 #include "text/models/bert_heads.h"
-#include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/pretraining_vocab.h"
 #include "text/tokenizers/tokenizer_process.h"
 #include "vision/models/resnet.h"
 #include "vision/transforms/augment.h"
@@ -103,9 +103,9 @@ std::string text_features(const ExportOptions& options, const FeatureOptions& fe
     throw UsageError("features.input: '" + features.input +
                      "' is not a file (a bert checkpoint embeds the lines of a text file)");
   }
-  // SentencePiece cannot share this process with LibTorch: ptk-tokenize encodes the lines.
+  // ptk-tokenize encodes the lines (the process split: text/tokenizers/tokenizer_process.h).
   const text::PretrainingVocab vocab = export_vocab(source, options.allow_other_tokenizer);
-  text::TokenizerProcess tokenizer(require_tokenizer(source));
+  text::TokenizerProcess tokenizer(text::require_tokenizer(source.bert, source.checkpoint_dir));
   const text::EncodedLines encoded = tokenizer.encode_file(features.input);
   if (encoded.ids.empty()) throw UsageError("features.input: '" + features.input + "' is empty");
   const auto model = load_bert(source, source_weights(source), &vocab);
@@ -183,8 +183,8 @@ std::string run_feature_export(const ExportOptions& options, const FeatureOption
     fs::create_directories(parent, error);
   }
   try {
-    return source.kind == RecipeKind::kWsl ? image_features(options, features, source)
-                                           : text_features(options, features, source);
+    return source.kind == config::RecipeKind::kWsl ? image_features(options, features, source)
+                                                   : text_features(options, features, source);
   } catch (const c10::Error& e) {
     throw Error(source.checkpoint_dir + ": " + e.what_without_backtrace());
   }

@@ -17,7 +17,7 @@
 #include "common/train/checkpoint.h"
 #include "recipes/export/checkpoint_models.h"
 #include "text/models/bert_heads.h"
-#include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/pretraining_vocab.h"
 #include "text/tokenizers/tokenizer_process.h"
 #include "vision/models/resnet.h"
 
@@ -157,10 +157,9 @@ std::string export_bert(const ExportOptions& options, const ExportSource& source
                      " is a bert checkpoint (use hf or safetensors)");
   }
   const bool hf = options.format != ExportFormat::kSafetensors;
-  // The tokenizer's vocabulary facts come from ptk-tokenize: SentencePiece cannot be loaded in
-  // this LibTorch process.
+  // The tokenizer's vocabulary facts come from ptk-tokenize (the process split).
   std::optional<text::PretrainingVocab> vocab;
-  if (hf || !source.tokenizer_path.empty())
+  if (hf || !source.bert.tokenizer_path.empty())
     vocab = export_vocab(source, options.allow_other_tokenizer);
   const auto model = load_bert(source, train::read_checkpoint_model(source.checkpoint_dir),
                                vocab ? &*vocab : nullptr);
@@ -185,8 +184,8 @@ std::string export_bert(const ExportOptions& options, const ExportSource& source
   io::save_safetensors((out / "model.safetensors").string(), state);
   io::write_file_atomic((out / "config.json").string(), text::to_hf_json(config));
   if (hf) {
-    for (const std::string& file : write_hf_tokenizer(options.out, source.tokenizer_path, *vocab,
-                                                      config.max_position_embeddings)) {
+    for (const std::string& file : write_hf_tokenizer(options.out, source.bert.tokenizer_path,
+                                                      *vocab, config.max_position_embeddings)) {
       written.push_back(file);
     }
   }
@@ -214,7 +213,7 @@ std::string export_bert(const ExportOptions& options, const ExportSource& source
                        {"step", source.step},
                        {"format", hf ? "hf" : "safetensors"},
                        {"vocab_size", config.vocab_size},
-                       {"tokenizer", source.tokenizer_path}};
+                       {"tokenizer", source.bert.tokenizer_path}};
   write_json((out / "export_info.json").string(), info);
   written.push_back("export_info.json");
 
@@ -241,8 +240,8 @@ std::string run_weights_export(const ExportOptions& options) {
     throw Error("export.out: cannot create directory '" + options.out + "'");
   }
   try {
-    return source.kind == RecipeKind::kWsl ? export_vision(options, source)
-                                           : export_bert(options, source);
+    return source.kind == config::RecipeKind::kWsl ? export_vision(options, source)
+                                                   : export_bert(options, source);
   } catch (const fs::filesystem_error& e) {
     throw Error(std::string("writing ") + options.out + ": " + e.what());
   } catch (const c10::Error& e) {

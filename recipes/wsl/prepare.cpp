@@ -1,34 +1,17 @@
 #include "recipes/wsl/prepare.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <map>
-#include <memory>
-#include <mutex>
-#include <sstream>
 
 #include "common/base/error.h"
-#include "common/base/parallel_for.h"
+#include "common/config/option_table.h"
 #include "common/data/input_parts.h"
-#include "common/data/manifest.h"
 #include "common/dist/job_ranks.h"
 #include "common/dist/launch_env.h"
-#include "common/io/atomic_file.h"
-#include "common/io/resumable_directory.h"
-#include "common/log/progress_bar.h"
-#include "recipes/wsl/image_part_writer.h"
-#include "recipes/wsl/part_report.h"
-#include "vision/hashtags/canonicalizer.h"
-#include "vision/hashtags/hashtag_labeler.h"
-#include "vision/hashtags/hashtag_normalizer.h"
 #include "vision/hashtags/hashtag_vocab.h"
 #include "vision/hashtags/manifest_reader.h"
-#include "vision/hashtags/shard_resampling.h"
 #include "vision/hashtags/wordnet.h"
 
 namespace fs = std::filesystem;
@@ -37,8 +20,6 @@ namespace ptk::recipes {
 
 namespace {
 
-constexpr char kVocabFile[] = "vocab.tsv";
-constexpr char kVocabMarker[] = "vocabulary";
 // prepare.parts = 0: one part per this many bytes of manifest.
 constexpr uint64_t kAutoPartBytes = 64ull << 20;
 
@@ -48,88 +29,97 @@ vision::ManifestFormat manifest_format(const std::string& name, const std::strin
   return vision::parse_manifest_format(name);
 }
 
-std::string percent(uint64_t part, uint64_t whole) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f%%",
-                whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
-  return text;
-}
-
-std::string counts_marker(const data::InputPart& part) { return "counts-" + part.name(); }
-
-// Runs the work of one part; an error says which part (and so which byte range of which
-// manifest) it came from, keeping its kind.
-void within_part(const data::InputPart& part, const std::function<void()>& work) {
-  try {
-    work();
-  } catch (const Error& e) {
-    throw Error(part.describe() + ": " + e.what(), e.kind());
-  }
-}
-
-// Everything a prepare needs, checked once at the start.
-struct PrepareJob {
-  std::string manifest, val_manifest, out;
-  vision::ManifestFormat format = vision::ManifestFormat::kJsonl;
-  vision::ManifestFormat val_format = vision::ManifestFormat::kJsonl;
-  double val_fraction = 0;
-  int64_t shard_bytes = 0;
-  int64_t vocab_size = 0;
-  std::string image_root;
+// The prepare.* keys as written; read_job resolves them into the job.
+struct PrepareOptions {
+  std::string manifest;
+  std::string manifest_format = "auto";
+  std::string val_manifest;
+  double val_fraction = 0.0;
+  std::string image_root;  // "" = the manifest's directory
+  std::string wordnet_dir = vision::kDefaultWordNetDir;
+  std::string vocab_size = "17k";
+  std::string out;
+  int64_t shard_bytes = int64_t{256} << 20;
+  int64_t parts = 0;  // 0 = one per kAutoPartBytes of manifest
+  int threads = 0;    // 0 = this machine's cores divided among its ranks
   vision::RecodeOptions recode;
-  int threads = 1;
-  std::vector<data::InputPart> plan;  // training manifest parts, then validation ones
-  bool has_val() const { return !val_manifest.empty() || val_fraction > 0.0; }
-  bool is_val(const data::InputPart& part) const {
-    return !val_manifest.empty() && part.file == val_manifest;
-  }
+  int64_t timeout_s = 24 * 3600;
 };
 
-int resolve_threads(int64_t configured, int local_world) {
-  if (configured < 0)
-    throw UsageError("prepare.threads must be >= 0, got " + std::to_string(configured));
-  if (configured > 0) return static_cast<int>(configured);
-  return dist::threads_per_local_rank(local_world);
+config::OptionTable<PrepareOptions> prepare_table() {
+  using config::at_least;
+  using config::nested;
+  using config::non_empty;
+  using O = PrepareOptions;
+  using R = vision::RecodeOptions;
+  config::OptionTable<O> t;
+  t.add("prepare.manifest", &O::manifest, "hashtag manifest of the training images (required)",
+        non_empty("is required"))
+      .add("prepare.manifest_format", &O::manifest_format,
+           "auto (from the file name) | jsonl | tsv | yfcc100m")
+      .add("prepare.val_manifest", &O::val_manifest,
+           "manifest of validation images; empty = split prepare.val_fraction off the training "
+           "manifest")
+      .add("prepare.val_fraction", &O::val_fraction,
+           "fraction of training images held out for validation (by a hash of the image key)",
+           config::in_range(0.0, 1.0, "[)"))
+      .add("prepare.image_root", &O::image_root,
+           "directory image paths are relative to; empty = the manifest's directory")
+      .add("prepare.wordnet_dir", &O::wordnet_dir,
+           "WordNet 3.0 database directory (index.noun, data.noun, noun.exc)")
+      .add("prepare.vocab_size", &O::vocab_size,
+           "classes kept, most frequent first: 1.5k | 8.5k | 17k (the paper's) or a number")
+      .add("prepare.out", &O::out,
+           "output directory: train/ and val/ shard sets, bad_images.tsv, summary.txt (required); "
+           "work in progress lives in <out>.partial, which a re-run resumes",
+           non_empty("is required"))
+      .add("prepare.shard_bytes", &O::shard_bytes, "payload bytes per shard", at_least(1))
+      .add("prepare.parts", &O::parts,
+           "parts the manifests are cut into (byte ranges at line starts), dealt to the ranks; "
+           "the output depends on this, never on ranks or threads; 0 = one per 64 MiB of "
+           "manifest",
+           at_least(0))
+      .add("prepare.threads", &O::threads,
+           "worker threads per rank; 0 = this machine's cores divided among its ranks", at_least(0))
+      .add("prepare.resize_shorter", nested(&O::recode, &R::resize_shorter),
+           "0 = store images as read (validated only); N = images whose shorter side is larger "
+           "are resized to N (area interpolation) and every image is stored as an RGB JPEG",
+           at_least(0))
+      .add("prepare.jpeg_quality", nested(&O::recode, &R::jpeg_quality),
+           "JPEG quality of re-encoded images (4:2:0)", config::in_range(1, 100))
+      .add("prepare.timeout_s", &O::timeout_s,
+           "seconds a rank waits for the others between stages under torchrun / Slurm / MPI "
+           "(a stage can take hours on a large manifest)",
+           at_least(1));
+  return t;
 }
 
-PrepareJob read_job(const config::Config& config, int local_world) {
-  PrepareJob job;
-  job.manifest = config.get_string("prepare.manifest");
-  job.val_manifest = config.get_string("prepare.val_manifest");
-  job.out = config.get_string("prepare.out");
-  job.val_fraction = config.get_float("prepare.val_fraction");
-  job.shard_bytes = config.get_int("prepare.shard_bytes");
-  if (job.manifest.empty()) throw UsageError("prepare.manifest is required");
-  if (job.out.empty()) throw UsageError("prepare.out is required");
-  if (!(job.val_fraction >= 0.0 && job.val_fraction < 1.0)) {
-    throw UsageError("prepare.val_fraction must be in [0, 1)");
-  }
-  if (!job.val_manifest.empty() && job.val_fraction > 0.0) {
+// The job the options describe, for a rank on a machine shared by `local_world` ranks.
+vision::ImagePrepareJob read_job(const PrepareOptions& o, int local_world) {
+  if (!o.val_manifest.empty() && o.val_fraction > 0.0) {
     throw UsageError("give prepare.val_manifest or prepare.val_fraction, not both");
   }
-  if (job.shard_bytes < 1) throw UsageError("prepare.shard_bytes must be >= 1");
-  job.vocab_size = vision::parse_vocab_size(config.get_string("prepare.vocab_size"));
-  const std::string format_name = config.get_string("prepare.manifest_format");
-  job.format = manifest_format(format_name, job.manifest);
+  vision::ImagePrepareJob job;
+  job.manifest = o.manifest;
+  job.val_manifest = o.val_manifest;
+  job.out = o.out;
+  job.val_fraction = o.val_fraction;
+  job.shard_bytes = o.shard_bytes;
+  job.vocab_size = vision::parse_vocab_size(o.vocab_size);
+  job.format = manifest_format(o.manifest_format, job.manifest);
   job.val_format =
-      job.val_manifest.empty() ? job.format : manifest_format(format_name, job.val_manifest);
-  const std::string root = config.get_string("prepare.image_root");
-  job.image_root = root.empty() ? fs::path(job.manifest).parent_path().string() : root;
-  job.recode.resize_shorter = static_cast<int>(config.get_int("prepare.resize_shorter"));
-  job.recode.jpeg_quality = static_cast<int>(config.get_int("prepare.jpeg_quality"));
-  if (job.recode.resize_shorter < 0) throw UsageError("prepare.resize_shorter must be >= 0");
-  if (job.recode.jpeg_quality < 1 || job.recode.jpeg_quality > 100) {
-    throw UsageError("prepare.jpeg_quality must be in [1, 100]");
-  }
-  job.threads = resolve_threads(config.get_int("prepare.threads"), local_world);
+      job.val_manifest.empty() ? job.format : manifest_format(o.manifest_format, job.val_manifest);
+  job.image_root =
+      o.image_root.empty() ? fs::path(job.manifest).parent_path().string() : o.image_root;
+  job.recode = o.recode;
+  job.threads = o.threads > 0 ? o.threads : dist::threads_per_local_rank(local_world);
 
   std::vector<std::string> files = {job.manifest};
   if (!job.val_manifest.empty()) files.push_back(job.val_manifest);
   for (const auto& file : files) {
     if (!fs::is_regular_file(file)) throw Error("cannot open manifest " + file + ": no such file");
   }
-  int64_t parts = config.get_int("prepare.parts");
-  if (parts < 0) throw UsageError("prepare.parts must be >= 0, got " + std::to_string(parts));
+  int64_t parts = o.parts;
   if (parts == 0) {
     uint64_t bytes = 0;
     for (const auto& file : files) bytes += fs::file_size(file);
@@ -142,7 +132,7 @@ PrepareJob read_job(const config::Config& config, int local_world) {
 
 // What the output depends on: every prepare.* key but the thread count and the timeout, and
 // the size of every input. A resumed job must match it.
-std::string fingerprint(const config::Config& config, const PrepareJob& job) {
+std::string fingerprint(const config::Config& config, const vision::ImagePrepareJob& job) {
   std::map<std::string, config::Value> values;
   for (const auto& [key, value] : config.values()) {
     if (key.rfind("prepare.", 0) == 0 && key != "prepare.threads" && key != "prepare.timeout_s") {
@@ -158,311 +148,17 @@ std::string fingerprint(const config::Config& config, const PrepareJob& job) {
   return text;
 }
 
-// Pass 1 over this rank's training parts: canonical hashtag counts per part, each saved as a
-// vocabulary of all its classes with a marker. Parts run on the threads side by side.
-void count_parts(const PrepareJob& job, const std::vector<data::InputPart>& mine,
-                 const io::ResumableDirectory& folder, const vision::HashtagNormalizer& normalizer,
-                 const vision::Canonicalizer& canonicalizer) {
-  std::vector<data::InputPart> todo;
-  for (const auto& part : mine) {
-    if (!job.is_val(part) && !folder.done(counts_marker(part))) todo.push_back(part);
-  }
-  fs::create_directories(fs::path(folder.path()) / "counts");
-  log::ProgressBar bar("counting hashtags (parts)", todo.size());
-  std::mutex progress;
-  uint64_t finished = 0;
-  parallel_for(static_cast<int64_t>(todo.size()), job.threads, [&](int64_t i) {
-    const data::InputPart& part = todo[static_cast<size_t>(i)];
-    within_part(part, [&] {
-      vision::HashtagLabeler labeler(normalizer, canonicalizer);
-      vision::HashtagCounter counter;
-      vision::ManifestReader reader(part, job.format);
-      vision::ManifestRecord record;
-      while (reader.next(record)) counter.add_image(labeler.canonical_tags(record, part.file));
-      const int64_t classes = std::max<int64_t>(1, static_cast<int64_t>(counter.num_classes()));
-      counter.build(classes, canonicalizer)
-          .write_tsv((fs::path(folder.path()) / "counts" / (part.name() + ".tsv")).string());
-      folder.mark_done(counts_marker(part), std::to_string(counter.images()) + "\n");
-    });
-    std::lock_guard<std::mutex> lock(progress);
-    bar.update(++finished);
-  });
-}
-
-// Rank 0, between the passes: merges the parts' counts and fixes the vocabulary.
-void fix_vocabulary(const PrepareJob& job, const io::ResumableDirectory& folder,
-                    const vision::Canonicalizer& canonicalizer) {
-  if (folder.done(kVocabMarker)) return;
-  vision::HashtagCounter counter;
-  for (const auto& part : job.plan) {
-    if (job.is_val(part)) continue;
-    const auto counts = vision::HashtagVocab::read_tsv(
-        (fs::path(folder.path()) / "counts" / (part.name() + ".tsv")).string());
-    counter.merge(counts, std::stoull(folder.read(counts_marker(part))));
-  }
-  if (counter.num_classes() == 0) {
-    throw Error(job.manifest + ": no hashtag names a WordNet noun; nothing to train on");
-  }
-  counter.build(job.vocab_size, canonicalizer)
-      .write_tsv((fs::path(folder.path()) / kVocabFile).string());
-  folder.mark_done(kVocabMarker, std::to_string(counter.num_classes()) + "\n");
-}
-
-data::ShardWriterOptions shard_options(const PrepareJob& job, const std::string& dir,
-                                       const std::string& role) {
-  data::ShardWriterOptions o;
-  o.dir = dir;
-  o.kind = data::ShardKind::kImage;
-  o.max_shard_bytes = static_cast<uint64_t>(job.shard_bytes);
-  o.files = {{"vocabulary", kVocabFile}};
-  o.built_by =
-      "ptk-wsl prepare (" + role + "): manifest " + fs::path(job.manifest).filename().string() +
-      ", vocab_size " + std::to_string(job.vocab_size) + ", val_fraction " +
-      std::to_string(job.val_fraction) + ", parts " + std::to_string(job.plan.size()) +
-      ", resize_shorter " + std::to_string(job.recode.resize_shorter) +
-      (job.recode.resize_shorter > 0 ? ", jpeg_quality " + std::to_string(job.recode.jpeg_quality)
-                                     : std::string());
-  return o;
-}
-
-// Pass 2 over this rank's parts, one after another (the threads work inside a part).
-void write_parts(const PrepareJob& job, const std::vector<data::InputPart>& mine,
-                 const io::ResumableDirectory& folder, const vision::HashtagVocab& vocab,
-                 const vision::HashtagNormalizer& normalizer,
-                 const vision::Canonicalizer& canonicalizer) {
-  ImagePartOptions options;
-  options.image_root = job.image_root;
-  options.val_fraction = job.val_manifest.empty() ? job.val_fraction : 0.0;
-  options.train = shard_options(job, (fs::path(folder.path()) / "train").string(), "train");
-  if (job.has_val()) {
-    options.val = shard_options(job, (fs::path(folder.path()) / "val").string(), "val");
-  }
-  options.recode = job.recode;
-  options.threads = job.threads;
-  std::vector<data::InputPart> todo;
-  for (const auto& part : mine) {
-    if (!folder.done(part.name())) todo.push_back(part);
-  }
-  log::ProgressBar bar("writing shards (parts)", todo.size());
-  uint64_t finished = 0;
-  for (const auto& part : todo) {
-    options.all_val = job.is_val(part);
-    options.format = options.all_val ? job.val_format : job.format;
-    within_part(part, [&] {
-      const PartReport report = write_image_part(part, options, vocab, normalizer, canonicalizer);
-      folder.mark_done(part.name(), report.to_yaml());
-    });
-    bar.update(++finished);
-  }
-}
-
-// Rank 0, at the end: the parts' shards become the sets' manifests (in part order), their bad
-// images one report with the manifests' own line numbers, their counts the summary.
-PrepareSummary assemble(const PrepareJob& job, const io::ResumableDirectory& folder) {
-  PrepareSummary summary;
-  PartReport total;
-  data::Manifest train_set, val_set;
-  const fs::path work(folder.path());
-  std::string bad = "manifest\tline\timage\tproblem\n";
-  std::map<std::string, uint64_t> lines_before;  // per manifest, the lines of earlier parts
-  uint64_t bad_images = 0;
-  for (const auto& part : job.plan) {
-    const PartReport report = PartReport::parse(folder.read(part.name()), part.describe());
-    uint64_t& base = lines_before[part.file];
-    bad_images += report.bad_images.size();
-    for (const auto& image : report.bad_images) {
-      bad += part.file + '\t' + std::to_string(base + image.line) + '\t' + image.image + '\t' +
-             image.problem + '\n';
-    }
-    base += report.lines;
-    total.add_counts(report);
-    for (const auto& shard : report.train.shards) train_set.shards.push_back(shard);
-    for (const auto& shard : report.val.shards) val_set.shards.push_back(shard);
-  }
-  const std::string kept_report = fs::path(job.out).string() + ".bad_images.tsv";
-  if (total.train_images == 0) {
-    io::write_file_atomic(kept_report, bad);
-    throw Error(job.manifest + ": no training image was kept (see " + kept_report + ")");
-  }
-  if (job.has_val() && total.val_images == 0) {
-    throw Error("no validation image was kept; raise prepare.val_fraction or check " +
-                (job.val_manifest.empty() ? job.manifest : job.val_manifest));
-  }
-  io::write_file_atomic((work / "bad_images.tsv").string(), bad);
-  const size_t classes = vision::HashtagVocab::read_tsv((work / kVocabFile).string()).size();
-  const auto save_set = [&](data::Manifest set, const std::string& role) {
-    const data::ShardWriterOptions o = shard_options(job, (work / role).string(), role);
-    set.kind = o.kind;
-    set.files = o.files;
-    set.built_by = o.built_by;
-    fs::create_directories(o.dir);
-    fs::copy_file(work / kVocabFile, fs::path(o.dir) / kVocabFile,
-                  fs::copy_options::overwrite_existing);
-    set.save(o.dir);
-    if (role != "train") return;  // only training draws are resampled
-    // The per-shard resampling summary, so training never reads every label (written after
-    // the manifest because it is computed from the shards the manifest lists).
-    const data::ShardSet shards(o.dir, 256);
-    vision::ResamplingSummary::compute(shards, classes, job.threads)
-        .write_tsv((fs::path(o.dir) / vision::kResamplingFile).string());
-    set.files[vision::kResamplingFileRole] = vision::kResamplingFile;
-    set.save(o.dir);
-  };
-  save_set(train_set, "train");
-  if (job.has_val()) save_set(val_set, "val");
-
-  summary.manifest_records = total.records;
-  summary.malformed_lines = total.malformed;
-  summary.no_class = total.no_class;
-  summary.bad_images = bad_images;
-  summary.train_images = total.train_images;
-  summary.val_images = total.val_images;
-  summary.labels = total.labels;
-  summary.hashtags = total.hashtags;
-  summary.hashtags_in_vocab = total.hashtags - total.hashtags_invalid_utf8 - total.hashtags_empty -
-                              total.hashtags_not_in_wordnet - total.hashtags_out_of_vocab;
-  summary.recoded_images = total.recoded;
-  summary.bytes_read = total.bytes_read;
-  summary.bytes_stored = total.bytes_stored;
-  summary.candidate_classes = std::stoull(folder.read(kVocabMarker));
-  summary.vocab_size = classes;
-  summary.parts = job.plan.size();
-  summary.resize_shorter = job.recode.resize_shorter;
-  for (const auto& example : total.malformed_examples) {
-    spdlog::warn("skipped malformed line {}", example);
-  }
-  for (const auto& example : total.invalid_utf8_examples) {
-    spdlog::warn("dropped a hashtag that is not UTF-8: {}", example);
-  }
-  fs::remove(work / kVocabFile);
-  fs::remove_all(work / "counts");
-  return summary;
-}
-
 }  // namespace
 
-config::Schema prepare_schema() {
-  config::Schema s;
-  s.add("prepare.manifest", "", "hashtag manifest of the training images (required)")
-      .add("prepare.manifest_format", "auto", "auto (from the file name) | jsonl | tsv | yfcc100m")
-      .add("prepare.val_manifest", "",
-           "manifest of validation images; empty = split prepare.val_fraction off the training "
-           "manifest")
-      .add("prepare.val_fraction", config::Value(0.0),
-           "fraction of training images held out for validation (by a hash of the image key)")
-      .add("prepare.image_root", "",
-           "directory image paths are relative to; empty = the manifest's directory")
-      .add("prepare.wordnet_dir", vision::kDefaultWordNetDir,
-           "WordNet 3.0 database directory (index.noun, data.noun, noun.exc)")
-      .add("prepare.vocab_size", "17k",
-           "classes kept, most frequent first: 1.5k | 8.5k | 17k (the paper's) or a number")
-      .add("prepare.out", "",
-           "output directory: train/ and val/ shard sets, bad_images.tsv, summary.txt (required); "
-           "work in progress lives in <out>.partial, which a re-run resumes")
-      .add("prepare.shard_bytes", static_cast<int64_t>(256) << 20, "payload bytes per shard")
-      .add("prepare.parts", 0,
-           "parts the manifests are cut into (byte ranges at line starts), dealt to the ranks; "
-           "the output depends on this, never on ranks or threads; 0 = one per 64 MiB of "
-           "manifest")
-      .add("prepare.threads", 0,
-           "worker threads per rank; 0 = this machine's cores divided among its ranks")
-      .add("prepare.resize_shorter", 0,
-           "0 = store images as read (validated only); N = images whose shorter side is larger "
-           "are resized to N (area interpolation) and every image is stored as an RGB JPEG")
-      .add("prepare.jpeg_quality", 90, "JPEG quality of re-encoded images (4:2:0)")
-      .add("prepare.timeout_s", 24 * 3600,
-           "seconds a rank waits for the others between stages under torchrun / Slurm / MPI "
-           "(a stage can take hours on a large manifest)");
-  return s;
-}
+config::Schema prepare_schema() { return prepare_table().schema(); }
 
-std::string PrepareSummary::text() const {
-  std::ostringstream out;
-  if (rank != 0) {
-    out << "ptk-wsl prepare: rank " << rank << " wrote its parts; rank 0 assembled " << this->out
-        << " (its summary is in summary.txt there).";
-    return out.str();
-  }
-  out << "ptk-wsl prepare: read " << manifest_records << " manifest records (" << malformed_lines
-      << " malformed lines skipped); kept " << train_images << " training and " << val_images
-      << " validation images; dropped " << no_class << " with no hashtag in the vocabulary and "
-      << bad_images << " unreadable images (listed in " << bad_report << "). ";
-  char per_image[32];
-  std::snprintf(per_image, sizeof(per_image), "%.2f",
-                train_images + val_images > 0
-                    ? static_cast<double>(labels) / static_cast<double>(train_images + val_images)
-                    : 0.0);
-  out << "Vocabulary: " << vocab_size << " classes of " << candidate_classes
-      << " WordNet classes seen; " << per_image << " classes per kept image; "
-      << percent(hashtags_in_vocab, hashtags) << " of " << hashtags
-      << " hashtags map into the vocabulary. ";
-  char sizes[160];
-  std::snprintf(sizes, sizeof(sizes), "Images: %.1f MB read, %.1f MB stored",
-                static_cast<double>(bytes_read) / 1e6, static_cast<double>(bytes_stored) / 1e6);
-  out << sizes;
-  if (resize_shorter > 0) {
-    out << ", " << recoded_images << " re-encoded as JPEG (shorter side <= " << resize_shorter
-        << ")";
-  }
-  out << ". Shards: " << train_dir;
-  if (!val_dir.empty()) out << " and " << val_dir;
-  char time[64];
-  std::snprintf(time, sizeof(time), "%.1f", seconds);
-  out << " (" << parts << " parts on " << ranks << " rank(s) x " << threads << " thread(s), "
-      << time << " s).";
-  return out.str();
-}
-
-PrepareSummary run_prepare(const config::Config& config) {
+vision::ImagePrepareSummary run_prepare(const config::Config& config) {
   const auto start = std::chrono::steady_clock::now();
-  const int64_t timeout_s = config.get_int("prepare.timeout_s");
-  if (timeout_s < 1) throw UsageError("prepare.timeout_s must be >= 1");
-  const dist::JobRanks ranks = dist::JobRanks::join(std::chrono::seconds(timeout_s));
-  const PrepareJob job = read_job(config, ranks.local_world());
-  const std::vector<data::InputPart> mine =
-      data::parts_of_rank(job.plan, ranks.rank(), ranks.world());
-
-  const vision::WordNet wordnet = vision::WordNet::load(config.get_string("prepare.wordnet_dir"));
-  const vision::Canonicalizer canonicalizer(wordnet);
-  const vision::HashtagNormalizer normalizer;
-
-  // Rank 0 creates (or reopens) the job folder; the others open it once it exists.
-  const std::string print = fingerprint(config, job);
-  std::unique_ptr<io::ResumableDirectory> folder;
-  ranks.run_stage("opening the job folder", [&] {
-    if (ranks.rank() == 0) folder = std::make_unique<io::ResumableDirectory>(job.out, print, true);
-  });
-  ranks.run_stage("opening the job folder", [&] {
-    if (ranks.rank() != 0) folder = std::make_unique<io::ResumableDirectory>(job.out, print, false);
-  });
-  ranks.run_stage("counting hashtags",
-                  [&] { count_parts(job, mine, *folder, normalizer, canonicalizer); });
-  ranks.run_stage("fixing the vocabulary", [&] {
-    if (ranks.rank() == 0) fix_vocabulary(job, *folder, canonicalizer);
-  });
-  const vision::HashtagVocab vocab =
-      vision::HashtagVocab::read_tsv((fs::path(folder->path()) / kVocabFile).string());
-  ranks.run_stage("writing shards",
-                  [&] { write_parts(job, mine, *folder, vocab, normalizer, canonicalizer); });
-
-  PrepareSummary summary;
-  summary.rank = ranks.rank();
-  summary.out = job.out;
-  ranks.run_stage("assembling the shard sets", [&] {
-    if (ranks.rank() != 0) return;
-    summary = assemble(job, *folder);
-    summary.train_dir = (fs::path(job.out) / "train").string();
-    summary.val_dir = job.has_val() ? (fs::path(job.out) / "val").string() : "";
-    summary.bad_report = (fs::path(job.out) / "bad_images.tsv").string();
-    summary.ranks = ranks.world();
-    summary.threads = job.threads;
-    summary.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    io::write_file_atomic((fs::path(folder->path()) / "summary.txt").string(),
-                          summary.text() + "\n");
-    folder->commit();
-  });
-  return summary;
+  const PrepareOptions options = prepare_table().read(config);
+  const dist::JobRanks ranks = dist::JobRanks::join(std::chrono::seconds(options.timeout_s));
+  const vision::ImagePrepareJob job = read_job(options, ranks.local_world());
+  return vision::run_image_prepare_job(job, options.wordnet_dir, fingerprint(config, job), ranks,
+                                       start);
 }
 
 }  // namespace ptk::recipes

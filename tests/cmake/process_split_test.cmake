@@ -1,7 +1,7 @@
-# Checks the process split: no binary may load both LibTorch and libsentencepiece (Debian's
-# libsentencepiece carries its own protobuf, which crashes a process that also loads LibTorch's
-# system protobuf). The split rests on --as-needed and on which libraries each binary links; this
-# reads what the dynamic loader would actually load (ldd, the whole closure) for every binary.
+# Checks the process split (text/tokenizers/tokenizer_process.h): no binary may load both
+# LibTorch and libsentencepiece. The split rests on --as-needed and on which libraries each binary
+# links; this reads what the dynamic loader would actually load (ldd, the whole closure) for
+# every binary.
 # Run as: cmake -DBINARIES="a;b;..." -P process_split_test.cmake
 if(NOT BINARIES)
   message(FATAL_ERROR "process split: no binaries given")

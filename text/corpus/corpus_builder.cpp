@@ -10,21 +10,23 @@
 #include <sstream>
 #include <thread>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 #include "common/data/shard_writer.h"
 #include "text/tokenizers/tokenizer.h"
 
 namespace ptk::text {
 
+namespace {
+constexpr EnumName<PackingMode> kPackingModeNames[] = {{PackingMode::kClassic, "classic"},
+                                                       {PackingMode::kContiguous, "contiguous"}};
+}  // namespace
+
 PackingMode parse_packing_mode(const std::string& name) {
-  if (name == "classic") return PackingMode::kClassic;
-  if (name == "contiguous") return PackingMode::kContiguous;
-  throw UsageError("corpus.packing must be 'classic' or 'contiguous', got '" + name + "'");
+  return parse_name(kPackingModeNames, name, "corpus.packing");
 }
 
-const char* to_string(PackingMode mode) {
-  return mode == PackingMode::kClassic ? "classic" : "contiguous";
-}
+const char* to_string(PackingMode mode) { return name_of(kPackingModeNames, mode); }
 
 std::string CorpusSummary::to_string() const {
   std::ostringstream s;
@@ -112,6 +114,15 @@ void parallel_for(size_t n, int32_t threads, const std::function<void(size_t)>& 
   if (error) std::rethrow_exception(error);
 }
 
+ClassicPackingOptions classic_packing_options(const CorpusOptions& options) {
+  ClassicPackingOptions classic;
+  classic.max_seq_length = options.max_seq_length;
+  classic.short_seq_prob = options.short_seq_prob;
+  classic.random_next_prob = options.random_next_prob;
+  classic.seed = options.seed;
+  return classic;
+}
+
 }  // namespace
 
 CorpusBuilder::CorpusBuilder(CorpusOptions options, const Tokenizer& tokenizer)
@@ -126,11 +137,7 @@ CorpusBuilder::CorpusBuilder(CorpusOptions options, const Tokenizer& tokenizer)
                      std::to_string(options_.dupe_factor));
   }
   if (options_.mode == PackingMode::kClassic) {
-    ClassicPackingOptions classic;
-    classic.max_seq_length = options_.max_seq_length;
-    classic.short_seq_prob = options_.short_seq_prob;
-    classic.random_next_prob = options_.random_next_prob;
-    classic.validate();
+    classic_packing_options(options_).validate();
   } else if (options_.max_seq_length < 3) {
     throw UsageError("corpus.max_seq_length must be >= 3, got " +
                      std::to_string(options_.max_seq_length));
@@ -201,6 +208,95 @@ TokenizedText CorpusBuilder::tokenize(const data::InputPart& part) const {
 
 CorpusSummary CorpusBuilder::run() const { return pack(tokenize_inputs()); }
 
+namespace {
+
+// Where packed records go: the shard writer, and the summary's sequence and token counts.
+class RecordSink {
+ public:
+  RecordSink(data::ShardSetWriter& writer, CorpusSummary& summary)
+      : writer_(writer), summary_(summary) {}
+
+  void write(const std::vector<data::TokenRecord>& records) {
+    for (const auto& record : records) {
+      writer_.add(record);
+      for (const int32_t id : record.tokens) {
+        if (id >= 0 && static_cast<size_t>(id) < summary_.token_counts.size()) {
+          ++summary_.token_counts[static_cast<size_t>(id)];
+        }
+      }
+      ++summary_.sequences;
+      summary_.sequence_tokens += static_cast<int64_t>(record.tokens.size());
+      summary_.random_next += record.nsp_label == kRandomNext ? 1 : 0;
+    }
+  }
+
+ private:
+  data::ShardSetWriter& writer_;
+  CorpusSummary& summary_;
+};
+
+// Token shards that say how they were made: tokenizer (kind, hash, file), packing and length.
+data::ShardWriterOptions shard_writer_options(const CorpusOptions& options,
+                                              const Tokenizer& tokenizer) {
+  data::ShardWriterOptions writer_options;
+  writer_options.dir = options.output_dir;
+  writer_options.kind = data::ShardKind::kToken;
+  writer_options.max_shard_records = options.max_shard_records;
+  writer_options.max_shard_bytes = options.max_shard_bytes;
+  writer_options.prefix = options.shard_prefix;
+  writer_options.write_manifest = options.write_manifest;
+  writer_options.attributes[data::kAttrTokenizer] = text::to_string(tokenizer.kind());
+  writer_options.attributes[data::kAttrTokenizerHash] = data::hex64(tokenizer.content_hash());
+  writer_options.attributes["packing"] = to_string(options.mode);
+  writer_options.attributes["max_seq_length"] = std::to_string(options.max_seq_length);
+  if (!options.tokenizer_file.empty()) writer_options.files["tokenizer"] = options.tokenizer_file;
+  writer_options.built_by = options.built_by;
+  return writer_options;
+}
+
+// Classic (NSP) packing, dupe_factor passes over `kept`. Documents are packed in parallel in
+// blocks, so memory stays bounded, and written in document order, so the output does not
+// depend on the thread count.
+void pack_classic(const std::vector<TokenizedDocument>& kept, const PackingIds& ids,
+                  const CorpusOptions& options, RecordSink& sink) {
+  const ClassicPacker packer(kept, ids, classic_packing_options(options));
+  const size_t n = kept.size();
+  Progress progress("pack", static_cast<int64_t>(n) * options.dupe_factor, options.progress);
+  const size_t block = 4096;
+  std::vector<std::vector<data::TokenRecord>> packed(block);
+  for (int32_t pass = 0; pass < options.dupe_factor; ++pass) {
+    for (size_t begin = 0; begin < n; begin += block) {
+      const size_t count = std::min(block, n - begin);
+      parallel_for(count, options.threads, [&](size_t k) {
+        packed[k] = packer.pack(begin + k, static_cast<uint64_t>(pass));
+        progress.advance(1);
+      });
+      for (size_t k = 0; k < count; ++k) {
+        sink.write(packed[k]);
+        packed[k].clear();
+      }
+    }
+  }
+}
+
+// Contiguous (RoBERTa) packing: one pass, sequences cut across sentence and document ends.
+void pack_contiguous(const std::vector<TokenizedDocument>& kept, const PackingIds& ids,
+                     const CorpusOptions& options, RecordSink& sink) {
+  ContiguousPacker packer(ids, options.max_seq_length);
+  Progress progress("pack", static_cast<int64_t>(kept.size()), options.progress);
+  std::vector<data::TokenRecord> records;
+  for (const auto& doc : kept) {
+    packer.add(doc, &records);
+    sink.write(records);
+    records.clear();
+    progress.advance(1);
+  }
+  packer.finish(&records);
+  sink.write(records);
+}
+
+}  // namespace
+
 CorpusSummary CorpusBuilder::pack(const TokenizedText& text) const {
   const std::vector<TokenizedDocument>& kept = text.documents;
   if (options_.mode == PackingMode::kClassic && kept.size() == 1) {
@@ -216,73 +312,13 @@ CorpusSummary CorpusBuilder::pack(const TokenizedText& text) const {
 
   const auto& specials = tokenizer_.special_ids();
   const PackingIds ids{specials.cls, specials.sep};
-  data::ShardWriterOptions writer_options;
-  writer_options.dir = options_.output_dir;
-  writer_options.kind = data::ShardKind::kToken;
-  writer_options.max_shard_records = options_.max_shard_records;
-  writer_options.max_shard_bytes = options_.max_shard_bytes;
-  writer_options.prefix = options_.shard_prefix;
-  writer_options.write_manifest = options_.write_manifest;
-  writer_options.attributes[data::kAttrTokenizer] = text::to_string(tokenizer_.kind());
-  writer_options.attributes[data::kAttrTokenizerHash] = data::hex64(tokenizer_.content_hash());
-  writer_options.attributes["packing"] = to_string(options_.mode);
-  writer_options.attributes["max_seq_length"] = std::to_string(options_.max_seq_length);
-  if (!options_.tokenizer_file.empty()) writer_options.files["tokenizer"] = options_.tokenizer_file;
-  writer_options.built_by = options_.built_by;
-  data::ShardSetWriter writer(writer_options);
-
+  data::ShardSetWriter writer(shard_writer_options(options_, tokenizer_));
   summary.token_counts.assign(static_cast<size_t>(tokenizer_.vocab_size()), 0);
-  auto write = [&](const std::vector<data::TokenRecord>& records) {
-    for (const auto& record : records) {
-      writer.add(record);
-      for (const int32_t id : record.tokens) {
-        if (id >= 0 && static_cast<size_t>(id) < summary.token_counts.size()) {
-          ++summary.token_counts[static_cast<size_t>(id)];
-        }
-      }
-      ++summary.sequences;
-      summary.sequence_tokens += static_cast<int64_t>(record.tokens.size());
-      summary.random_next += record.nsp_label == kRandomNext ? 1 : 0;
-    }
-  };
-
+  RecordSink sink(writer, summary);
   if (options_.mode == PackingMode::kClassic && !kept.empty()) {
-    ClassicPackingOptions classic;
-    classic.max_seq_length = options_.max_seq_length;
-    classic.short_seq_prob = options_.short_seq_prob;
-    classic.random_next_prob = options_.random_next_prob;
-    classic.seed = options_.seed;
-    const ClassicPacker packer(kept, ids, classic);
-    const size_t n = kept.size();
-    Progress progress("pack", static_cast<int64_t>(n) * options_.dupe_factor, options_.progress);
-    // Packed in blocks so memory stays bounded; written in document order.
-    const size_t block = 4096;
-    std::vector<std::vector<data::TokenRecord>> packed(block);
-    for (int32_t pass = 0; pass < options_.dupe_factor; ++pass) {
-      for (size_t begin = 0; begin < n; begin += block) {
-        const size_t count = std::min(block, n - begin);
-        parallel_for(count, options_.threads, [&](size_t k) {
-          packed[k] = packer.pack(begin + k, static_cast<uint64_t>(pass));
-          progress.advance(1);
-        });
-        for (size_t k = 0; k < count; ++k) {
-          write(packed[k]);
-          packed[k].clear();
-        }
-      }
-    }
+    pack_classic(kept, ids, options_, sink);
   } else if (options_.mode == PackingMode::kContiguous) {
-    ContiguousPacker packer(ids, options_.max_seq_length);
-    Progress progress("pack", static_cast<int64_t>(kept.size()), options_.progress);
-    std::vector<data::TokenRecord> records;
-    for (const auto& doc : kept) {
-      packer.add(doc, &records);
-      write(records);
-      records.clear();
-      progress.advance(1);
-    }
-    packer.finish(&records);
-    write(records);
+    pack_contiguous(kept, ids, options_, sink);
   }
 
   summary.manifest = writer.finish();

@@ -5,23 +5,24 @@
 #include <unicode/locid.h>
 #include <unicode/unistr.h>
 
-#include <fstream>
-
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 #include "common/base/utf8_text.h"
 #include "common/data/input_parts.h"
+#include "common/io/atomic_file.h"
 
 namespace ptk::text {
 
+namespace {
+constexpr EnumName<InputFormat> kInputFormatNames[] = {
+    {InputFormat::kSentencePerLine, "sentence_per_line"}, {InputFormat::kRawText, "raw"}};
+}  // namespace
+
 InputFormat parse_input_format(const std::string& name) {
-  if (name == "sentence_per_line") return InputFormat::kSentencePerLine;
-  if (name == "raw") return InputFormat::kRawText;
-  throw UsageError("corpus.format must be 'sentence_per_line' or 'raw', got '" + name + "'");
+  return parse_name(kInputFormatNames, name, "corpus.format");
 }
 
-const char* to_string(InputFormat format) {
-  return format == InputFormat::kSentencePerLine ? "sentence_per_line" : "raw";
-}
+const char* to_string(InputFormat format) { return name_of(kInputFormatNames, format); }
 
 namespace {
 
@@ -155,10 +156,12 @@ void DocumentReader::read_part(const data::InputPart& part, std::vector<Document
 }
 
 void DocumentReader::read_file(const std::string& path, std::vector<Document>* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("corpus: cannot open input file '" + path + "'");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("corpus: error reading input file '" + path + "'");
+  std::string text;
+  try {
+    text = io::read_file(path);
+  } catch (const Error& e) {
+    throw Error(std::string("corpus: ") + e.what());
+  }
   read_text(text, path, out);
 }
 

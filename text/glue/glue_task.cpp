@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 
 namespace ptk::text::glue {
@@ -245,19 +246,12 @@ GlueTask parse_glue_task(const std::string& name) {
 }
 
 std::string glue_metric_name(GlueMetric metric) {
-  switch (metric) {
-    case GlueMetric::kAccuracy:
-      return "accuracy";
-    case GlueMetric::kF1:
-      return "f1";
-    case GlueMetric::kMatthews:
-      return "matthews";
-    case GlueMetric::kPearson:
-      return "pearson";
-    case GlueMetric::kSpearman:
-      return "spearman";
-  }
-  return "?";
+  static constexpr EnumName<GlueMetric> kNames[] = {{GlueMetric::kAccuracy, "accuracy"},
+                                                    {GlueMetric::kF1, "f1"},
+                                                    {GlueMetric::kMatthews, "matthews"},
+                                                    {GlueMetric::kPearson, "pearson"},
+                                                    {GlueMetric::kSpearman, "spearman"}};
+  return name_of(kNames, metric);
 }
 
 std::string glue_entry_name(GlueTask task, const std::string& split) {

@@ -2,15 +2,14 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/base/error.h"
+#include "common/io/atomic_file.h"
 
 namespace ptk::text {
 namespace {
@@ -254,11 +253,13 @@ BertConfig from_hf_json(const std::string& text, const std::string& origin) {
 }
 
 BertConfig load_hf_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("cannot read BERT config '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return from_hf_json(text.str(), path);
+  std::string text;
+  try {
+    text = io::read_file(path);
+  } catch (const Error& e) {
+    throw UsageError(std::string("BERT config: ") + e.what());
+  }
+  return from_hf_json(text, path);
 }
 
 }  // namespace ptk::text

@@ -20,7 +20,7 @@
 #include "text/masking/masking_policy.h"
 #include "text/pretraining/bert_sample.h"
 #include "text/pretraining/bert_task_options.h"
-#include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/pretraining_vocab.h"
 
 namespace ptk::text {
 

@@ -1,74 +1,95 @@
 #include "text/pretraining/bert_task_options.h"
 
 #include "common/base/error.h"
+#include "common/config/option_table.h"
 
 namespace ptk::text {
+namespace {
 
-config::Schema bert_task_schema() {
-  config::Schema s;
-  s.add("model.preset", "bert-base",
+// model.* as written: a preset, then overrides of its fields (0, or < 0 for dropout: the
+// preset's value).
+struct BertTaskSection : BertTaskOptions {
+  std::string preset = "bert-base";
+  int64_t hidden_size = 0;
+  int64_t num_hidden_layers = 0;
+  int64_t num_attention_heads = 0;
+  int64_t intermediate_size = 0;
+  int64_t max_position_embeddings = 0;
+  double hidden_dropout_prob = -1.0;
+  double attention_probs_dropout_prob = -1.0;
+};
+
+config::OptionTable<BertTaskSection> bert_task_table() {
+  using config::at_least;
+  using config::at_most;
+  using config::nested;
+  using S = BertTaskSection;
+  const auto preset = at_least(0, "0 = preset");
+  config::OptionTable<S> t;
+  t.add("model.preset", &S::preset,
         "BERT shape: bert-base | bert-large | bert-tiny | bert-mini | bert-small | bert-medium")
-      .add("model.hidden_size", 0, "override of the preset's hidden size; 0 = preset")
-      .add("model.num_hidden_layers", 0, "override of the preset's layers; 0 = preset")
-      .add("model.num_attention_heads", 0, "override of the preset's heads; 0 = preset")
-      .add("model.intermediate_size", 0, "override of the preset's FFN size; 0 = preset")
-      .add("model.max_position_embeddings", 0, "override of the preset's positions; 0 = preset")
-      .add("model.hidden_dropout_prob", config::Value(-1.0), "dropout; < 0 = preset (0.1)")
-      .add("model.attention_probs_dropout_prob", config::Value(-1.0),
-           "attention dropout; < 0 = preset (0.1)")
-      .add("data.shards", "",
+      .add("model.hidden_size", &S::hidden_size, "override of the preset's hidden size; 0 = preset",
+           preset)
+      .add("model.num_hidden_layers", &S::num_hidden_layers,
+           "override of the preset's layers; 0 = preset", preset)
+      .add("model.num_attention_heads", &S::num_attention_heads,
+           "override of the preset's heads; 0 = preset", preset)
+      .add("model.intermediate_size", &S::intermediate_size,
+           "override of the preset's FFN size; 0 = preset", preset)
+      .add("model.max_position_embeddings", &S::max_position_embeddings,
+           "override of the preset's positions; 0 = preset", preset)
+      .add("model.hidden_dropout_prob", &S::hidden_dropout_prob, "dropout; < 0 = preset (0.1)",
+           at_most(1))
+      .add("model.attention_probs_dropout_prob", &S::attention_probs_dropout_prob,
+           "attention dropout; < 0 = preset (0.1)", at_most(1))
+      .add("data.shards", &S::shards,
            "token shard set, or a directory of seq<L>/ shard sets (ptk-bert prepare's out); "
            "empty = prepare.out")
-      .add("data.max_seq_length", 128,
-           "sequence length of a single-phase run (phases.max_seq_length sets it per phase)")
-      .add("data.threads", 1, "masking threads per rank; 0 = on the training thread")
-      .add("masking.mask_prob", config::Value(0.15), "share of non-special tokens predicted")
-      .add("masking.max_predictions", 20,
+      .add("data.max_seq_length", &S::max_seq_length,
+           "sequence length of a single-phase run (phases.max_seq_length sets it per phase)",
+           at_least(8))
+      .add("data.threads", &S::threads, "masking threads per rank; 0 = on the training thread",
+           at_least(0))
+      .add("masking.mask_prob", nested(&S::masking, &MaskingPolicy::mask_prob),
+           "share of non-special tokens predicted")
+      .add("masking.max_predictions", nested(&S::masking, &MaskingPolicy::max_predictions),
            "cap of predictions per sequence (BERT: 20 at 128, 80 at 512; phases.max_predictions "
            "sets it per phase)")
-      .add("masking.mask_token_frac", config::Value(0.8), "of the predicted: replaced by [MASK]")
-      .add("masking.random_token_frac", config::Value(0.1),
+      .add("masking.mask_token_frac", nested(&S::masking, &MaskingPolicy::mask_token_frac),
+           "of the predicted: replaced by [MASK]")
+      .add("masking.random_token_frac", nested(&S::masking, &MaskingPolicy::random_token_frac),
            "of the predicted: replaced by a random token")
-      .add("masking.whole_word", config::Value(false), "mask all pieces of a word together");
-  return s;
+      .add("masking.whole_word", nested(&S::masking, &MaskingPolicy::whole_word),
+           "mask all pieces of a word together");
+  return t;
 }
 
+}  // namespace
+
+config::Schema bert_task_schema() { return bert_task_table().schema(); }
+
 BertTaskOptions bert_task_options(const config::Config& config) {
-  BertTaskOptions o;
-  o.model = bert_config(config.get_string("model.preset"));
-  auto override_int = [&](const char* key, int64_t* field) {
-    const int64_t value = config.get_int(key);
-    if (value < 0) throw UsageError(std::string(key) + " must be >= 0 (0 = preset)");
-    if (value > 0) *field = value;
-  };
-  override_int("model.hidden_size", &o.model.hidden_size);
-  override_int("model.num_hidden_layers", &o.model.num_hidden_layers);
-  override_int("model.num_attention_heads", &o.model.num_attention_heads);
-  override_int("model.intermediate_size", &o.model.intermediate_size);
-  override_int("model.max_position_embeddings", &o.model.max_position_embeddings);
-  auto override_prob = [&](const char* key, double* field) {
-    const double value = config.get_float(key);
-    if (value > 1.0) throw UsageError(std::string(key) + " must be <= 1");
-    if (value >= 0) *field = value;
-  };
-  override_prob("model.hidden_dropout_prob", &o.model.hidden_dropout_prob);
-  override_prob("model.attention_probs_dropout_prob", &o.model.attention_probs_dropout_prob);
+  const BertTaskSection s = bert_task_table().read(config);
+  BertTaskOptions o = s;
+  o.model = bert_config(s.preset);
+  for (const auto& [given, field] :
+       {std::pair{s.hidden_size, &o.model.hidden_size},
+        {s.num_hidden_layers, &o.model.num_hidden_layers},
+        {s.num_attention_heads, &o.model.num_attention_heads},
+        {s.intermediate_size, &o.model.intermediate_size},
+        {s.max_position_embeddings, &o.model.max_position_embeddings}}) {
+    if (given > 0) *field = given;
+  }
+  if (s.hidden_dropout_prob >= 0) o.model.hidden_dropout_prob = s.hidden_dropout_prob;
+  if (s.attention_probs_dropout_prob >= 0) {
+    o.model.attention_probs_dropout_prob = s.attention_probs_dropout_prob;
+  }
   validate(o.model);
-  o.shards = config.get_string("data.shards");
-  o.max_seq_length = config.get_int("data.max_seq_length");
-  if (o.max_seq_length < 8) throw UsageError("data.max_seq_length must be >= 8");
   if (o.max_seq_length > o.model.max_position_embeddings) {
     throw UsageError("data.max_seq_length " + std::to_string(o.max_seq_length) +
                      " exceeds the model's max_position_embeddings " +
                      std::to_string(o.model.max_position_embeddings));
   }
-  o.threads = config.get_int("data.threads");
-  if (o.threads < 0) throw UsageError("data.threads must be >= 0");
-  o.masking.mask_prob = config.get_float("masking.mask_prob");
-  o.masking.max_predictions = static_cast<int32_t>(config.get_int("masking.max_predictions"));
-  o.masking.mask_token_frac = config.get_float("masking.mask_token_frac");
-  o.masking.random_token_frac = config.get_float("masking.random_token_frac");
-  o.masking.whole_word = config.get_bool("masking.whole_word");
   o.masking.validate();
   o.seed = static_cast<uint64_t>(config.get_int("train.seed"));
   return o;

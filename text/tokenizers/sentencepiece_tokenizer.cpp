@@ -12,6 +12,7 @@
 
 #include "common/base/error.h"
 #include "common/base/utf8_text.h"
+#include "common/io/atomic_file.h"
 
 namespace ptk::text {
 namespace {
@@ -154,7 +155,7 @@ SentencePieceTrainSummary train_sentencepiece(const std::string& text_file,
 
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path)
     : path_(model_path), processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
-  const std::string bytes = read_file_bytes(model_path);
+  const std::string bytes = io::read_file(model_path);
   const auto status = processor_->LoadFromSerializedProto(bytes);
   if (!status.ok()) {
     throw Error(model_path + ": not a SentencePiece model: " + status.ToString());

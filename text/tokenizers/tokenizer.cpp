@@ -1,9 +1,8 @@
 #include "text/tokenizers/tokenizer.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 #include "common/base/utf8_text.h"
 #include "text/tokenizers/sentencepiece_tokenizer.h"
@@ -11,15 +10,12 @@
 
 namespace ptk::text {
 
-const char* to_string(TokenizerKind kind) {
-  switch (kind) {
-    case TokenizerKind::kSentencePiece:
-      return "sentencepiece";
-    case TokenizerKind::kWordPiece:
-      return "wordpiece";
-  }
-  return "?";
-}
+namespace {
+constexpr EnumName<TokenizerKind> kTokenizerKindNames[] = {
+    {TokenizerKind::kSentencePiece, "sentencepiece"}, {TokenizerKind::kWordPiece, "wordpiece"}};
+}  // namespace
+
+const char* to_string(TokenizerKind kind) { return name_of(kTokenizerKindNames, kind); }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
   check_utf8(text, "encode");
@@ -37,15 +33,6 @@ std::vector<int32_t> Tokenizer::encode_lenient(std::string_view text, int64_t* r
 std::vector<std::string> Tokenizer::pieces(std::string_view text) const {
   check_utf8(text, "pieces");
   return pieces_valid(text);
-}
-
-std::string read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) throw Error(path + ": read failed");
-  return bytes.str();
 }
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path,

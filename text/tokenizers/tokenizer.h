@@ -93,7 +93,4 @@ struct TokenizerLoadOptions {
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path,
                                           const TokenizerLoadOptions& options = {});
 
-// Whole file as bytes; ptk::Error naming the path when it cannot be read.
-std::string read_file_bytes(const std::string& path);
-
 }  // namespace ptk::text

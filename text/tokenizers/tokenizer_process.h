@@ -1,9 +1,22 @@
-// A tokenizer run in its own process, for programs that hold LibTorch: Debian's libsentencepiece
-// carries its own protobuf runtime, which cannot share a process with LibTorch's (see
-// text/pretraining/pretraining_vocab.h). The child is `ptk-tokenize`
-// (text/pretraining/ptk_tokenize_main.cpp); this side links neither SentencePiece nor LibTorch.
-// Files go through a scratch folder. Each call starts one child; calls may run from several threads
-// at once.
+// A tokenizer run in its own process, for programs that hold LibTorch. The child is
+// `ptk-tokenize` (recipes/tokenize/ptk_tokenize_main.cpp); this side links neither SentencePiece
+// nor LibTorch. Files go through a scratch folder. Each call starts one child; calls may run
+// from several threads at once.
+//
+// The process split, which the rest of the tree refers to in one line. Debian's libsentencepiece
+// carries its own copy of the protobuf runtime and exports its symbols, while LibTorch uses the
+// system protobuf; both register protobuf descriptors when they are loaded, and a process that
+// loads both dies at start. So no binary loads both:
+//  - SentencePiece work (training a tokenizer, encoding text) runs in torch-free binaries:
+//    ptk-bert-prepare (the stages of `ptk-bert prepare`, which ptk-bert runs as children) and
+//    ptk-tokenize (run through TokenizerProcess by ptk-export and ptk-eval);
+//  - what training, GLUE and export need of a tokenizer is its vocab.tsv (pretraining_vocab.h),
+//    read without a tokenizer library;
+//  - libraries stay torch-free or SentencePiece-free where a binary of the other side links
+//    them, and the build links with --as-needed (CMakeLists.txt), so that a library a program
+//    lists but does not use is not loaded.
+// ProcessSplit.NoBinaryLoadsBothLibTorchAndSentencePiece (tests/cmake/process_split_test.cmake)
+// checks every binary with ldd.
 #pragma once
 
 #include <cstdint>

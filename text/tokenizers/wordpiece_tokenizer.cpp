@@ -4,6 +4,7 @@
 
 #include "common/base/error.h"
 #include "common/base/utf8_text.h"
+#include "common/io/atomic_file.h"
 
 namespace ptk::text {
 namespace {
@@ -14,7 +15,7 @@ bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0
 
 WordPieceTokenizer::WordPieceTokenizer(const std::string& vocab_path, bool do_lower_case)
     : path_(vocab_path), basic_(do_lower_case) {
-  const std::string bytes = read_file_bytes(vocab_path);
+  const std::string bytes = io::read_file(vocab_path);
   size_t begin = 0;
   int64_t line_number = 0;
   while (begin < bytes.size()) {

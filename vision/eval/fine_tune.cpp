@@ -1,42 +1,100 @@
 #include "vision/eval/fine_tune.h"
 
 #include <ATen/ATen.h>
-#include <spdlog/spdlog.h>
-#include <torch/optim/sgd.h>
 
-#include <algorithm>
-#include <cmath>
+#include <utility>
 
 #include "common/base/error.h"
 #include "common/base/parallel_for.h"
-#include "common/data/epoch_order.h"
 #include "common/data/philox.h"
+#include "common/data/shuffled_index_stream.h"
+#include "common/train/trainer.h"
 #include "vision/models/resnet.h"
 
 namespace ptk::vision {
 
 namespace {
 
-// Training images at positions [begin, end) of `order`, augmented, on `threads` threads.
-at::Tensor augmented_batch(const std::vector<LabeledImage>& images,
-                           const std::vector<int64_t>& order, size_t begin, size_t end,
-                           const TrainTransform& transform, uint64_t seed, uint64_t epoch,
-                           int threads, at::Tensor* labels) {
-  const int64_t n = static_cast<int64_t>(end - begin);
+// The training images of one micro-batch, augmented with randomness drawn from (seed, epoch,
+// position in the epoch), decoded on `threads` threads.
+train::Batch augmented_batch(const std::vector<LabeledImage>& images,
+                             const train::SampleSlice& slice, const std::vector<int64_t>& indices,
+                             const TrainTransform& transform, uint64_t seed,
+                             const ImageBatchOptions& eval) {
+  const int64_t n = static_cast<int64_t>(indices.size());
   const int64_t side = transform.output_size;
-  at::Tensor batch = at::empty({n, 3, side, side}, at::kFloat);
-  *labels = at::empty({n}, at::kLong);
-  float* data = batch.data_ptr<float>();
-  int64_t* label_data = labels->data_ptr<int64_t>();
+  at::Tensor pixels = at::empty({n, 3, side, side}, at::kFloat);
+  at::Tensor labels = at::empty({n}, at::kLong);
+  float* data = pixels.data_ptr<float>();
+  int64_t* label_data = labels.data_ptr<int64_t>();
   const size_t floats = transform.output_floats();
-  parallel_for(n, threads, [&](int64_t j) {
-    const LabeledImage& image = images[order[begin + j]];
+  parallel_for(n, eval.threads, [&](int64_t j) {
+    const LabeledImage& image = images[static_cast<size_t>(indices[static_cast<size_t>(j)])];
     const std::vector<uint8_t> bytes = read_file_bytes(image.path);
-    data::SampleRng rng(seed, epoch, begin + j);
+    data::SampleRng rng(seed, static_cast<uint64_t>(slice.epoch),
+                        static_cast<uint64_t>(slice.first + j));
     transform.apply(bytes.data(), bytes.size(), image.path, rng, data + j * floats);
     label_data[j] = image.label;
   });
+  if (eval.channels == 1) pixels = pixels.mean(1, /*keepdim=*/true);
+  train::Batch batch;
+  batch.fields = {{"images", pixels}, {"labels", labels}};
+  batch.size = n;
   return batch;
+}
+
+class FineTuneTask : public train::Task {
+ public:
+  FineTuneTask(std::shared_ptr<ResNetImpl> model, const ImageFolderSet& data,
+               TrainTransform transform, const ImageBatchOptions& eval, uint64_t seed)
+      : model_(std::move(model)),
+        data_(data),
+        transform_(std::move(transform)),
+        eval_(eval),
+        seed_(seed) {}
+
+  torch::nn::Module& model() override { return *model_; }
+
+  train::LossOutput compute_loss(const train::Batch& batch) override {
+    const at::Tensor logits = model_->forward(batch.at("images"));
+    const at::Tensor& labels = batch.at("labels");
+    train::LossOutput output;
+    output.loss = at::cross_entropy_loss(logits, labels);
+    const double correct = logits.argmax(1).eq(labels).sum().item<double>();
+    output.metrics["top1"] = {correct, static_cast<double>(batch.size)};
+    return output;
+  }
+
+  int64_t samples_per_epoch() const override { return static_cast<int64_t>(data_.train.size()); }
+
+  std::unique_ptr<train::BatchStream> open_train_stream(const train::StreamSpec& spec) override {
+    return data::open_shuffled_index_stream(
+        spec, seed_, [this](const train::SampleSlice& slice, const std::vector<int64_t>& indices) {
+          return augmented_batch(data_.train, slice, indices, transform_, seed_, eval_);
+        });
+  }
+
+ private:
+  std::shared_ptr<ResNetImpl> model_;
+  const ImageFolderSet& data_;
+  TrainTransform transform_;
+  const ImageBatchOptions& eval_;
+  uint64_t seed_;
+};
+
+// SGD + momentum, cosine from the peak LR to 0 over all steps; a non-finite loss stops the run
+// at once.
+train::TrainerSettings fine_tune_settings(const FineTuneOptions& options, int64_t images) {
+  train::TrainerSettings settings = train::in_memory_run_settings(
+      options.batch, images, options.epochs, static_cast<int64_t>(options.seed));
+  settings.train.max_bad_steps = 0;
+  settings.optimizer.name = "sgd";
+  settings.optimizer.lr = options.lr;
+  settings.optimizer.momentum = options.momentum;
+  settings.optimizer.nesterov = false;
+  settings.optimizer.weight_decay = options.weight_decay;
+  settings.schedule.name = "cosine";
+  return settings;
 }
 
 }  // namespace
@@ -52,48 +110,15 @@ FineTuneResult fine_tune(const std::shared_ptr<ResNetImpl>& model, const ImageFo
   transform.validate();
 
   model->replace_head(static_cast<int64_t>(data.classes.size()));
-  model->to(eval.device);
-  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(options.lr)
-                                                       .momentum(options.momentum)
-                                                       .weight_decay(options.weight_decay));
-  const size_t n = data.train.size();
-  const size_t batch = std::min<size_t>(static_cast<size_t>(options.batch), n);
-  const int64_t steps_per_epoch = static_cast<int64_t>(n / batch);  // drop the last partial one
-  const int64_t total_steps = steps_per_epoch * options.epochs;
+  FineTuneTask task(model, data, transform, eval, options.seed);
+  const train::TrainResult trained =
+      train::Trainer(fine_tune_settings(options, static_cast<int64_t>(data.train.size())),
+                     train::single_process_setup(eval.device))
+          .fit(task);
   FineTuneResult result;
-  for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
-    model->train();
-    const data::FeistelPermutation permutation(n, options.seed + static_cast<uint64_t>(epoch));
-    std::vector<int64_t> order(n);
-    for (size_t i = 0; i < n; ++i) order[i] = static_cast<int64_t>(permutation(i));
-    double loss_sum = 0;
-    for (int64_t s = 0; s < steps_per_epoch; ++s) {
-      const double progress = static_cast<double>(result.steps) / static_cast<double>(total_steps);
-      const double lr = 0.5 * options.lr * (1.0 + std::cos(M_PI * progress));
-      for (auto& group : optimizer.param_groups()) {
-        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      }
-      at::Tensor labels;
-      at::Tensor images =
-          augmented_batch(data.train, order, s * batch, (s + 1) * batch, transform, options.seed,
-                          static_cast<uint64_t>(epoch), eval.threads, &labels);
-      if (eval.channels == 1) images = images.mean(1, /*keepdim=*/true);
-      optimizer.zero_grad();
-      const at::Tensor loss =
-          at::cross_entropy_loss(model->forward(images.to(eval.device)), labels.to(eval.device));
-      if (!std::isfinite(loss.item<double>())) {
-        throw Error("fine-tuning diverged (non-finite loss at step " +
-                    std::to_string(result.steps) + "); lower finetune.lr");
-      }
-      loss.backward();
-      optimizer.step();
-      loss_sum += loss.item<double>();
-      ++result.steps;
-    }
-    result.last_loss = loss_sum / static_cast<double>(std::max<int64_t>(1, steps_per_epoch));
-    spdlog::info("fine-tune: epoch {}/{} mean loss {:.4f}", epoch + 1, options.epochs,
-                 result.last_loss);
-  }
+  result.steps = trained.final_step;
+  result.last_loss = trained.train.count("loss") ? trained.train.at("loss") : 0.0;
+
   model->eval();
   const at::Tensor logits = map_images(data.val, eval, [&](const at::Tensor& x) {
     at::NoGradGuard no_grad;

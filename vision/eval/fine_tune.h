@@ -1,7 +1,8 @@
 // Full fine-tuning, the third ImageNet protocol: the whole backbone plus a new linear head
-// trained on train with SGD + momentum and a cosine learning rate (per step, to 0), random
-// resized crop + flip augmentation drawn from (seed, epoch, position), then scored on val with
-// the evaluation transform. Deliberately short and simple: a few epochs on one process.
+// trained by the shared Trainer on train with SGD + momentum and a cosine learning rate (per
+// step, to 0), bf16 autocast on CUDA, random resized crop + flip augmentation drawn from (seed,
+// epoch, position), then scored on val with the evaluation transform. Deliberately short and
+// simple: a few epochs of full batches on one process, no checkpoints.
 #pragma once
 
 #include <cstdint>

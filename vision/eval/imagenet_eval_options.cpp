@@ -1,29 +1,139 @@
 #include "vision/eval/imagenet_eval_options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "common/base/error.h"
+#include "common/base/number_text.h"
+#include "common/config/option_table.h"
 
 namespace ptk::vision {
 
 namespace {
 
-std::array<float, 3> three_floats(const config::Config& config, const std::string& key,
-                                  bool positive) {
-  const std::vector<double> values = config.get_float_list(key);
-  if (values.size() != 3) {
-    throw UsageError(key + " must list 3 values (R, G, B), got " + std::to_string(values.size()));
-  }
-  std::array<float, 3> out{};
-  for (size_t i = 0; i < 3; ++i) {
-    if (!std::isfinite(values[i]) || (positive && values[i] <= 0)) {
-      throw UsageError(key + " must hold finite" + std::string(positive ? " positive" : "") +
-                       " values");
+// eval.mean / eval.std: three finite values (positive ones for std), stored as a float list.
+// A float default shows as the decimal it was written as (0.485, not 0.48500001430511475).
+config::Codec<std::array<float, 3>, std::vector<double>> three_floats(bool positive) {
+  return {[](const std::array<float, 3>& values) {
+            std::vector<double> shown;
+            for (float value : values) shown.push_back(std::stod(format_double(value)));
+            return shown;
+          },
+          [positive](const std::string& key, const std::vector<double>& values) {
+            if (values.size() != 3) {
+              throw UsageError(key + " must list 3 values (R, G, B), got " +
+                               std::to_string(values.size()));
+            }
+            std::array<float, 3> out{};
+            for (size_t i = 0; i < 3; ++i) {
+              if (!std::isfinite(values[i]) || (positive && values[i] <= 0)) {
+                throw UsageError(key + " must hold finite" +
+                                 std::string(positive ? " positive" : "") + " values");
+              }
+              out[i] = static_cast<float>(values[i]);
+            }
+            return out;
+          }};
+}
+
+// Each protocol once, and only known ones.
+void check_protocols(const std::string& key, const std::vector<std::string>& protocols) {
+  std::set<std::string> seen;
+  for (const std::string& p : protocols) {
+    if (p != "linear" && p != "knn" && p != "finetune") {
+      throw UsageError(key + ": unknown protocol '" + p + "' (linear | knn | finetune)");
     }
-    out[i] = static_cast<float>(values[i]);
+    if (!seen.insert(p).second) throw UsageError(key + " lists '" + p + "' twice");
   }
-  return out;
+}
+
+// The eval.* keys and init.from, which is another name for eval.checkpoint.
+struct ImageNetEvalSection : ImageNetEvalOptions {
+  std::string init_from;
+};
+
+config::OptionTable<ImageNetEvalSection> imagenet_eval_table() {
+  using config::above;
+  using config::at_least;
+  using config::in_range;
+  using config::nested;
+  using S = ImageNetEvalSection;
+  using F = FineTuneOptions;
+  config::OptionTable<S> t;
+  t.add("eval.checkpoint", &S::checkpoint,
+        "backbone weights: a run directory (its newest checkpoint), a checkpoint directory, or a "
+        ".pt / .safetensors state dict (then eval.arch is required)")
+      .add("eval.arch", &S::arch,
+           "architecture preset; empty = model.arch of the checkpoint's config")
+      .add("eval.init", &S::init,
+           "checkpoint (the weights) | random (same arch, fresh init: the baseline) | pixels "
+           "(identity backbone: normalised pixels are the features)",
+           config::parsed(parse_backbone_init, to_string))
+      .add("eval.data", &S::data,
+           "ImageNet-layout root: train/<wnid>/*, val/<wnid>/* (or a flat val/)",
+           config::non_empty("is required (an ImageNet-layout folder)"))
+      .add("eval.val_ground_truth", &S::val_ground_truth,
+           "devkit form: file with one 1-based class number per val image (sorted file names)")
+      .add("eval.val_synsets", &S::val_synsets,
+           "devkit form: the wnid of each class number, one per line")
+      .add("eval.protocols", &S::protocols,
+           "any of linear (probe on frozen, cached features), knn, finetune",
+           config::non_empty("must name at least one protocol"), check_protocols)
+      .add("eval.out", &S::out,
+           "output directory: results.json, results.md; \"\" = runs/eval-<verb>")
+      .add("init.from", &S::init_from,
+           "instead of eval.checkpoint: a .pth / .pt / .safetensors state dict (torchvision keys; "
+           "eval.arch names the architecture)")
+      .add("eval.cache_dir", &S::cache_dir,
+           "feature cache (HDF5, keyed by weights + transform + data); empty = <eval.out>/"
+           "feature_cache")
+      .add("eval.resize", &S::resize,
+           "shorter side before the centre crop (= eval.crop: no resize)")
+      .add("eval.crop", &S::crop, "centre crop side in pixels (also the fine-tuning crop)",
+           at_least(1))
+      .add("eval.channels", &S::channels, "3 = RGB; 1 = the mean of R, G, B (greyscale data sets)",
+           config::satisfies([](int64_t c) { return c == 1 || c == 3; }, "must be 1 or 3"))
+      .add("eval.mean", &S::mean, "per-channel mean of pixel/255 (ImageNet)", three_floats(false))
+      .add("eval.std", &S::std, "per-channel std of pixel/255 (ImageNet)", three_floats(true))
+      .add("eval.batch", &S::batch, "images per forward pass", at_least(1))
+      .add("eval.threads", &S::threads, "image decode threads and LibTorch intra-op threads",
+           at_least(1))
+      .add("eval.device", &S::device, "cpu | cuda | cuda:N")
+      .add("eval.seed", &S::seed, "random init, held-out split and fine-tuning order")
+      .add("linear.weight_decays", nested(&S::linear, &LinearProbeOptions::weight_decays),
+           "L2 penalties swept on a held-out split of train; the best is refitted on all train",
+           config::non_empty("must list at least one value"),
+           config::satisfies(
+               [](const std::vector<double>& decays) {
+                 for (double wd : decays) {
+                   if (!(wd >= 0) || !std::isfinite(wd)) return false;
+                 }
+                 return true;
+               },
+               "must hold finite values >= 0"))
+      .add("linear.holdout_fraction", nested(&S::linear, &LinearProbeOptions::holdout_fraction),
+           "share of train held out for the sweep", in_range(0.0, 1.0, "()"))
+      .add("linear.max_iterations", nested(&S::linear, &LinearProbeOptions::max_iterations),
+           "L-BFGS iterations per fit", at_least(1))
+      .add("knn.k", nested(&S::knn, &KnnOptions::k),
+           "neighbours (cosine similarity of L2-normalised features)", at_least(1))
+      .add("knn.temperature", nested(&S::knn, &KnnOptions::temperature),
+           "neighbour votes weigh exp(similarity / T)", above(0))
+      .add("finetune.epochs", nested(&S::finetune, &F::epochs),
+           "epochs over train of the whole backbone + a new head", at_least(1))
+      .add("finetune.batch", nested(&S::finetune, &F::batch), "images per SGD step", at_least(1))
+      .add("finetune.lr", nested(&S::finetune, &F::lr), "peak learning rate (cosine decay to 0)",
+           above(0))
+      .add("finetune.momentum", nested(&S::finetune, &F::momentum), "SGD momentum",
+           in_range(0.0, 1.0, "[)"))
+      .add("finetune.weight_decay", nested(&S::finetune, &F::weight_decay), "SGD weight decay",
+           at_least(0))
+      .add("finetune.min_scale", nested(&S::finetune, &F::min_scale),
+           "smallest crop area fraction of RandomResizedCrop", in_range(0.0, 1.0, "(]"))
+      .add("finetune.hflip", nested(&S::finetune, &F::hflip), "probability of a left-right flip",
+           in_range(0.0, 1.0));
+  return t;
 }
 
 }  // namespace
@@ -47,156 +157,33 @@ const char* to_string(BackboneInit init) {
   return "?";
 }
 
-config::Schema imagenet_eval_schema() {
-  config::Schema s;
-  s.add("eval.checkpoint", "",
-        "backbone weights: a run directory (its newest checkpoint), a checkpoint directory, or a "
-        ".pt / .safetensors state dict (then eval.arch is required)")
-      .add("eval.arch", "", "architecture preset; empty = model.arch of the checkpoint's config")
-      .add("eval.init", "checkpoint",
-           "checkpoint (the weights) | random (same arch, fresh init: the baseline) | pixels "
-           "(identity backbone: normalised pixels are the features)")
-      .add("eval.data", "", "ImageNet-layout root: train/<wnid>/*, val/<wnid>/* (or a flat val/)")
-      .add("eval.val_ground_truth", "",
-           "devkit form: file with one 1-based class number per val image (sorted file names)")
-      .add("eval.val_synsets", "", "devkit form: the wnid of each class number, one per line")
-      .add("eval.protocols", config::Value(std::vector<std::string>{"linear", "knn"}),
-           "any of linear (probe on frozen, cached features), knn, finetune")
-      .add("eval.out", "", "output directory: results.json, results.md; \"\" = runs/eval-<verb>")
-      .add("init.from", "",
-           "instead of eval.checkpoint: a .pth / .pt / .safetensors state dict (torchvision keys; "
-           "eval.arch names the architecture)")
-      .add("eval.cache_dir", "",
-           "feature cache (HDF5, keyed by weights + transform + data); empty = <eval.out>/"
-           "feature_cache")
-      .add("eval.resize", 256, "shorter side before the centre crop (= eval.crop: no resize)")
-      .add("eval.crop", 224, "centre crop side in pixels (also the fine-tuning crop)")
-      .add("eval.channels", 3, "3 = RGB; 1 = the mean of R, G, B (greyscale data sets)")
-      .add("eval.mean", config::Value(std::vector<double>{0.485, 0.456, 0.406}),
-           "per-channel mean of pixel/255 (ImageNet)")
-      .add("eval.std", config::Value(std::vector<double>{0.229, 0.224, 0.225}),
-           "per-channel std of pixel/255 (ImageNet)")
-      .add("eval.batch", 256, "images per forward pass")
-      .add("eval.threads", 4, "image decode threads and LibTorch intra-op threads")
-      .add("eval.device", "cpu", "cpu | cuda | cuda:N")
-      .add("eval.seed", 0, "random init, held-out split and fine-tuning order")
-      .add("linear.weight_decays", config::Value(std::vector<double>{1e-5, 1e-4, 1e-3, 1e-2, 1e-1}),
-           "L2 penalties swept on a held-out split of train; the best is refitted on all train")
-      .add("linear.holdout_fraction", config::Value(0.1), "share of train held out for the sweep")
-      .add("linear.max_iterations", 100, "L-BFGS iterations per fit")
-      .add("knn.k", 20, "neighbours (cosine similarity of L2-normalised features)")
-      .add("knn.temperature", config::Value(0.07), "neighbour votes weigh exp(similarity / T)")
-      .add("finetune.epochs", 2, "epochs over train of the whole backbone + a new head")
-      .add("finetune.batch", 64, "images per SGD step")
-      .add("finetune.lr", config::Value(0.01), "peak learning rate (cosine decay to 0)")
-      .add("finetune.momentum", config::Value(0.9), "SGD momentum")
-      .add("finetune.weight_decay", config::Value(1e-4), "SGD weight decay")
-      .add("finetune.min_scale", config::Value(0.08),
-           "smallest crop area fraction of RandomResizedCrop")
-      .add("finetune.hflip", config::Value(0.5), "probability of a left-right flip");
-  return s;
-}
+config::Schema imagenet_eval_schema() { return imagenet_eval_table().schema(); }
 
 ImageNetEvalOptions imagenet_eval_options(const config::Config& config) {
-  ImageNetEvalOptions o;
-  o.checkpoint = config.get_string("eval.checkpoint");
-  if (const std::string& from = config.get_string("init.from"); !from.empty()) {
-    if (!o.checkpoint.empty()) {
-      throw UsageError("give eval.checkpoint or init.from, not both");
-    }
-    o.checkpoint = from;
+  const ImageNetEvalSection section = imagenet_eval_table().read(config);
+  ImageNetEvalOptions o = section;
+  if (!section.init_from.empty()) {
+    if (!o.checkpoint.empty()) throw UsageError("give eval.checkpoint or init.from, not both");
+    o.checkpoint = section.init_from;
   }
-  o.arch = config.get_string("eval.arch");
-  o.init = parse_backbone_init(config.get_string("eval.init"));
-  o.data = config.get_string("eval.data");
-  o.val_ground_truth = config.get_string("eval.val_ground_truth");
-  o.val_synsets = config.get_string("eval.val_synsets");
-  o.protocols = config.get_string_list("eval.protocols");
-  o.out = config.get_string("eval.out");
   if (o.out.empty()) o.out = "runs/eval-imagenet";
-  o.cache_dir = config.get_string("eval.cache_dir");
-  o.resize = config.get_int("eval.resize");
-  o.crop = config.get_int("eval.crop");
-  o.channels = config.get_int("eval.channels");
-  o.mean = three_floats(config, "eval.mean", false);
-  o.std = three_floats(config, "eval.std", true);
-  o.batch = config.get_int("eval.batch");
-  o.threads = config.get_int("eval.threads");
-  o.device = config.get_string("eval.device");
-  const int64_t seed = config.get_int("eval.seed");
-
-  if (o.data.empty()) throw UsageError("eval.data is required (an ImageNet-layout folder)");
   if (o.init == BackboneInit::kCheckpoint && o.checkpoint.empty()) {
     throw UsageError("eval.checkpoint is required with eval.init=checkpoint");
   }
   if (o.init == BackboneInit::kRandom && o.checkpoint.empty() && o.arch.empty()) {
     throw UsageError("eval.init=random needs eval.arch or an eval.checkpoint to take it from");
   }
-  if (o.protocols.empty()) throw UsageError("eval.protocols must name at least one protocol");
-  std::set<std::string> seen;
-  for (const std::string& p : o.protocols) {
-    if (p != "linear" && p != "knn" && p != "finetune") {
-      throw UsageError("eval.protocols: unknown protocol '" + p + "' (linear | knn | finetune)");
-    }
-    if (!seen.insert(p).second) throw UsageError("eval.protocols lists '" + p + "' twice");
-  }
-  if (seen.count("finetune") && o.init == BackboneInit::kPixels) {
+  const bool finetune =
+      std::find(o.protocols.begin(), o.protocols.end(), "finetune") != o.protocols.end();
+  if (finetune && o.init == BackboneInit::kPixels) {
     throw UsageError("eval.protocols: finetune needs a network (eval.init=pixels has none)");
   }
-  if (o.crop < 1) throw UsageError("eval.crop must be >= 1");
   if (o.resize < o.crop) {
     throw UsageError("eval.resize (" + std::to_string(o.resize) + ") must be >= eval.crop (" +
                      std::to_string(o.crop) + ")");
   }
-  if (o.channels != 1 && o.channels != 3) throw UsageError("eval.channels must be 1 or 3");
-  if (o.batch < 1) throw UsageError("eval.batch must be >= 1");
-  if (o.threads < 1) throw UsageError("eval.threads must be >= 1");
-  if (seed < 0) throw UsageError("eval.seed must be >= 0");
-  o.seed = static_cast<uint64_t>(seed);
-
-  o.linear.weight_decays = config.get_float_list("linear.weight_decays");
-  o.linear.holdout_fraction = config.get_float("linear.holdout_fraction");
-  o.linear.max_iterations = config.get_int("linear.max_iterations");
   o.linear.seed = o.seed;
-  if (o.linear.weight_decays.empty()) {
-    throw UsageError("linear.weight_decays must list at least one value");
-  }
-  for (double wd : o.linear.weight_decays) {
-    if (!(wd >= 0) || !std::isfinite(wd)) {
-      throw UsageError("linear.weight_decays must hold finite values >= 0");
-    }
-  }
-  if (!(o.linear.holdout_fraction > 0 && o.linear.holdout_fraction < 1)) {
-    throw UsageError("linear.holdout_fraction must be in (0, 1)");
-  }
-  if (o.linear.max_iterations < 1) throw UsageError("linear.max_iterations must be >= 1");
-
-  o.knn.k = config.get_int("knn.k");
-  o.knn.temperature = config.get_float("knn.temperature");
-  if (o.knn.k < 1) throw UsageError("knn.k must be >= 1");
-  if (!(o.knn.temperature > 0)) throw UsageError("knn.temperature must be > 0");
-
-  o.finetune.epochs = config.get_int("finetune.epochs");
-  o.finetune.batch = config.get_int("finetune.batch");
-  o.finetune.lr = config.get_float("finetune.lr");
-  o.finetune.momentum = config.get_float("finetune.momentum");
-  o.finetune.weight_decay = config.get_float("finetune.weight_decay");
-  o.finetune.min_scale = config.get_float("finetune.min_scale");
-  o.finetune.hflip = config.get_float("finetune.hflip");
   o.finetune.seed = o.seed;
-  if (o.finetune.epochs < 1) throw UsageError("finetune.epochs must be >= 1");
-  if (o.finetune.batch < 1) throw UsageError("finetune.batch must be >= 1");
-  if (!(o.finetune.lr > 0)) throw UsageError("finetune.lr must be > 0");
-  if (!(o.finetune.momentum >= 0 && o.finetune.momentum < 1)) {
-    throw UsageError("finetune.momentum must be in [0, 1)");
-  }
-  if (!(o.finetune.weight_decay >= 0)) throw UsageError("finetune.weight_decay must be >= 0");
-  if (!(o.finetune.min_scale > 0 && o.finetune.min_scale <= 1)) {
-    throw UsageError("finetune.min_scale must be in (0, 1]");
-  }
-  if (!(o.finetune.hflip >= 0 && o.finetune.hflip <= 1)) {
-    throw UsageError("finetune.hflip must be in [0, 1]");
-  }
   return o;
 }
 

@@ -55,7 +55,7 @@ struct ImageNetEvalOptions {
   std::string val_ground_truth;                         // eval.val_ground_truth (devkit form)
   std::string val_synsets;                              // eval.val_synsets (devkit form)
   std::vector<std::string> protocols{"linear", "knn"};  // eval.protocols
-  std::string out = "runs/eval-imagenet";               // eval.out
+  std::string out;                                      // eval.out: "" = runs/eval-imagenet
   std::string cache_dir;  // eval.cache_dir: "" = <eval.out>/feature_cache
   int64_t resize = 256;   // eval.resize: shorter side before the centre crop
   int64_t crop = 224;     // eval.crop

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 
 namespace ptk::vision {
@@ -152,15 +153,11 @@ NormalizedHashtag HashtagNormalizer::normalize(std::string_view raw) const {
 }
 
 const char* to_string(HashtagStatus status) {
-  switch (status) {
-    case HashtagStatus::kOk:
-      return "ok";
-    case HashtagStatus::kInvalidUtf8:
-      return "invalid UTF-8";
-    case HashtagStatus::kEmpty:
-      return "empty";
-  }
-  return "?";
+  static constexpr EnumName<HashtagStatus> kNames[] = {
+      {HashtagStatus::kOk, "ok"},
+      {HashtagStatus::kInvalidUtf8, "invalid UTF-8"},
+      {HashtagStatus::kEmpty, "empty"}};
+  return name_of(kNames, status);
 }
 
 }  // namespace ptk::vision

@@ -5,6 +5,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 
 namespace ptk::vision {
@@ -45,26 +46,18 @@ data::InputPart whole_file(const std::string& path) {
   return part;
 }
 
+constexpr EnumName<ManifestFormat> kManifestFormatNames[] = {
+    {ManifestFormat::kJsonl, "jsonl"},
+    {ManifestFormat::kTsv, "tsv"},
+    {ManifestFormat::kYfcc100m, "yfcc100m"}};
+
 }  // namespace
 
 ManifestFormat parse_manifest_format(const std::string& name) {
-  if (name == "jsonl") return ManifestFormat::kJsonl;
-  if (name == "tsv") return ManifestFormat::kTsv;
-  if (name == "yfcc100m") return ManifestFormat::kYfcc100m;
-  throw UsageError("unknown manifest format '" + name + "' (expected jsonl, tsv or yfcc100m)");
+  return parse_name(kManifestFormatNames, name, "manifest format");
 }
 
-const char* to_string(ManifestFormat format) {
-  switch (format) {
-    case ManifestFormat::kJsonl:
-      return "jsonl";
-    case ManifestFormat::kTsv:
-      return "tsv";
-    case ManifestFormat::kYfcc100m:
-      return "yfcc100m";
-  }
-  return "?";
-}
+const char* to_string(ManifestFormat format) { return name_of(kManifestFormatNames, format); }
 
 ManifestFormat detect_manifest_format(const std::string& path) {
   const std::string name = path.substr(path.find_last_of('/') + 1);

@@ -2,28 +2,23 @@
 
 #include <cmath>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 
 namespace ptk::vision {
 
+namespace {
+constexpr EnumName<Resampling> kResamplingNames[] = {{Resampling::kNatural, "natural"},
+                                                     {Resampling::kSquareRoot, "sqrt"},
+                                                     {Resampling::kUniform, "uniform"},
+                                                     {Resampling::kSquareRoot, "square_root"}};
+}  // namespace
+
 Resampling parse_resampling(const std::string& name) {
-  if (name == "natural") return Resampling::kNatural;
-  if (name == "sqrt" || name == "square_root") return Resampling::kSquareRoot;
-  if (name == "uniform") return Resampling::kUniform;
-  throw UsageError("unknown resampling '" + name + "' (expected natural, sqrt or uniform)");
+  return parse_name(kResamplingNames, name, "resampling");
 }
 
-const char* to_string(Resampling mode) {
-  switch (mode) {
-    case Resampling::kNatural:
-      return "natural";
-    case Resampling::kSquareRoot:
-      return "sqrt";
-    case Resampling::kUniform:
-      return "uniform";
-  }
-  return "?";
-}
+const char* to_string(Resampling mode) { return name_of(kResamplingNames, mode); }
 
 double resampling_exponent(Resampling mode) {
   switch (mode) {

@@ -2,19 +2,21 @@
 
 #include <algorithm>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 
 namespace ptk::vision {
 
+namespace {
+constexpr EnumName<TargetKind> kTargetKindNames[] = {{TargetKind::kSoftKHot, "softmax"},
+                                                     {TargetKind::kKHot, "sigmoid"}};
+}  // namespace
+
 TargetKind parse_target_kind(const std::string& name) {
-  if (name == "softmax") return TargetKind::kSoftKHot;
-  if (name == "sigmoid") return TargetKind::kKHot;
-  throw UsageError("unknown target kind '" + name + "' (expected softmax or sigmoid)");
+  return parse_name(kTargetKindNames, name, "target kind");
 }
 
-const char* to_string(TargetKind kind) {
-  return kind == TargetKind::kSoftKHot ? "softmax" : "sigmoid";
-}
+const char* to_string(TargetKind kind) { return name_of(kTargetKindNames, kind); }
 
 void fill_target(const int32_t* ids, size_t count, size_t num_classes, TargetKind kind,
                  float* out) {

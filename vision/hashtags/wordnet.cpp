@@ -1,25 +1,22 @@
 #include "vision/hashtags/wordnet.h"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "common/base/error.h"
+#include "common/io/atomic_file.h"
 
 namespace ptk::vision {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error("WordNet: cannot open " + path + ": " + std::strerror(errno) +
+// io::read_file with what to do about a missing database.
+std::string read_wordnet_file(const std::string& path) {
+  try {
+    return io::read_file(path);
+  } catch (const Error& e) {
+    throw Error(std::string("WordNet: ") + e.what() +
                 " (install wordnet-base or point the WordNet directory at index.noun/data.noun)");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Splits on single spaces without copying; empty fields (double spaces) are skipped.
@@ -83,7 +80,7 @@ void for_each_entry(const std::string& text, Fn fn) {
 WordNet WordNet::load(const std::string& dir) {
   WordNet wn;
   const std::string data_path = dir + "/data.noun";
-  const std::string data = read_file(data_path);
+  const std::string data = read_wordnet_file(data_path);
   for_each_entry(data, [&](size_t line_number, size_t byte_offset, std::string_view line) {
     const size_t bar = line.find(" | ");
     std::string_view head = line.substr(0, bar);
@@ -127,7 +124,7 @@ WordNet WordNet::load(const std::string& dir) {
   });
 
   const std::string index_path = dir + "/index.noun";
-  const std::string index = read_file(index_path);
+  const std::string index = read_wordnet_file(index_path);
   wn.senses_.reserve(130000);
   for_each_entry(index, [&](size_t line_number, size_t, std::string_view line) {
     const auto f = split_fields(line);
@@ -164,7 +161,7 @@ WordNet WordNet::load(const std::string& dir) {
   std::ifstream exc_probe(exc_path);
   if (exc_probe) {
     exc_probe.close();
-    const std::string exc = read_file(exc_path);
+    const std::string exc = read_wordnet_file(exc_path);
     for_each_entry(exc, [&](size_t line_number, size_t, std::string_view line) {
       const auto f = split_fields(line);
       if (f.size() < 2) malformed(exc_path, line_number, "expected 'form base [base ...]'");

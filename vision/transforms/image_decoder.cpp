@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
+#include "common/base/enum_names.h"
 #include "common/base/error.h"
 #include "vision/transforms/decode_errors.h"
 
@@ -117,15 +118,9 @@ ImageFormat sniff_image_format(const uint8_t* data, size_t size) {
 }
 
 const char* format_name(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::kJpeg:
-      return "JPEG";
-    case ImageFormat::kPng:
-      return "PNG";
-    case ImageFormat::kOther:
-      break;
-  }
-  return "other";
+  static constexpr EnumName<ImageFormat> kNames[] = {
+      {ImageFormat::kJpeg, "JPEG"}, {ImageFormat::kPng, "PNG"}, {ImageFormat::kOther, "other"}};
+  return name_of(kNames, format);
 }
 
 int jpeg_scaled_size(int dimension, int eighths) { return (dimension * eighths + 7) / 8; }

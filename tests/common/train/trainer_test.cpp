@@ -1,5 +1,7 @@
 // The Trainer in-process on one rank with a small regression Task: accumulation and loss
-// scaling, gradient clipping, resume bookkeeping and the precision switch.
+// scaling, gradient clipping, resume bookkeeping, runs without a run directory and the
+// precision switch; a fit and the switch also per device (the CPU, and CUDA with bf16 autocast,
+// skipped where there is no CUDA device).
 #include "common/train/trainer.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +17,7 @@
 #include "common/io/state_dict.h"
 #include "common/train/checkpoint.h"
 #include "common/train/precision.h"
+#include "tests/common/train/device_cases.h"
 
 namespace ptk::train {
 namespace {
@@ -188,6 +191,41 @@ TEST_F(TrainerTest, GlobalBatchLargerThanAnEpochIsAUsageError) {
   }
 }
 
+TEST_F(TrainerTest, RunWithoutDirectoryTrainsTheSameModelAndWritesNothing) {
+  RegressionTask with_files;
+  train(with_files, "files", {"checkpoint.every=0"});
+
+  // The same run built in code, as the evaluation harness's fine-tuning builds it.
+  TrainerSettings settings = trainer_settings(
+      config::resolve(trainer_schema(), "",
+                      {"train.device=cpu", "train.global_batch=8", "train.steps=6",
+                       "train.log_every=3", "optim.name=sgd", "optim.lr=0.05",
+                       "optim.weight_decay=0", "schedule.name=constant", "checkpoint.every=0"}));
+  settings.train.run_dir = "";
+  RegressionTask in_memory;
+  const fs::path cwd = fs::current_path();
+  fs::current_path(root_);  // a stray relative path would land here
+  const TrainResult result =
+      Trainer(settings, single_process_setup(c10::Device(c10::kCPU))).fit(in_memory);
+  fs::current_path(cwd);
+
+  EXPECT_TRUE(torch::equal(with_files.linear_->weight, in_memory.linear_->weight));
+  EXPECT_TRUE(torch::equal(with_files.linear_->bias, in_memory.linear_->bias));
+  EXPECT_EQ(result.final_step, 6);
+  EXPECT_EQ(result.last_checkpoint, "");
+  ASSERT_EQ(result.train.count("loss"), 1u);  // the last window's mean loss (steps 4-6)
+  EXPECT_GT(result.train.at("loss"), 0.0);
+  std::vector<std::string> entries;
+  for (const auto& entry : fs::directory_iterator(root_)) {
+    entries.push_back(entry.path().filename().string());
+  }
+  EXPECT_EQ(entries, std::vector<std::string>{"files"});
+
+  settings.train.checkpoint_every = 2;
+  RegressionTask refused;
+  EXPECT_THROW(Trainer(settings, single_process_setup(c10::Device(c10::kCPU))).fit(refused), Error);
+}
+
 TEST(Precision, AutoIsFp32OnCpuAndBf16NeedsCuda) {
   EXPECT_EQ(resolve_precision("auto", c10::Device(c10::kCPU)), Precision::kFp32);
   EXPECT_EQ(resolve_precision("auto", c10::Device(c10::kCUDA, 0)), Precision::kBf16);
@@ -197,6 +235,89 @@ TEST(Precision, AutoIsFp32OnCpuAndBf16NeedsCuda) {
   AutocastScope scope(Precision::kBf16, c10::Device(c10::kCPU));
   EXPECT_EQ(at::ones({2, 2}).matmul(at::ones({2, 2})).scalar_type(), at::kFloat);
 }
+
+// ---- on each device -------------------------------------------------------------------------
+// The Trainer and the precision switch where a run puts them: the CPU in fp32, and CUDA, where
+// train.precision=auto means bf16 autocast, held against the CPU's fp32 result.
+
+class PrecisionOnDevice : public ptk::testing::OnDevice {};
+
+TEST_P(PrecisionOnDevice, AutoIsBf16OnlyOnCudaAndTheScopeCastsOnlyWhileAlive) {
+  const Precision precision = resolve_precision("auto", device());
+  EXPECT_EQ(precision, on_cuda() ? Precision::kBf16 : Precision::kFp32);
+  if (on_cuda()) {
+    EXPECT_EQ(resolve_precision("bf16", device()), Precision::kBf16);
+  } else {
+    EXPECT_THROW(resolve_precision("bf16", device()), Error);
+  }
+  const at::ScalarType autocast_type = on_cuda() ? at::kBFloat16 : at::kFloat;
+  const at::Tensor a = at::ones({2, 2}, at::TensorOptions().device(device()));
+  {
+    AutocastScope outer(precision, device());
+    EXPECT_EQ(a.matmul(a).scalar_type(), autocast_type);
+    {
+      AutocastScope inner(precision, device());
+      EXPECT_EQ(a.matmul(a).scalar_type(), autocast_type);
+    }
+    // Leaving a nested scope keeps the enclosing one's autocast.
+    EXPECT_EQ(a.matmul(a).scalar_type(), autocast_type);
+  }
+  EXPECT_EQ(a.matmul(a).scalar_type(), at::kFloat);
+  AutocastScope fp32(Precision::kFp32, device());
+  EXPECT_EQ(a.matmul(a).scalar_type(), at::kFloat);
+}
+
+INSTANTIATE_TEST_SUITE_P(CPU, PrecisionOnDevice, ::testing::Values(c10::kCPU));
+INSTANTIATE_TEST_SUITE_P(CUDA, PrecisionOnDevice, ::testing::Values(c10::kCUDA));
+
+class TrainerOnDevice : public ptk::testing::OnDevice {
+ protected:
+  // Fits `task` on `device` with train.precision=auto, without a run directory.
+  static TrainResult fit(RegressionTask& task, const c10::Device& device, int steps) {
+    TrainerSettings settings = trainer_settings(config::resolve(
+        trainer_schema(), "",
+        {std::string("train.device=") + (device.is_cuda() ? "cuda" : "cpu"), "train.precision=auto",
+         "train.global_batch=8", "train.steps=" + std::to_string(steps),
+         "train.log_every=" + std::to_string(steps), "optim.name=sgd", "optim.lr=0.05",
+         "optim.weight_decay=0", "schedule.name=constant", "checkpoint.every=0"}));
+    settings.train.run_dir = "";
+    return Trainer(settings, single_process_setup(device)).fit(task);
+  }
+
+  // The fp32 mean squared error of the task's model over the first epoch's 32 samples, on the
+  // model's device.
+  static double first_epoch_loss(RegressionTask& task) {
+    at::NoGradGuard no_grad;
+    const Batch batch = regression_batch(0, 0, 32);
+    const c10::Device device = task.linear_->weight.device();
+    return torch::nn::functional::mse_loss(task.linear_->forward(batch.at("x").to(device)),
+                                           batch.at("y").to(device))
+        .item<double>();
+  }
+};
+
+TEST_P(TrainerOnDevice, PrecisionAutoFitsTheRegressionAsTheCpuDoes) {
+  constexpr int kSteps = 30;
+  RegressionTask on_cpu;
+  fit(on_cpu, c10::Device(c10::kCPU), kSteps);
+
+  RegressionTask task;
+  const double before = first_epoch_loss(task);
+  const TrainResult result = fit(task, device(), kSteps);
+  EXPECT_EQ(result.final_step, kSteps);
+  EXPECT_EQ(result.skipped_steps, 0);
+  EXPECT_EQ(task.linear_->weight.device().type(), GetParam());
+  EXPECT_TRUE(ptk::testing::all_finite(task.linear_->weight));
+  EXPECT_TRUE(ptk::testing::all_finite(task.linear_->bias));
+  EXPECT_LT(first_epoch_loss(task), 0.1 * before);
+  // The CPU trains bitwise reproducibly; bf16 rounds every forward and backward matmul.
+  const double tolerance = on_cuda() ? ptk::testing::kBf16Tolerance : 0.0;
+  EXPECT_LE(ptk::testing::relative_error(task.linear_->weight, on_cpu.linear_->weight), tolerance);
+  EXPECT_LE(ptk::testing::relative_error(task.linear_->bias, on_cpu.linear_->bias), tolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(CPU, TrainerOnDevice, ::testing::Values(c10::kCPU));
+INSTANTIATE_TEST_SUITE_P(CUDA, TrainerOnDevice, ::testing::Values(c10::kCUDA));
 
 }  // namespace
 }  // namespace ptk::train

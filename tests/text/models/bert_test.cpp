@@ -14,6 +14,8 @@
 
 #include "common/base/error.h"
 #include "common/io/state_dict.h"
+#include "common/train/precision.h"
+#include "tests/common/train/device_cases.h"
 #include "text/models/bert.h"
 #include "text/models/bert_heads.h"
 
@@ -437,6 +439,119 @@ TEST(Bert, PretrainingLossIgnoresPaddedLabelsAndTrains) {
   }
   EXPECT_LT(last, 0.5 * first);
 }
+
+// ---- on each device -------------------------------------------------------------------------
+// The paths a GPU run takes (cuBLAS, the fused attention kernels behind SDPA with a padding mask,
+// bf16 autocast) against the CPU's fp32 result; the CPU instance checks the same properties
+// where they are exact.
+
+class BertOnDevice : public ptk::testing::OnDevice {
+ protected:
+  // Two sequences of 9 tokens, the second padded after 6, segment B from position 4, and four
+  // MLM positions; on the CPU, as a data loader yields them.
+  struct Inputs {
+    at::Tensor ids, types, mask, positions;
+    Inputs to(const c10::Device& device) const {
+      return {ids.to(device), types.to(device), mask.to(device), positions.to(device)};
+    }
+  };
+
+  // The small BERT in eval mode, its fp32 outputs for in_ on the CPU (expected_), and then the
+  // model moved to the device.
+  void SetUp() override {
+    OnDevice::SetUp();
+    if (IsSkipped()) return;
+    config_ = small_config();
+    at::manual_seed(31);
+    model_ = BertForPreTraining(config_);
+    model_->eval();
+    in_.ids = random_ids(2, 9, config_.vocab_size);
+    in_.types = at::zeros({2, 9}, at::kLong);
+    in_.types.narrow(1, 4, 5).fill_(1);
+    in_.mask = at::ones({2, 9}, at::kLong);
+    in_.mask[1].narrow(0, 6, 3).fill_(0);
+    in_.positions = at::tensor({1, 3, 0, 5}, at::kLong).view({2, 2});
+    expected_ = run(in_);
+    model_->to(device());
+  }
+
+  BertPreTrainingOutput run(const Inputs& in) {
+    return model_->forward(in.ids, in.types, in.mask, in.positions);
+  }
+
+  // Every output within `tolerance` of expected_, relative to its size.
+  void expect_near_expected(const BertPreTrainingOutput& actual, double tolerance) const {
+    EXPECT_LT(ptk::testing::relative_error(actual.sequence_output, expected_.sequence_output),
+              tolerance);
+    EXPECT_LT(ptk::testing::relative_error(actual.pooled_output, expected_.pooled_output),
+              tolerance);
+    EXPECT_LT(ptk::testing::relative_error(actual.mlm_logits, expected_.mlm_logits), tolerance);
+    EXPECT_LT(ptk::testing::relative_error(actual.nsp_logits, expected_.nsp_logits), tolerance);
+  }
+
+  BertConfig config_;
+  BertForPreTraining model_{nullptr};
+  Inputs in_;
+  BertPreTrainingOutput expected_;
+};
+
+TEST_P(BertOnDevice, ForwardWithPaddingMatchesTheCpuResult) {
+  at::NoGradGuard no_grad;
+  const BertPreTrainingOutput out = run(in_.to(device()));
+  EXPECT_EQ(out.sequence_output.device().type(), GetParam());
+  EXPECT_EQ(out.mlm_logits.sizes(), at::IntArrayRef({4, config_.vocab_size}));
+  expect_near_expected(out, on_cuda() ? ptk::testing::kCudaFp32Tolerance : 1e-6);
+}
+
+TEST_P(BertOnDevice, Bf16AutocastForwardStaysNearTheCpuResultAndIgnoresPadding) {
+  Inputs other = in_;
+  other.ids = in_.ids.clone();
+  other.ids[1].narrow(0, 6, 3).fill_(0);  // different tokens at the padding
+  BertPreTrainingOutput out, with_other_padding;
+  {
+    at::NoGradGuard no_grad;
+    train::AutocastScope autocast(train::resolve_precision("auto", device()), device());
+    out = run(in_.to(device()));
+    with_other_padding = run(other.to(device()));
+  }
+  // The MLM decoder is a linear layer: bf16 under CUDA autocast, fp32 where autocast is off.
+  EXPECT_EQ(out.mlm_logits.scalar_type(), on_cuda() ? at::kBFloat16 : at::kFloat);
+  EXPECT_TRUE(ptk::testing::all_finite(out.sequence_output));
+  expect_near_expected(out, on_cuda() ? ptk::testing::kBf16Tolerance : 1e-6);
+  // The additive mask, cast to the attention's dtype, still removes the padded keys entirely.
+  EXPECT_LT(ptk::testing::relative_error(with_other_padding.sequence_output[1].narrow(0, 0, 6),
+                                         out.sequence_output[1].narrow(0, 0, 6)),
+            1e-5);
+}
+
+TEST_P(BertOnDevice, Bf16TrainingLowersThePretrainingLoss) {
+  model_->train();
+  const Inputs in = in_.to(device());
+  const at::Tensor labels = at::tensor({5, 6, 7, -100}, at::kLong).to(device());
+  const at::Tensor nsp = at::tensor({0, 1}, at::kLong).to(device());
+  const train::Precision precision = train::resolve_precision("auto", device());
+  torch::optim::Adam adam(model_->parameters(), torch::optim::AdamOptions(5e-3));
+  double first = 0, last = 0;
+  for (int step = 0; step < 40; ++step) {
+    adam.zero_grad();
+    at::Tensor loss;
+    {
+      train::AutocastScope autocast(precision, device());
+      loss = pretraining_loss(run(in), labels, nsp);
+    }
+    loss.backward();
+    adam.step();
+    if (step == 0) first = loss.item<double>();
+    last = loss.item<double>();
+  }
+  EXPECT_LT(last, 0.5 * first);
+  for (const auto& item : model_->named_parameters()) {
+    EXPECT_TRUE(ptk::testing::all_finite(item.value())) << item.key();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CPU, BertOnDevice, ::testing::Values(c10::kCPU));
+INSTANTIATE_TEST_SUITE_P(CUDA, BertOnDevice, ::testing::Values(c10::kCUDA));
 
 }  // namespace
 }  // namespace ptk::text

@@ -11,7 +11,7 @@
 
 #include "common/base/error.h"
 #include "tests/text/tokenizers/tokenizer_test_corpus.h"
-#include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/pretraining_vocab.h"
 #include "text/tokenizers/sentencepiece_tokenizer.h"
 #include "text/tokenizers/tokenizer.h"
 

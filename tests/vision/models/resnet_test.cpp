@@ -15,6 +15,8 @@
 
 #include "common/base/error.h"
 #include "common/io/state_dict.h"
+#include "common/train/precision.h"
+#include "tests/common/train/device_cases.h"
 
 namespace ptk::vision {
 namespace {
@@ -300,6 +302,102 @@ TEST(ResNet, BadInputShapesAreErrors) {
   bad.groups = 0;
   EXPECT_THROW(ResNet{bad}, Error);
 }
+
+// ---- on each device -------------------------------------------------------------------------
+// The paths a GPU run takes (cuDNN convolutions, channels_last, bf16 autocast) against the CPU's
+// fp32 result; the CPU instance checks the same properties where they are exact.
+
+class ResNetOnDevice : public ptk::testing::OnDevice {
+ protected:
+  // resnext_tiny (grouped bottlenecks) with 10 classes and BN statistics moved off their
+  // initial values, so that eval-mode BN does real work; its fp32 logits for x_ on the CPU are
+  // expected_, and then the model moves to the device.
+  void SetUp() override {
+    OnDevice::SetUp();
+    if (IsSkipped()) return;
+    at::manual_seed(21);
+    ResNetConfig config = resnet_config("resnext_tiny");
+    config.num_classes = 10;
+    model_ = ResNet(config);
+    model_->train();
+    at::NoGradGuard no_grad;
+    for (int step = 0; step < 3; ++step) model_->forward(at::randn({8, 3, 32, 32}));
+    model_->eval();
+    x_ = at::randn({4, 3, 32, 32});
+    expected_ = model_->forward(x_);
+    model_->to(device());
+  }
+
+  ResNet model_{nullptr};
+  at::Tensor x_, expected_;
+};
+
+TEST_P(ResNetOnDevice, ForwardMatchesTheCpuResult) {
+  at::NoGradGuard no_grad;
+  const at::Tensor logits = model_->forward(x_.to(device()));
+  EXPECT_EQ(logits.device().type(), GetParam());
+  EXPECT_EQ(logits.sizes(), at::IntArrayRef({4, 10}));
+  EXPECT_LT(ptk::testing::relative_error(logits, expected_),
+            on_cuda() ? ptk::testing::kCudaFp32Tolerance : 1e-6);
+}
+
+TEST_P(ResNetOnDevice, ChannelsLastForwardMatchesTheCpuResult) {
+  convert_to_channels_last(*model_);
+  for (const auto& item : model_->named_parameters()) {
+    if (item.value().dim() == 4) {
+      EXPECT_TRUE(item.value().is_contiguous(at::MemoryFormat::ChannelsLast)) << item.key();
+    }
+  }
+  at::NoGradGuard no_grad;
+  const at::Tensor logits =
+      model_->forward(x_.to(device()).contiguous(at::MemoryFormat::ChannelsLast));
+  EXPECT_LT(ptk::testing::relative_error(logits, expected_),
+            on_cuda() ? ptk::testing::kCudaFp32Tolerance : 1e-5);
+}
+
+TEST_P(ResNetOnDevice, Bf16AutocastForwardStaysNearTheCpuResult) {
+  convert_to_channels_last(*model_);
+  at::Tensor logits;
+  {
+    at::NoGradGuard no_grad;
+    train::AutocastScope autocast(train::resolve_precision("auto", device()), device());
+    logits = model_->forward(x_.to(device()).contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  // The head is a Linear: bf16 under CUDA autocast, fp32 where autocast is off.
+  EXPECT_EQ(logits.scalar_type(), on_cuda() ? at::kBFloat16 : at::kFloat);
+  EXPECT_TRUE(ptk::testing::all_finite(logits));
+  EXPECT_LT(ptk::testing::relative_error(logits, expected_),
+            on_cuda() ? ptk::testing::kBf16Tolerance : 1e-5);
+}
+
+TEST_P(ResNetOnDevice, Bf16TrainingStepReachesEveryParameterWithFiniteGradients) {
+  at::manual_seed(22);
+  ResNetConfig config = resnet_config("resnext_tiny");
+  config.num_classes = 5;
+  ResNet model(config);
+  model->to(device());
+  convert_to_channels_last(*model);
+  model->train();
+  const at::Tensor x =
+      at::randn({4, 3, 32, 32}).to(device()).contiguous(at::MemoryFormat::ChannelsLast);
+  at::Tensor loss;
+  {
+    train::AutocastScope autocast(train::resolve_precision("auto", device()), device());
+    loss = model->forward(x).logsumexp(1).mean();
+  }
+  loss.backward();
+  EXPECT_TRUE(ptk::testing::all_finite(loss));
+  for (const auto& item : model->named_parameters()) {
+    const at::Tensor& grad = item.value().grad();
+    ASSERT_TRUE(grad.defined()) << item.key();
+    EXPECT_EQ(grad.scalar_type(), at::kFloat) << item.key();  // fp32 master weights and grads
+    EXPECT_TRUE(ptk::testing::all_finite(grad)) << item.key();
+  }
+  EXPECT_EQ(tensor_at(*model, "bn1.num_batches_tracked").item<int64_t>(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(CPU, ResNetOnDevice, ::testing::Values(c10::kCPU));
+INSTANTIATE_TEST_SUITE_P(CUDA, ResNetOnDevice, ::testing::Values(c10::kCUDA));
 
 }  // namespace
 }  // namespace ptk::vision

@@ -1,5 +1,5 @@
 // ptk-tokenize: a tokenizer in a process of its own, for the LibTorch programs (ptk-export,
-// ptk-eval) that cannot load SentencePiece themselves (text/tokenizers/tokenizer_process.h).
+// ptk-eval; the process split: text/tokenizers/tokenizer_process.h).
 //   ptk-tokenize encode tokenize.tokenizer=PATH tokenize.input=TEXT tokenize.output=IDS
 //   ptk-tokenize vocab  tokenize.tokenizer=PATH tokenize.output=VOCAB_TSV
 #include <cstdio>
@@ -9,7 +9,7 @@
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
 #include "common/config/command_line.h"
-#include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/pretraining_vocab.h"
 #include "text/tokenizers/tokenizer.h"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "recipes/wsl/image_part_writer.h"
+#include "vision/prepare/image_part_writer.h"
 
 #include <filesystem>
 #include <fstream>
@@ -10,7 +10,7 @@
 
 namespace fs = std::filesystem;
 
-namespace ptk::recipes {
+namespace ptk::vision {
 
 namespace {
 
@@ -159,4 +159,4 @@ PartReport write_image_part(const data::InputPart& part, const ImagePartOptions&
   return report;
 }
 
-}  // namespace ptk::recipes
+}  // namespace ptk::vision

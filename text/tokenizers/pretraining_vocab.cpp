@@ -1,4 +1,4 @@
-#include "text/pretraining/pretraining_vocab.h"
+#include "text/tokenizers/pretraining_vocab.h"
 
 #include <cstdio>
 #include <filesystem>

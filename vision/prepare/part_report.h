@@ -1,8 +1,9 @@
-// What one part of `ptk-wsl prepare` read, kept, dropped and wrote: the counts of the summary,
-// the unreadable images and malformed lines with their part-relative line numbers, and the
-// part's shards. Saved as the part's done marker (YAML) so that a resumed job, and rank 0 when
-// it assembles the output, know each finished part without redoing it; the totals of the job
-// are the sums over parts, which makes them independent of ranks and threads.
+// What one part of the image-shard preparation (`ptk-wsl prepare`) read, kept, dropped and
+// wrote: the counts of the summary, the unreadable images and malformed lines with their
+// part-relative line numbers, and the part's shards. Saved as the part's done marker (YAML) so
+// that a resumed job, and rank 0 when it assembles the output, know each finished part without
+// redoing it; the totals of the job are the sums over parts, which makes them independent of
+// ranks and threads.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@
 
 #include "common/data/manifest.h"
 
-namespace ptk::recipes {
+namespace ptk::vision {
 
 struct BadImage {
   uint64_t line = 0;  // in the part
@@ -48,4 +49,4 @@ struct PartReport {
   void add_counts(const PartReport& other);
 };
 
-}  // namespace ptk::recipes
+}  // namespace ptk::vision

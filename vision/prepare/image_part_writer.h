@@ -1,25 +1,24 @@
-// The second pass of `ptk-wsl prepare` over one part of a manifest: label each record with the
-// vocabulary, read its image, validate it (and resize / re-encode it when asked) on `threads`
-// threads, and write the kept images, in manifest order, to the part's own shards of the train
-// (and validation) shard sets. The shards are a pure function of the part, the vocabulary and
-// the options, whatever the thread count. HDF5 is used from the calling thread only.
+// The second pass of the image-shard preparation (`ptk-wsl prepare`) over one part of a
+// manifest: label each record with the vocabulary, read its image, validate it (and resize /
+// re-encode it when asked) on `threads` threads, and write the kept images, in manifest order,
+// to the part's own shards of the train (and validation) shard sets. The shards are a pure
+// function of the part, the vocabulary and the options, whatever the thread count. HDF5 is
+// used from the calling thread only.
 #pragma once
 
 #include <string>
 
 #include "common/data/input_parts.h"
 #include "common/data/shard_writer.h"
-#include "recipes/wsl/part_report.h"
 #include "vision/hashtags/hashtag_vocab.h"
 #include "vision/hashtags/manifest_reader.h"
+#include "vision/prepare/part_report.h"
 #include "vision/transforms/image_recoder.h"
 
 namespace ptk::vision {
+
 class HashtagNormalizer;
 class Canonicalizer;
-}  // namespace ptk::vision
-
-namespace ptk::recipes {
 
 struct ImagePartOptions {
   vision::ManifestFormat format = vision::ManifestFormat::kJsonl;
@@ -43,4 +42,4 @@ PartReport write_image_part(const data::InputPart& part, const ImagePartOptions&
 // the split does not depend on manifest order, parts or the standard library).
 bool is_validation_key(const std::string& key, double val_fraction);
 
-}  // namespace ptk::recipes
+}  // namespace ptk::vision

@@ -1,10 +1,10 @@
-#include "recipes/wsl/part_report.h"
+#include "vision/prepare/part_report.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include "common/base/error.h"
 
-namespace ptk::recipes {
+namespace ptk::vision {
 
 namespace {
 
@@ -99,4 +99,4 @@ void PartReport::add_counts(const PartReport& other) {
   append_examples(invalid_utf8_examples, other.invalid_utf8_examples);
 }
 
-}  // namespace ptk::recipes
+}  // namespace ptk::vision

@@ -1,8 +1,8 @@
-#include "recipes/eval/glue_eval_options.h"
+#include "text/glue/glue_eval_options.h"
 
 #include "common/base/error.h"
 
-namespace ptk::recipes {
+namespace ptk::text::glue {
 
 config::Schema glue_eval_schema() {
   config::Schema s;
@@ -97,4 +97,4 @@ GlueEvalOptions glue_eval_options(const config::Config& config) {
   return o;
 }
 
-}  // namespace ptk::recipes
+}  // namespace ptk::text::glue

@@ -1,8 +1,8 @@
-// The vocabulary facts pretraining needs, kept beside the token shards as `vocab.tsv` so that
-// training never loads a tokenizer library: Debian's libsentencepiece carries its own protobuf
-// runtime, which cannot share a process with LibTorch's (both register protobuf descriptors at
-// load time and the process dies). Holds every piece, whether it starts a word, the five BERT
-// specials and the tokenizer's content hash (checked against the shards' attribute).
+// The vocabulary facts that training, GLUE and export need of a tokenizer, kept beside the token
+// shards as `vocab.tsv` (and written by ptk-tokenize on demand), so that a LibTorch process never
+// loads a tokenizer library (the process split: tokenizer_process.h). Holds every piece, whether
+// it starts a word, the five BERT specials and the tokenizer's content hash (checked against the
+// shards' attribute).
 #pragma once
 
 #include <cstdint>

@@ -9,7 +9,7 @@
 
 #include "common/config/config.h"
 
-namespace ptk::recipes {
+namespace ptk::text::glue {
 
 struct GlueEvalOptions {
   std::string checkpoint;    // eval.checkpoint: ptk-bert run or step directory
@@ -33,4 +33,4 @@ config::Schema glue_eval_schema();
 // Reads and validates; a bad or missing value is a UsageError naming the key.
 GlueEvalOptions glue_eval_options(const config::Config& config);
 
-}  // namespace ptk::recipes
+}  // namespace ptk::text::glue
