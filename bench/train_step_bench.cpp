@@ -68,7 +68,7 @@ Options parse(int argc, char** argv) {
       o.reference = false;
       continue;
     }
-    if (i + 1 >= argc) throw ptk::UsageError(flag + ": missing value");
+    if (i + 1 >= argc) throw ptk::usage_error(flag + ": missing value");
     const std::string value = argv[++i];
     if (flag == "--models")
       o.models = split_list(value);
@@ -93,14 +93,14 @@ Options parse(int argc, char** argv) {
     else if (flag == "--check")
       o.check_steps = std::stoi(value);
     else
-      throw ptk::UsageError("unknown flag " + flag);
+      throw ptk::usage_error("unknown flag " + flag);
   }
-  if (o.device != "cpu" && o.device != "cuda") throw ptk::UsageError("--device: cpu or cuda");
+  if (o.device != "cpu" && o.device != "cuda") throw ptk::usage_error("--device: cpu or cuda");
   if (o.device == "cuda" && !torch::cuda::is_available()) {
-    throw ptk::UsageError("--device cuda: this LibTorch sees no CUDA device");
+    throw ptk::usage_error("--device cuda: this LibTorch sees no CUDA device");
   }
   if (o.threads < 1 || o.runs < 1 || o.steps < 0 || o.warmup < 0) {
-    throw ptk::UsageError("--threads and --runs must be >= 1, --steps and --warmup >= 0");
+    throw ptk::usage_error("--threads and --runs must be >= 1, --steps and --warmup >= 0");
   }
   const bool cuda = o.device == "cuda";
   if (o.steps == 0) o.steps = cuda ? 30 : 3;

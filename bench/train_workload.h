@@ -30,7 +30,7 @@ const std::vector<std::string>& workload_names();
 
 // Fills in the defaults: batch sized for the device (small on CPU), 224 px / 128 tokens for the
 // full-size models, the demo configs' 32 px / 64 tokens for the demo models. Unknown names are a
-// ptk::UsageError listing the valid ones.
+// ptk::usage_error listing the valid ones.
 WorkloadSpec resolve_workload(WorkloadSpec spec, const c10::Device& device);
 
 class TrainWorkload {

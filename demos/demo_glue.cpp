@@ -102,15 +102,16 @@ void check_sizes(const DemoGlueOptions& options) {
                                                    {"demo.dev_rows", options.dev_rows},
                                                    {"demo.test_rows", options.test_rows}};
   for (const auto& [key, rows] : sizes) {
-    if (rows < 2) throw UsageError(std::string(key) + " must be >= 2, got " + std::to_string(rows));
+    if (rows < 2)
+      throw usage_error(std::string(key) + " must be >= 2, got " + std::to_string(rows));
   }
 }
 
 void not_enough(const std::string& task, const std::string& what, int64_t needed,
                 int64_t available) {
-  throw UsageError("demo " + task + ": the requested sizes (demo.train_rows, demo.dev_rows, " +
-                   "demo.test_rows) need " + std::to_string(needed) + " " + what +
-                   " but WordNet offers " + std::to_string(available) + "; ask for fewer rows");
+  throw usage_error("demo " + task + ": the requested sizes (demo.train_rows, demo.dev_rows, " +
+                    "demo.test_rows) need " + std::to_string(needed) + " " + what +
+                    " but WordNet offers " + std::to_string(available) + "; ask for fewer rows");
 }
 
 // SST-2 layout: living things (1) against artifacts (0), each definition used once.

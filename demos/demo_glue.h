@@ -37,7 +37,7 @@ struct DemoGlueStats {
 //   MRPC/{train,dev,test}.tsv   "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String" (test: "index"
 //     first, no Quality): is #2 the definition of the direct hypernym of #1's noun (1), or of
 //     an unrelated noun (0)? IDs are WordNet 3.0 noun synset offsets (8 digits).
-// Sizes too large for WordNet, or not positive, are a ptk::UsageError naming the option; a
+// Sizes too large for WordNet, or not positive, are a ptk::usage_error naming the option; a
 // missing or malformed WordNet file is a ptk::Error naming it.
 DemoGlueStats write_demo_glue(const DemoGlueOptions& options, const std::string& out_dir);
 

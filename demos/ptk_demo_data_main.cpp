@@ -152,7 +152,7 @@ void write_file(const fs::path& path, const std::string& bytes) {
 double rate(const ptk::config::Config& config, const std::string& key) {
   const double value = config.get_float(key);
   if (!(value >= 0.0 && value <= 1.0)) {
-    throw ptk::UsageError(key + " = " + std::to_string(value) + " is not a probability in [0, 1]");
+    throw ptk::usage_error(key + " = " + std::to_string(value) + " is not a probability in [0, 1]");
   }
   return value;
 }
@@ -164,7 +164,7 @@ const char* image_name(const char* split, uint64_t i, const char* extension) {
   return name_buffer;
 }
 
-// The numeric options, read from the resolved config; a value out of range is a UsageError
+// The numeric options, read from the resolved config; a value out of range is a usage_error
 // naming its key. The image counts are checked once the data set is read (check_image_counts).
 struct DemoOptions {
   fs::path out_dir;
@@ -185,10 +185,10 @@ DemoOptions read_options(const ptk::config::Config& config) {
   o.image_size = static_cast<int>(config.get_int("demo.image_size"));
   o.quality = static_cast<int>(config.get_int("demo.jpeg_quality"));
   if (o.image_size != 28 && o.image_size != 32) {
-    throw ptk::UsageError("demo.image_size must be 28 or 32, got " + std::to_string(o.image_size));
+    throw ptk::usage_error("demo.image_size must be 28 or 32, got " + std::to_string(o.image_size));
   }
   if (o.quality < 1 || o.quality > 100) {
-    throw ptk::UsageError("demo.jpeg_quality must be in 1..100, got " + std::to_string(o.quality));
+    throw ptk::usage_error("demo.jpeg_quality must be in 1..100, got " + std::to_string(o.quality));
   }
   o.rates.class_tag = rate(config, "demo.class_tag_rate");
   o.rates.hypernym_tag = rate(config, "demo.hypernym_tag_rate");
@@ -200,12 +200,12 @@ DemoOptions read_options(const ptk::config::Config& config) {
 void check_image_counts(const DemoOptions& o, const ptk::demo::FashionMnistSplit& train,
                         const ptk::demo::FashionMnistSplit& test) {
   if (o.train_images < 1 || static_cast<uint64_t>(o.train_images) > train.count) {
-    throw ptk::UsageError("demo.train_images must be in 1.." + std::to_string(train.count) +
-                          ", got " + std::to_string(o.train_images));
+    throw ptk::usage_error("demo.train_images must be in 1.." + std::to_string(train.count) +
+                           ", got " + std::to_string(o.train_images));
   }
   if (o.val_images < 0 || static_cast<uint64_t>(o.val_images) > test.count) {
-    throw ptk::UsageError("demo.val_images must be in 0.." + std::to_string(test.count) + ", got " +
-                          std::to_string(o.val_images));
+    throw ptk::usage_error("demo.val_images must be in 0.." + std::to_string(test.count) +
+                           ", got " + std::to_string(o.val_images));
   }
 }
 

@@ -49,8 +49,8 @@ std::string as_sentence(const std::string& text) {
 std::vector<TextDocument> wordnet_gloss_documents(const std::string& dir,
                                                   int synsets_per_document) {
   if (synsets_per_document < 1) {
-    throw UsageError("demo.synsets_per_document must be >= 1, got " +
-                     std::to_string(synsets_per_document));
+    throw usage_error("demo.synsets_per_document must be >= 1, got " +
+                      std::to_string(synsets_per_document));
   }
   std::vector<TextDocument> documents;
   for (const char* pos : {"noun", "verb", "adj", "adv"}) {
@@ -237,9 +237,9 @@ std::vector<TextDocument> gcide_documents(const std::string& dir) {
 
 TextCorpusStats write_text_corpus(const TextCorpusOptions& options, const std::string& path) {
   if (!options.wordnet && !options.gcide) {
-    throw UsageError("demo.wordnet and demo.gcide are both off: no source to build from");
+    throw usage_error("demo.wordnet and demo.gcide are both off: no source to build from");
   }
-  if (options.target_bytes == 0) throw UsageError("demo.corpus_kb must be > 0");
+  if (options.target_bytes == 0) throw usage_error("demo.corpus_kb must be > 0");
   std::vector<TextDocument> documents;
   size_t wordnet_count = 0;
   if (options.wordnet) {

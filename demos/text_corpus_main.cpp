@@ -51,7 +51,7 @@ int run(int argc, char** argv) {
 
   ptk::demo::TextCorpusOptions corpus;
   const int64_t kb = config.get_int("demo.corpus_kb");
-  if (kb <= 0) throw ptk::UsageError("demo.corpus_kb must be > 0, got " + std::to_string(kb));
+  if (kb <= 0) throw ptk::usage_error("demo.corpus_kb must be > 0, got " + std::to_string(kb));
   corpus.target_bytes = static_cast<uint64_t>(kb) << 10;
   corpus.seed = static_cast<uint64_t>(config.get_int("demo.seed"));
   corpus.wordnet = config.get_bool("demo.wordnet");

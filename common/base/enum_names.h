@@ -57,13 +57,13 @@ std::string list_names(const EnumName<Enum> (&names)[N]) {
   return list;
 }
 
-// The value named `name`; otherwise a ptk::UsageError "unknown <what> '<name>' (expected a, b
+// The value named `name`; otherwise a ptk::usage_error "unknown <what> '<name>' (expected a, b
 // or c)".
 template <class Enum, size_t N>
 Enum parse_name(const EnumName<Enum> (&names)[N], const std::string& name, const char* what) {
   if (std::optional<Enum> value = find_value(names, name)) return *value;
-  throw UsageError("unknown " + std::string(what) + " '" + name + "' (expected " +
-                   list_names(names) + ")");
+  throw usage_error("unknown " + std::string(what) + " '" + name + "' (expected " +
+                    list_names(names) + ")");
 }
 
 }  // namespace ptk

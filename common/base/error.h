@@ -25,7 +25,7 @@ class Error : public std::runtime_error {
   ErrorKind kind_;
 };
 
-// Shorthand for usage/config errors.
-inline Error UsageError(const std::string& message) { return Error(message, ErrorKind::kUsage); }
+// A usage/config error (exit code 2): `throw usage_error("train.steps must be >= 0, got -1")`.
+inline Error usage_error(const std::string& message) { return Error(message, ErrorKind::kUsage); }
 
 }  // namespace ptk

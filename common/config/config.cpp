@@ -53,8 +53,8 @@ std::string unknown_key_message(const Schema& schema, const std::string& key,
 
 [[noreturn]] void throw_type_error(const std::string& key, const Value& expected,
                                    const std::string& got, const std::string& origin) {
-  throw UsageError("config key '" + key + "' expects " + type_name(expected) + ", got '" + got +
-                   "' (" + origin + ")");
+  throw usage_error("config key '" + key + "' expects " + type_name(expected) + ", got '" + got +
+                    "' (" + origin + ")");
 }
 
 // A YAML config is UTF-8 text: a string value that is not would be altered when the config is
@@ -66,8 +66,8 @@ void check_text(const std::string& key, const Value& value, const std::string& o
     for (const auto& text : *list) ok = ok && is_valid_utf8(text);
   }
   if (!ok) {
-    throw UsageError("config key '" + key + "' (" + origin +
-                     "): value is not valid UTF-8; config values are UTF-8 text");
+    throw usage_error("config key '" + key + "' (" + origin +
+                      "): value is not valid UTF-8; config values are UTF-8 text");
   }
 }
 
@@ -137,8 +137,8 @@ void apply_tree(const Schema& schema, const YAML::Node& node, const std::string&
                 const std::string& origin, std::map<std::string, Value>* values) {
   if (!node.IsMap()) {
     if (prefix.empty() && node.IsNull()) return;  // an empty file
-    throw UsageError("config " + origin + ": expected a mapping of keys" +
-                     (prefix.empty() ? std::string() : " under '" + prefix + "'"));
+    throw usage_error("config " + origin + ": expected a mapping of keys" +
+                      (prefix.empty() ? std::string() : " under '" + prefix + "'"));
   }
   for (const auto& item : node) {
     std::string name = item.first.Scalar();
@@ -155,7 +155,7 @@ void apply_tree(const Schema& schema, const YAML::Node& node, const std::string&
         break;
       }
     }
-    if (!is_section) throw UsageError(unknown_key_message(schema, key, origin));
+    if (!is_section) throw usage_error(unknown_key_message(schema, key, origin));
     apply_tree(schema, item.second, key, origin, values);
   }
 }
@@ -164,9 +164,9 @@ YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw UsageError("config " + origin + ": malformed YAML at line " +
-                     std::to_string(e.mark.line + 1) + ", column " +
-                     std::to_string(e.mark.column + 1) + ": " + e.msg);
+    throw usage_error("config " + origin + ": malformed YAML at line " +
+                      std::to_string(e.mark.line + 1) + ", column " +
+                      std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
 }
 
@@ -175,12 +175,12 @@ void apply_overrides(const Schema& schema, const std::vector<std::string>& overr
   for (const auto& assignment : overrides) {
     auto equals = assignment.find('=');
     if (equals == std::string::npos || equals == 0) {
-      throw UsageError("override '" + assignment + "' is not of the form key.path=value");
+      throw usage_error("override '" + assignment + "' is not of the form key.path=value");
     }
     std::string key = assignment.substr(0, equals);
     std::string text = assignment.substr(equals + 1);
     const Option* option = schema.find(key);
-    if (option == nullptr) throw UsageError(unknown_key_message(schema, key, "command line"));
+    if (option == nullptr) throw usage_error(unknown_key_message(schema, key, "command line"));
     if (std::holds_alternative<std::string>(option->default_value)) {
       check_text(key, text, "command line");
       (*values)[key] = text;  // strings are taken verbatim: no YAML interpretation surprises
@@ -342,7 +342,7 @@ Config resolve(const Schema& schema, const std::string& yaml_path,
     try {
       text = io::read_file(yaml_path);
     } catch (const Error& e) {
-      throw UsageError(std::string("config: ") + e.what());
+      throw usage_error(std::string("config: ") + e.what());
     }
   }
   return resolve_text(schema, text, yaml_path.empty() ? "defaults" : "file '" + yaml_path + "'",

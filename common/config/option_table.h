@@ -32,7 +32,7 @@ namespace ptk::config {
 
 // How a field of a type that is no config type (an enum, a fixed-size array) is stored in the
 // config: as `Stored`, one of Value's types. `encode` gives the default shown by --help;
-// `decode` reads a value back and throws ptk::UsageError naming `key` when it is not valid.
+// `decode` reads a value back and throws ptk::usage_error naming `key` when it is not valid.
 template <typename T, typename Stored>
 struct Codec {
   std::function<Stored(const T&)> encode;
@@ -107,7 +107,7 @@ Stored get(const Config& config, const std::string& key) {
   }
 }
 
-// An int64 config value into a narrower integer field; out of its range is a UsageError.
+// An int64 config value into a narrower integer field; out of its range is a usage_error.
 template <typename T>
 T narrow(const std::string& key, int64_t value) {
   if constexpr (!std::is_same_v<T, int64_t>) {
@@ -115,13 +115,13 @@ T narrow(const std::string& key, int64_t value) {
                            ? value < static_cast<int64_t>(std::numeric_limits<T>::min())
                            : value < 0;
     if (below) {
-      throw UsageError(key + " must be >= " + text_of(std::numeric_limits<T>::min()) + ", got " +
-                       text_of(value));
+      throw usage_error(key + " must be >= " + text_of(std::numeric_limits<T>::min()) + ", got " +
+                        text_of(value));
     }
     if (value > 0 &&
         static_cast<uint64_t>(value) > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-      throw UsageError(key + " must be <= " + text_of(std::numeric_limits<T>::max()) + ", got " +
-                       text_of(value));
+      throw usage_error(key + " must be <= " + text_of(std::numeric_limits<T>::max()) + ", got " +
+                        text_of(value));
     }
   }
   return static_cast<T>(value);
@@ -134,7 +134,7 @@ struct FirstIsCodec<Codec<T, Stored>, Rest...> : std::true_type {};
 
 }  // namespace detail
 
-// ---- Checks: each is called as check(key, value) and throws ptk::UsageError naming the key.
+// ---- Checks: each is called as check(key, value) and throws ptk::usage_error naming the key.
 // Numeric checks see the value as the config holds it (int64 or double), before it is narrowed
 // into the field; a NaN fails every one of them.
 
@@ -143,8 +143,9 @@ template <typename Bound>
 auto at_least(Bound minimum, std::string note = "") {
   return [minimum, note](const std::string& key, const auto& value) {
     if (!(value >= minimum)) {
-      throw UsageError(key + " must be >= " + detail::text_of(minimum) +
-                       (note.empty() ? "" : " (" + note + ")") + ", got " + detail::text_of(value));
+      throw usage_error(key + " must be >= " + detail::text_of(minimum) +
+                        (note.empty() ? "" : " (" + note + ")") + ", got " +
+                        detail::text_of(value));
     }
   };
 }
@@ -154,8 +155,8 @@ template <typename Bound>
 auto at_most(Bound maximum) {
   return [maximum](const std::string& key, const auto& value) {
     if (!(value <= maximum)) {
-      throw UsageError(key + " must be <= " + detail::text_of(maximum) + ", got " +
-                       detail::text_of(value));
+      throw usage_error(key + " must be <= " + detail::text_of(maximum) + ", got " +
+                        detail::text_of(value));
     }
   };
 }
@@ -165,8 +166,8 @@ template <typename Bound>
 auto above(Bound bound) {
   return [bound](const std::string& key, const auto& value) {
     if (!(value > bound)) {
-      throw UsageError(key + " must be > " + detail::text_of(bound) + ", got " +
-                       detail::text_of(value));
+      throw usage_error(key + " must be > " + detail::text_of(bound) + ", got " +
+                        detail::text_of(value));
     }
   };
 }
@@ -180,9 +181,9 @@ auto in_range(Bound low, Bound high, const char* bounds = "[]") {
     const bool ok =
         (closed_low ? value >= low : value > low) && (closed_high ? value <= high : value < high);
     if (!ok) {
-      throw UsageError(key + " must be in " + (closed_low ? "[" : "(") + detail::text_of(low) +
-                       ", " + detail::text_of(high) + (closed_high ? "]" : ")") + ", got " +
-                       detail::text_of(value));
+      throw usage_error(key + " must be in " + (closed_low ? "[" : "(") + detail::text_of(low) +
+                        ", " + detail::text_of(high) + (closed_high ? "]" : ")") + ", got " +
+                        detail::text_of(value));
     }
   };
 }
@@ -191,7 +192,7 @@ auto in_range(Bound low, Bound high, const char* bounds = "[]") {
 inline auto finite() {
   return [](const std::string& key, double value) {
     if (!std::isfinite(value)) {
-      throw UsageError(key + " must be finite, got " + detail::text_of(value));
+      throw usage_error(key + " must be finite, got " + detail::text_of(value));
     }
   };
 }
@@ -202,7 +203,7 @@ inline auto one_of(std::vector<std::string> allowed) {
     for (const auto& name : allowed) {
       if (value == name) return;
     }
-    throw UsageError(key + " must be one of " + detail::joined(allowed) + ", got '" + value + "'");
+    throw usage_error(key + " must be one of " + detail::joined(allowed) + ", got '" + value + "'");
   };
 }
 
@@ -210,7 +211,7 @@ inline auto one_of(std::vector<std::string> allowed) {
 // non_empty("is required (a shard set directory)")).
 inline auto non_empty(std::string says = "must not be empty") {
   return [says](const std::string& key, const auto& value) {
-    if (value.empty()) throw UsageError(key + " " + says);
+    if (value.empty()) throw usage_error(key + " " + says);
   };
 }
 
@@ -219,7 +220,7 @@ inline auto non_empty(std::string says = "must not be empty") {
 template <typename Predicate>
 auto satisfies(Predicate accepts, std::string says) {
   return [accepts, says](const std::string& key, const auto& value) {
-    if (!accepts(value)) throw UsageError(key + " " + says);
+    if (!accepts(value)) throw usage_error(key + " " + says);
   };
 }
 
@@ -233,8 +234,8 @@ Codec<Enum, std::string> names(const EnumName<Enum> (&table)[N], const char* wha
   return {[&table](const Enum& value) { return std::string(name_of(table, value)); },
           [&table, what](const std::string& key, const std::string& text) {
             if (std::optional<Enum> value = find_value(table, text)) return *value;
-            throw UsageError(key + ": unknown " + what + " '" + text + "' (expected " +
-                             list_names(table) + ")");
+            throw usage_error(key + ": unknown " + what + " '" + text + "' (expected " +
+                              list_names(table) + ")");
           }};
 }
 
@@ -289,7 +290,7 @@ class OptionTable {
 
   // A default-constructed Options with every key read from `config` (resolved against a schema
   // that holds this table's keys) and checked, in the order the keys were added: the first bad
-  // value is a ptk::UsageError naming its key.
+  // value is a ptk::usage_error naming its key.
   Options read(const Config& config) const {
     Options options{};
     for (const Entry& entry : entries_) entry.read(config, options);

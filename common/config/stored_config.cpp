@@ -35,7 +35,7 @@ std::optional<T> get(const YAML::Node& root, const std::string& key, const std::
 }
 
 std::string find_step_dir(const std::string& path) {
-  if (!fs::exists(path)) throw UsageError("export.checkpoint: '" + path + "' does not exist");
+  if (!fs::exists(path)) throw usage_error("export.checkpoint: '" + path + "' does not exist");
   if (fs::exists(fs::path(path) / train::kStateFile)) {
     if (!train::is_complete_checkpoint(path)) {
       throw Error(path + ": incomplete checkpoint (needs " + train::kModelFile + ", " +
@@ -45,9 +45,9 @@ std::string find_step_dir(const std::string& path) {
   }
   const std::optional<std::string> latest = train::find_resumable_checkpoint(path);
   if (!latest) {
-    throw UsageError("export.checkpoint: '" + path +
-                     "' is neither a checkpoint directory (with state.yaml) nor a run directory "
-                     "with a complete checkpoints/step_<N>");
+    throw usage_error("export.checkpoint: '" + path +
+                      "' is neither a checkpoint directory (with state.yaml) nor a run directory "
+                      "with a complete checkpoints/step_<N>");
   }
   return *latest;
 }

@@ -284,16 +284,16 @@ uint64_t EpochOrder::sample_at(uint64_t epoch, uint64_t position) const {
 
 BatchPlan::BatchPlan(uint64_t epoch_length, uint64_t global_batch, int world_size)
     : epoch_length_(epoch_length), global_batch_(global_batch), world_size_(world_size) {
-  if (world_size <= 0) throw UsageError("world size must be positive");
+  if (world_size <= 0) throw usage_error("world size must be positive");
   if (global_batch == 0 || global_batch % static_cast<uint64_t>(world_size) != 0) {
-    throw UsageError("global batch " + std::to_string(global_batch) +
-                     " must be a positive multiple of the world size " +
-                     std::to_string(world_size));
+    throw usage_error("global batch " + std::to_string(global_batch) +
+                      " must be a positive multiple of the world size " +
+                      std::to_string(world_size));
   }
   if (epoch_length == 0) throw Error("batch plan: the epoch has no samples");
   if (global_batch > epoch_length) {
-    throw UsageError("global batch " + std::to_string(global_batch) +
-                     " is larger than an epoch of " + std::to_string(epoch_length) + " samples");
+    throw usage_error("global batch " + std::to_string(global_batch) +
+                      " is larger than an epoch of " + std::to_string(epoch_length) + " samples");
   }
   // Drop the last partial global batch (as the Trainer does): every step is a full batch.
   batches_per_epoch_ = epoch_length / global_batch;
@@ -301,8 +301,8 @@ BatchPlan::BatchPlan(uint64_t epoch_length, uint64_t global_batch, int world_siz
 
 PositionRange BatchPlan::rank_slice(uint64_t batch, int rank) const {
   if (rank < 0 || rank >= world_size_) {
-    throw UsageError("rank " + std::to_string(rank) + " outside world size " +
-                     std::to_string(world_size_));
+    throw usage_error("rank " + std::to_string(rank) + " outside world size " +
+                      std::to_string(world_size_));
   }
   const uint64_t begin = batch * global_batch_ + static_cast<uint64_t>(rank) * local_batch();
   return {begin, begin + local_batch()};

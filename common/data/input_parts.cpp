@@ -25,7 +25,8 @@ std::string InputPart::describe() const {
 }
 
 std::vector<InputPart> plan_input_parts(const std::vector<std::string>& files, int64_t parts) {
-  if (parts < 1) throw UsageError("the number of parts must be >= 1, got " + std::to_string(parts));
+  if (parts < 1)
+    throw usage_error("the number of parts must be >= 1, got " + std::to_string(parts));
   std::vector<uint64_t> sizes;
   uint64_t total = 0;
   for (const auto& file : files) {

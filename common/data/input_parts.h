@@ -30,7 +30,7 @@ struct InputPart {
 // one part. Otherwise each file gets a share of the parts in proportion to its size (at least
 // one, and no more than one per byte), cut into equal byte ranges. Parts are numbered in file
 // order, then byte order. An empty file is one (empty) part. A file that cannot be sized is
-// an Error naming it; parts < 1 is a UsageError.
+// an Error naming it; parts < 1 is a usage_error.
 std::vector<InputPart> plan_input_parts(const std::vector<std::string>& files, int64_t parts);
 
 // The parts of `rank` among `world` ranks: every world-th part, starting at `rank`.

@@ -63,8 +63,8 @@ std::string inspect_shard_set(const ShardSet& set, size_t shard, uint64_t record
   for (const auto& [k, v] : m.attributes) out << "  " << k << ": " << v << "\n";
   for (const auto& [k, v] : m.files) out << "  file " << k << ": " << v << "\n";
   if (shard >= set.num_shards()) {
-    throw UsageError("inspect.shard " + std::to_string(shard) + " out of range: the set has " +
-                     std::to_string(set.num_shards()) + " shards");
+    throw usage_error("inspect.shard " + std::to_string(shard) + " out of range: the set has " +
+                      std::to_string(set.num_shards()) + " shards");
   }
   const auto shard_reader = set.shard(shard);
   const ShardReader& reader = *shard_reader;
@@ -85,9 +85,9 @@ std::string inspect_shard_set(const ShardSet& set, size_t shard, uint64_t record
     out << line;
   }
   if (record >= reader.num_records()) {
-    throw UsageError("inspect.record " + std::to_string(record) + " out of range: shard " +
-                     m.shards[shard].file + " has " + std::to_string(reader.num_records()) +
-                     " records");
+    throw usage_error("inspect.record " + std::to_string(record) + " out of range: shard " +
+                      m.shards[shard].file + " has " + std::to_string(reader.num_records()) +
+                      " records");
   }
   const RecordView r = reader.record(record);
   const uint64_t actual = record_checksum(r);

@@ -307,7 +307,7 @@ ShardSet::ShardSet(const std::string& dir, size_t max_open_shards, bool read_ahe
       max_open_(max_open_shards),
       read_ahead_(read_ahead_shards),
       open_(max_open_shards) {
-  if (max_open_ < 1) throw UsageError("shard set '" + dir + "': at most 0 open shards asked for");
+  if (max_open_ < 1) throw usage_error("shard set '" + dir + "': at most 0 open shards asked for");
   prefix_.assign(1, 0);
   for (const auto& s : manifest_.shards) prefix_.push_back(prefix_.back() + s.num_samples);
 }

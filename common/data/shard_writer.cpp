@@ -17,7 +17,7 @@ namespace ptk::data {
 using detail::H5Id;
 
 ShardSetWriter::ShardSetWriter(ShardWriterOptions options) : options_(std::move(options)) {
-  if (options_.dir.empty()) throw UsageError("shard writer: no output directory given");
+  if (options_.dir.empty()) throw usage_error("shard writer: no output directory given");
   std::error_code ec;
   std::filesystem::create_directories(options_.dir, ec);
   if (ec) throw Error("cannot create shard directory '" + options_.dir + "': " + ec.message());

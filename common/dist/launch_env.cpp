@@ -27,7 +27,7 @@ Error bad_value(const Source& source, const std::string& value, const std::strin
   std::string where =
       source.is_flag ? "launch flag '" + source.name + "'" : "environment variable " + source.name;
   std::string message = where + "='" + value + "': " + what;
-  return source.is_flag ? UsageError(message) : Error(message);
+  return source.is_flag ? usage_error(message) : Error(message);
 }
 
 int parse_int(const Source& source, const char* text) {

@@ -241,7 +241,8 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const LaunchEnv& env, Backend
       impl->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl->store, env.rank, env.world_size,
                                                              options);
 #else
-      throw UsageError("the nccl backend needs a CUDA build of LibTorch; this build has only gloo");
+      throw usage_error(
+          "the nccl backend needs a CUDA build of LibTorch; this build has only gloo");
 #endif
     }
   } catch (const ptk::Error&) {

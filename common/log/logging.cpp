@@ -24,7 +24,7 @@ spdlog::level::level_enum parse_level(const std::string& name) {
   for (const auto& [key, level] : kLevels) {
     if (name == key) return level;
   }
-  throw UsageError("invalid log level '" + name + "': expected one of " + kValidLevels);
+  throw usage_error("invalid log level '" + name + "': expected one of " + kValidLevels);
 }
 
 }  // namespace
@@ -34,7 +34,7 @@ std::string log_file_for_rank(const std::string& file, int rank) {
 }
 
 void setup_logging(int rank, const LogOptions& options) {
-  if (rank < 0) throw UsageError("setup_logging: rank must be >= 0, got " + std::to_string(rank));
+  if (rank < 0) throw usage_error("setup_logging: rank must be >= 0, got " + std::to_string(rank));
   spdlog::level::level_enum level = parse_level(options.level);
   if (rank != 0 && !options.all_ranks) level = std::max(level, spdlog::level::warn);
 

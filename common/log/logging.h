@@ -21,7 +21,7 @@ struct LogOptions {
 
 // Installs the default spdlog logger for `rank`: lines look like
 // `[2026-11-28 10:00:00.123] [rank 0] [info] message`, console output goes to stderr.
-// Throws ptk::UsageError for an unknown level, ptk::Error when the log file cannot be opened.
+// Throws ptk::usage_error for an unknown level, ptk::Error when the log file cannot be opened.
 void setup_logging(int rank, const LogOptions& options);
 
 // The file `rank` writes for LogOptions::file == `file`: `file` for rank 0, `file.rankN` else.

@@ -46,7 +46,7 @@ struct LambParamState : public torch::optim::OptimizerCloneableParamState<LambPa
 
 class Lamb : public torch::optim::Optimizer {
  public:
-  // Throws ptk::UsageError for lr < 0, eps <= 0, betas outside [0, 1) or weight_decay < 0.
+  // Throws ptk::usage_error for lr < 0, eps <= 0, betas outside [0, 1) or weight_decay < 0.
   explicit Lamb(std::vector<torch::optim::OptimizerParamGroup> param_groups,
                 LambOptions defaults = {});
   explicit Lamb(std::vector<at::Tensor> params, LambOptions defaults = {});

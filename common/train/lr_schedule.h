@@ -28,12 +28,12 @@ struct ScheduleOptions {
 config::Schema schedule_schema();
 
 // Reads the schedule.* section for a run of `total_steps` optimizer steps; bad values are a
-// ptk::UsageError naming the key.
+// ptk::usage_error naming the key.
 ScheduleOptions schedule_options(const config::Config& config, int64_t total_steps);
 
 class LrSchedule {
  public:
-  // Validates the options (ptk::UsageError naming the schedule.* key that is wrong).
+  // Validates the options (ptk::usage_error naming the schedule.* key that is wrong).
   LrSchedule(double peak_lr, ScheduleOptions options);
 
   // The LR for the update of step `step` (0-based). During warmup (step < warmup_steps) it

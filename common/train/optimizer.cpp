@@ -39,33 +39,34 @@ std::vector<torch::optim::OptimizerParamGroup> make_groups(std::vector<at::Tenso
 
 void validate(const OptimizerOptions& options) {
   if (!known_name(options.name)) {
-    throw UsageError("optim.name: unknown optimizer '" + options.name +
-                     "' (expected sgd, adamw or lamb)");
+    throw usage_error("optim.name: unknown optimizer '" + options.name +
+                      "' (expected sgd, adamw or lamb)");
   }
   if (!(options.lr > 0.0) || !std::isfinite(options.lr)) {
-    throw UsageError("optim.lr: the learning rate must be a finite value > 0, got " +
-                     format_double(options.lr));
+    throw usage_error("optim.lr: the learning rate must be a finite value > 0, got " +
+                      format_double(options.lr));
   }
   if (!(options.momentum >= 0.0 && options.momentum < 1.0)) {
-    throw UsageError("optim.momentum must be in [0, 1), got " + format_double(options.momentum));
+    throw usage_error("optim.momentum must be in [0, 1), got " + format_double(options.momentum));
   }
   if (options.name == "sgd" && options.nesterov && options.momentum == 0.0) {
-    throw UsageError("optim.nesterov=true needs optim.momentum > 0");
+    throw usage_error("optim.nesterov=true needs optim.momentum > 0");
   }
   if (!(options.weight_decay >= 0.0) || !std::isfinite(options.weight_decay)) {
-    throw UsageError("optim.weight_decay must be >= 0, got " + format_double(options.weight_decay));
+    throw usage_error("optim.weight_decay must be >= 0, got " +
+                      format_double(options.weight_decay));
   }
   if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) ||
       !(options.beta2 >= 0.0 && options.beta2 < 1.0)) {
-    throw UsageError("optim.betas must both be in [0, 1), got [" + format_double(options.beta1) +
-                     ", " + format_double(options.beta2) + "]");
+    throw usage_error("optim.betas must both be in [0, 1), got [" + format_double(options.beta1) +
+                      ", " + format_double(options.beta2) + "]");
   }
   if (!(options.eps > 0.0) || !std::isfinite(options.eps)) {
-    throw UsageError("optim.eps must be > 0, got " + format_double(options.eps));
+    throw usage_error("optim.eps must be > 0, got " + format_double(options.eps));
   }
   for (const auto& pattern : options.no_decay_patterns) {
     // An empty pattern is a substring of every name: it would silently disable weight decay.
-    if (pattern.empty()) throw UsageError("optim.no_decay: empty pattern matches every parameter");
+    if (pattern.empty()) throw usage_error("optim.no_decay: empty pattern matches every parameter");
   }
 }
 

@@ -34,11 +34,11 @@ struct OptimizerOptions {
 config::Schema optimizer_schema();
 
 // Reads the optim.* section back, validating ranges (lr > 0, 0 <= momentum < 1, betas in
-// [0, 1), eps > 0, weight_decay >= 0, a known name); a bad value is a ptk::UsageError naming
+// [0, 1), eps > 0, weight_decay >= 0, a known name); a bad value is a ptk::usage_error naming
 // the key. The peak LR is optim.lr when set, else scaled_lr(optim.lr_per_256, global_batch).
 OptimizerOptions optimizer_options(const config::Config& config, int64_t global_batch);
 
-// Throws ptk::UsageError naming the optim.* key of the first out-of-range field (the checks
+// Throws ptk::usage_error naming the optim.* key of the first out-of-range field (the checks
 // optimizer_options and make_optimizer apply).
 void validate(const OptimizerOptions& options);
 

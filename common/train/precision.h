@@ -13,7 +13,7 @@ namespace ptk::train {
 enum class Precision { kFp32, kBf16 };
 
 // "auto" (bf16 on CUDA, fp32 elsewhere) | "fp32" | "bf16". bf16 on a non-CUDA device is a
-// ptk::UsageError naming train.precision.
+// ptk::usage_error naming train.precision.
 Precision resolve_precision(const std::string& name, const c10::Device& device);
 const char* precision_name(Precision precision);
 

@@ -45,7 +45,7 @@ struct TrainOptions {
 // train.*, checkpoint.*, run.*, dist.* merged with optimizer_schema() and schedule_schema().
 config::Schema trainer_schema();
 
-// Reads and validates the sections above; a bad value is a ptk::UsageError naming the key.
+// Reads and validates the sections above; a bad value is a ptk::usage_error naming the key.
 // (Divisibility of the global batch depends on the world size and is checked by the Trainer.)
 TrainOptions train_options(const config::Config& config);
 

@@ -40,7 +40,7 @@ c10::Device resolve_device(const std::string& name, int local_rank) {
   if (name == "cpu") return c10::Device(c10::kCPU);
   const bool cuda = torch::cuda::is_available();
   if (name == "cuda" && !cuda) {
-    throw UsageError("train.device=cuda but this LibTorch sees no CUDA device; use cpu or auto");
+    throw usage_error("train.device=cuda but this LibTorch sees no CUDA device; use cpu or auto");
   }
   if (!cuda) return c10::Device(c10::kCPU);
   const int count = static_cast<int>(torch::cuda::device_count());
@@ -88,7 +88,7 @@ TrainingSetup setup_training(const config::Config& config) {
           ? (setup.device.is_cuda() ? dist::BackendKind::kNccl : dist::BackendKind::kGloo)
           : dist::parse_backend(options.backend);
   if (backend == dist::BackendKind::kNccl && !setup.device.is_cuda()) {
-    throw UsageError("dist.backend=nccl needs CUDA devices; this run is on the CPU (use gloo)");
+    throw usage_error("dist.backend=nccl needs CUDA devices; this run is on the CPU (use gloo)");
   }
   spdlog::info("{}", dist::describe(setup.env));
   setup.group =
@@ -204,14 +204,14 @@ TrainingRun::TrainingRun(const TrainerSettings& settings, const TrainingSetup& s
 
 int64_t TrainingRun::micro_batch() const {
   if (o_.global_batch % (world_ * o_.accumulation) != 0) {
-    throw UsageError("train.global_batch=" + std::to_string(o_.global_batch) +
-                     " must be divisible by world size (" + std::to_string(world_) +
-                     ") x train.accumulation (" + std::to_string(o_.accumulation) + ")");
+    throw usage_error("train.global_batch=" + std::to_string(o_.global_batch) +
+                      " must be divisible by world size (" + std::to_string(world_) +
+                      ") x train.accumulation (" + std::to_string(o_.accumulation) + ")");
   }
   if (o_.global_batch > task_.samples_per_epoch()) {
-    throw UsageError("train.global_batch=" + std::to_string(o_.global_batch) +
-                     " is larger than an epoch (" + std::to_string(task_.samples_per_epoch()) +
-                     " samples)");
+    throw usage_error("train.global_batch=" + std::to_string(o_.global_batch) +
+                      " is larger than an epoch (" + std::to_string(task_.samples_per_epoch()) +
+                      " samples)");
   }
   return o_.global_batch / (world_ * o_.accumulation);
 }

@@ -53,7 +53,7 @@ struct TrainerSettings {
 };
 
 // The settings of a config resolved against a schema containing trainer_schema(); a bad value
-// is a ptk::UsageError naming the key.
+// is a ptk::usage_error naming the key.
 TrainerSettings trainer_settings(const config::Config& config);
 
 // The settings of a short run kept in memory (no run directory, checkpoints or resume), as the
@@ -78,7 +78,7 @@ struct TrainResult {
 class Trainer {
  public:
   // `config` must be resolved against a schema containing trainer_schema(); its values are
-  // validated here (ptk::UsageError naming the key).
+  // validated here (ptk::usage_error naming the key).
   Trainer(const config::Config& config, TrainingSetup setup);
 
   // From settings built in code. An empty train.run_dir trains without a run directory: no

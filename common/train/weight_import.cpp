@@ -47,19 +47,19 @@ io::StateDict read_weight_file(const std::string& path) {
       const fs::path file = fs::path(path) / name;
       if (fs::is_regular_file(file, error)) return read_weight_file(file.string());
     }
-    throw UsageError("init.from: folder '" + path +
-                     "' holds neither model.safetensors nor pytorch_model.bin");
+    throw usage_error("init.from: folder '" + path +
+                      "' holds neither model.safetensors nor pytorch_model.bin");
   }
   if (!fs::is_regular_file(path, error)) {
-    throw UsageError("init.from: '" + path + "' does not exist");
+    throw usage_error("init.from: '" + path + "' does not exist");
   }
   const std::string extension = fs::path(path).extension().string();
   if (extension == ".safetensors") return io::load_safetensors(path);
   if (extension == ".pth" || extension == ".pt" || extension == ".bin") {
     return io::load_torch_state_dict(path);
   }
-  throw UsageError("init.from: '" + path +
-                   "' is not a .safetensors, .pth, .pt or .bin file or an HF model folder");
+  throw usage_error("init.from: '" + path +
+                    "' is not a .safetensors, .pth, .pt or .bin file or an HF model folder");
 }
 
 ImportSummary import_weights(torch::nn::Module& module, const io::StateDict& state,

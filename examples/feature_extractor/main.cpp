@@ -37,7 +37,7 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 
 int run(int argc, char** argv) {
   if (argc != 4 && argc != 6) {
-    throw ptk::UsageError("usage: feature_extractor <arch> <weights> <image> [resize crop]");
+    throw ptk::usage_error("usage: feature_extractor <arch> <weights> <image> [resize crop]");
   }
   ptk::io::StateDict weights = load_weights(argv[2]);
   ptk::vision::ResNetConfig config = ptk::vision::resnet_config(argv[1]);

@@ -53,12 +53,12 @@ std::vector<BertPhase> bert_phases(const config::Config& config) {
   const size_t n = steps.size();
   auto ints = [&](const char* list_key, std::vector<int64_t> values, const char* single_key) {
     if (single && !values.empty()) {
-      throw UsageError(std::string(list_key) + " is set but phases.steps is empty");
+      throw usage_error(std::string(list_key) + " is set but phases.steps is empty");
     }
     if (values.empty()) values.assign(n, config.get_int(single_key));
     if (values.size() != n) {
-      throw UsageError(std::string(list_key) + " has " + std::to_string(values.size()) +
-                       " entries but phases.steps has " + std::to_string(n));
+      throw usage_error(std::string(list_key) + " has " + std::to_string(values.size()) +
+                        " entries but phases.steps has " + std::to_string(n));
     }
     return values;
   };
@@ -75,8 +75,8 @@ std::vector<BertPhase> bert_phases(const config::Config& config) {
   for (const auto& [key, size] : {std::pair<const char*, size_t>{"phases.lr", lrs.size()},
                                   {"phases.warmup_steps", warmups.size()}}) {
     if (size != 0 && (single || size != n)) {
-      throw UsageError(std::string(key) + " has " + std::to_string(size) +
-                       " entries but phases.steps has " + std::to_string(single ? 0 : n));
+      throw usage_error(std::string(key) + " has " + std::to_string(size) +
+                        " entries but phases.steps has " + std::to_string(single ? 0 : n));
     }
   }
   std::vector<BertPhase> phases;
@@ -91,14 +91,14 @@ std::vector<BertPhase> bert_phases(const config::Config& config) {
     p.lr = lrs.empty() ? 0.0 : lrs[i];
     p.warmup_steps = warmups.empty() ? -1 : warmups[i];
     const std::string where = single ? "" : " (phase " + std::to_string(p.index) + ")";
-    if (p.steps < 1) throw UsageError("phases.steps must be >= 1" + where);
-    if (p.global_batch < 1) throw UsageError("phases.global_batch must be >= 1" + where);
-    if (p.accumulation < 1) throw UsageError("phases.accumulation must be >= 1" + where);
-    if (p.max_seq_length < 8) throw UsageError("phases.max_seq_length must be >= 8" + where);
-    if (p.max_predictions < 1) throw UsageError("phases.max_predictions must be >= 1" + where);
-    if (p.lr < 0) throw UsageError("phases.lr must be > 0" + where);
+    if (p.steps < 1) throw usage_error("phases.steps must be >= 1" + where);
+    if (p.global_batch < 1) throw usage_error("phases.global_batch must be >= 1" + where);
+    if (p.accumulation < 1) throw usage_error("phases.accumulation must be >= 1" + where);
+    if (p.max_seq_length < 8) throw usage_error("phases.max_seq_length must be >= 8" + where);
+    if (p.max_predictions < 1) throw usage_error("phases.max_predictions must be >= 1" + where);
+    if (p.lr < 0) throw usage_error("phases.lr must be > 0" + where);
     if (!warmups.empty() && p.warmup_steps < 0) {
-      throw UsageError("phases.warmup_steps must be >= 0" + where);
+      throw usage_error("phases.warmup_steps must be >= 0" + where);
     }
     p.run_dir = (fs::path(run_dir) / ("phase" + std::to_string(p.index))).string();
     phases.push_back(p);
@@ -122,13 +122,13 @@ std::string resolve_phase_shards(const config::Config& config, const BertPhase& 
   std::string base = config.get_string("data.shards");
   if (base.empty() && config.has("prepare.out")) base = config.get_string("prepare.out");
   if (base.empty()) {
-    throw UsageError("data.shards is required (a token shard set, or ptk-bert prepare's out)");
+    throw usage_error("data.shards is required (a token shard set, or ptk-bert prepare's out)");
   }
   const std::string per_length = shard_dir_for_length(base, phase.max_seq_length);
   if (fs::exists(fs::path(per_length) / "manifest.yaml")) return per_length;
   if (fs::exists(fs::path(base) / "manifest.yaml")) return base;
-  throw UsageError("data.shards: neither '" + per_length + "/manifest.yaml' nor '" + base +
-                   "/manifest.yaml' exists (run `ptk-bert prepare` with the same phases first)");
+  throw usage_error("data.shards: neither '" + per_length + "/manifest.yaml' nor '" + base +
+                    "/manifest.yaml' exists (run `ptk-bert prepare` with the same phases first)");
 }
 
 config::Config phase_config(const config::Config& config, const BertPhase& phase) {

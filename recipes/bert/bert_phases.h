@@ -33,7 +33,7 @@ config::Schema bert_phases_schema();
 
 // The phases of a run. Without phases.steps, one phase from train.steps, train.global_batch,
 // data.max_seq_length and masking.max_predictions. With it, every other phases.* list is empty
-// (the single key's value for every phase) or as long as phases.steps. UsageError naming the key
+// (the single key's value for every phase) or as long as phases.steps. usage_error naming the key
 // otherwise, or for non-positive values.
 std::vector<BertPhase> bert_phases(const config::Config& config);
 
@@ -44,7 +44,7 @@ std::vector<int64_t> phase_lengths(const config::Config& config);
 std::string shard_dir_for_length(const std::string& dir, int64_t length);
 
 // The shard set a phase trains on: data.shards (or prepare.out when it is empty), either a
-// directory of seq<L>/ sets or a shard set itself. UsageError when there is none.
+// directory of seq<L>/ sets or a shard set itself. usage_error when there is none.
 std::string resolve_phase_shards(const config::Config& config, const BertPhase& phase);
 
 // The config one phase's Trainer and BertTask run with: train.steps, train.global_batch,

@@ -86,7 +86,7 @@ text::SentencePieceTrainOptions sentencepiece_options(const config::Config& conf
   } else if (type == "bpe") {
     o.model_type = text::SentencePieceModelType::kBpe;
   } else {
-    throw UsageError("prepare.model_type must be 'unigram' or 'bpe', got '" + type + "'");
+    throw usage_error("prepare.model_type must be 'unigram' or 'bpe', got '" + type + "'");
   }
   o.character_coverage = config.get_float("prepare.character_coverage");
   o.input_sentence_size = 0;  // the sample is the training set

@@ -39,7 +39,7 @@ struct BertPrepareSummary {
 
 enum class PrepareStage { kSample, kTokenizer, kPack, kFinish };
 
-// "sample", "tokenizer", "pack", "finish"; anything else is a UsageError.
+// "sample", "tokenizer", "pack", "finish"; anything else is a usage_error.
 PrepareStage parse_prepare_stage(const std::string& name);
 const char* to_string(PrepareStage stage);
 // The stage names, as ptk-bert-prepare's verbs.

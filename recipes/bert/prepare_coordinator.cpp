@@ -74,7 +74,7 @@ void run_stage_process(const std::string& binary, const std::string& stage,
                 " (run the same command again to resume)");
   }
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 2) throw UsageError(what + " (its error is above)");
+  if (code == 2) throw usage_error(what + " (its error is above)");
   if (code == 127) throw Error(what + ": cannot run " + binary);
   throw Error(what + " with exit code " + std::to_string(code) + " (its error is above)");
 }

@@ -11,7 +11,7 @@
 namespace ptk::recipes {
 
 // Runs the whole prepare for a recipe config resolved against the prepare keys. Returns 0;
-// UsageError for bad keys (before joining the other ranks), Error naming the stage and rank
+// usage_error for bad keys (before joining the other ranks), Error naming the stage and rank
 // when a stage fails.
 int run_bert_prepare_job(const config::Config& config);
 

@@ -15,42 +15,42 @@ namespace {
 
 void check_keys(const BertPrepareJob& job) {
   const config::Config& c = job.config;
-  if (job.inputs.empty()) throw UsageError("prepare.inputs is required (a list of text files)");
-  if (job.out.empty()) throw UsageError("prepare.out is required");
+  if (job.inputs.empty()) throw usage_error("prepare.inputs is required (a list of text files)");
+  if (job.out.empty()) throw usage_error("prepare.out is required");
   const std::string format = c.get_string("prepare.format");
   if (format != "sentence_per_line" && format != "raw") {
-    throw UsageError("prepare.format must be 'sentence_per_line' or 'raw', got '" + format + "'");
+    throw usage_error("prepare.format must be 'sentence_per_line' or 'raw', got '" + format + "'");
   }
   const std::string packing = c.get_string("prepare.packing");
   if (packing != "classic" && packing != "contiguous") {
-    throw UsageError("prepare.packing must be 'classic' or 'contiguous', got '" + packing + "'");
+    throw usage_error("prepare.packing must be 'classic' or 'contiguous', got '" + packing + "'");
   }
-  if (c.get_int("prepare.threads") < 0) throw UsageError("prepare.threads must be >= 0");
-  if (c.get_int("prepare.parts") < 0) throw UsageError("prepare.parts must be >= 0");
-  if (c.get_int("prepare.shard_bytes") < 1) throw UsageError("prepare.shard_bytes must be >= 1");
-  if (c.get_int("prepare.timeout_s") < 1) throw UsageError("prepare.timeout_s must be >= 1");
+  if (c.get_int("prepare.threads") < 0) throw usage_error("prepare.threads must be >= 0");
+  if (c.get_int("prepare.parts") < 0) throw usage_error("prepare.parts must be >= 0");
+  if (c.get_int("prepare.shard_bytes") < 1) throw usage_error("prepare.shard_bytes must be >= 1");
+  if (c.get_int("prepare.timeout_s") < 1) throw usage_error("prepare.timeout_s must be >= 1");
   if (c.get_int("prepare.tokenizer_sample_sentences") < 1) {
-    throw UsageError(
+    throw usage_error(
         "prepare.tokenizer_sample_sentences must be >= 1 (it bounds the memory of "
         "tokenizer training)");
   }
   if (c.get_int("prepare.tokenizer_threads") < 1) {
-    throw UsageError("prepare.tokenizer_threads must be >= 1");
+    throw usage_error("prepare.tokenizer_threads must be >= 1");
   }
   if (job.lengths.empty()) {
-    throw UsageError("prepare.lengths is empty (ptk-bert prepare fills it in from the phases)");
+    throw usage_error("prepare.lengths is empty (ptk-bert prepare fills it in from the phases)");
   }
   for (const int64_t length : job.lengths) {
-    if (length < 8) throw UsageError("prepare.lengths: " + std::to_string(length) + " is < 8");
+    if (length < 8) throw usage_error("prepare.lengths: " + std::to_string(length) + " is < 8");
   }
   for (const auto& input : job.inputs) {
     if (!fs::is_regular_file(input)) {
-      throw UsageError("prepare.inputs: '" + input + "' is not a readable file");
+      throw usage_error("prepare.inputs: '" + input + "' is not a readable file");
     }
   }
   const std::string given = c.get_string("prepare.tokenizer");
   if (!given.empty() && !fs::is_regular_file(given)) {
-    throw UsageError("prepare.tokenizer: '" + given + "' is not a file (.model or vocab.txt)");
+    throw usage_error("prepare.tokenizer: '" + given + "' is not a file (.model or vocab.txt)");
   }
 }
 

@@ -35,7 +35,7 @@ struct BertPrepareJob {
   uint32_t file_index(const std::string& file) const;
 };
 
-// Checks the keys (UsageError naming the key), sizes the inputs (an Error naming a missing
+// Checks the keys (usage_error naming the key), sizes the inputs (an Error naming a missing
 // one) and plans the parts.
 BertPrepareJob read_bert_prepare_job(const config::Config& config);
 

@@ -18,7 +18,7 @@ config::Schema eval_ranks_schema() {
 dist::JobRanks join_eval_ranks(const config::Config& config) {
   const int64_t timeout_s = config.get_int("dist.timeout_s");
   if (timeout_s < 1) {
-    throw UsageError("dist.timeout_s must be >= 1, got " + std::to_string(timeout_s));
+    throw usage_error("dist.timeout_s must be >= 1, got " + std::to_string(timeout_s));
   }
   return dist::JobRanks::join(std::chrono::seconds(timeout_s));
 }

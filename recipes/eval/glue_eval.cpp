@@ -42,7 +42,7 @@ const at::Tensor& word_embeddings(const io::StateDict& state, const std::string&
 std::string hf_tokenizer(const std::string& folder) {
   const std::string tokenizer = text::hf_folder_tokenizer(folder);
   if (tokenizer.empty()) {
-    throw UsageError(folder + " holds no vocab.txt or SentencePiece .model; give eval.tokenizer");
+    throw usage_error(folder + " holds no vocab.txt or SentencePiece .model; give eval.tokenizer");
   }
   return tokenizer;
 }
@@ -52,8 +52,8 @@ text::glue::GlueBackbone load_backbone(const GlueEvalOptions& options) {
   if (!options.checkpoint.empty()) {
     const config::StoredCheckpoint checkpoint = config::open_stored_checkpoint(options.checkpoint);
     if (checkpoint.recipe != config::RecipeKind::kBert) {
-      throw UsageError("eval.checkpoint: " + checkpoint.step_dir +
-                       " is a wsl checkpoint; ptk-eval glue needs a ptk-bert one");
+      throw usage_error("eval.checkpoint: " + checkpoint.step_dir +
+                        " is a wsl checkpoint; ptk-eval glue needs a ptk-bert one");
     }
     const text::BertSource source = text::stored_bert_source(checkpoint.config, options.tokenizer);
     backbone.config = source.config;
@@ -63,8 +63,8 @@ text::glue::GlueBackbone load_backbone(const GlueEvalOptions& options) {
   } else {
     if (!fs::is_directory(options.init_from) ||
         !fs::exists(fs::path(options.init_from) / "config.json")) {
-      throw UsageError("init.from: '" + options.init_from +
-                       "' is not an HF BERT folder with config.json");
+      throw usage_error("init.from: '" + options.init_from +
+                        "' is not an HF BERT folder with config.json");
     }
     backbone.config = text::load_hf_config((fs::path(options.init_from) / "config.json").string());
     backbone.weights = text::from_hf_bert_keys(train::read_weight_file(options.init_from));

@@ -180,10 +180,10 @@ c10::Device eval_device(const vision::ImageNetEvalOptions& o, const dist::JobRan
   try {
     device = c10::Device(ranks.device_for_rank(o.device));
   } catch (const std::exception&) {
-    throw UsageError("eval.device: '" + o.device + "' is not a device (cpu | cuda | cuda:N)");
+    throw usage_error("eval.device: '" + o.device + "' is not a device (cpu | cuda | cuda:N)");
   }
   if (device.is_cuda() && !at::hasCUDA()) {
-    throw UsageError("eval.device is " + o.device + " but this LibTorch has no usable CUDA");
+    throw usage_error("eval.device is " + o.device + " but this LibTorch has no usable CUDA");
   }
   return device;
 }

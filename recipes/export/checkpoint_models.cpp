@@ -52,9 +52,9 @@ text::PretrainingVocab export_vocab(const ExportSource& source, bool allow_other
       source.bert.run_tokenizer_path + " (tokenizer " + run_vocab.tokenizer_hash + ", " +
       std::to_string(run_vocab.size()) + " tokens)";
   if (!allow_other) {
-    throw UsageError(difference +
-                     ": the export would pair the weights with other token ids; set "
-                     "export.allow_other_tokenizer=true to export with it anyway");
+    throw usage_error(difference +
+                      ": the export would pair the weights with other token ids; set "
+                      "export.allow_other_tokenizer=true to export with it anyway");
   }
   spdlog::warn("{} (export.allow_other_tokenizer=true)", difference);
   return vocab;

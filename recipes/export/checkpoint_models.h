@@ -38,7 +38,7 @@ std::shared_ptr<text::BertForPreTrainingImpl> load_bert(const ExportSource& sour
 
 // The vocabulary facts of the export's tokenizer (through ptk-tokenize). When export.tokenizer
 // names another tokenizer than the run trained with (a different content hash), that is a
-// UsageError naming both, unless `allow_other`; when the run's tokenizer is not here to compare
+// usage_error naming both, unless `allow_other`; when the run's tokenizer is not here to compare
 // with, a warning says so.
 text::PretrainingVocab export_vocab(const ExportSource& source, bool allow_other);
 

@@ -40,7 +40,7 @@ config::Schema export_schema();
 config::Schema weights_schema();
 config::Schema features_schema();
 
-// Read and validate; a bad or missing value is a UsageError naming the key.
+// Read and validate; a bad or missing value is a usage_error naming the key.
 ExportOptions export_options(const config::Config& config);
 FeatureOptions feature_options(const config::Config& config);
 

@@ -26,24 +26,24 @@ ExportSource open_export_source(const std::string& path, const std::string& toke
 
 ExportSource open_weights_source(const std::string& path, const std::string& arch,
                                  const std::string& tokenizer) {
-  if (!fs::exists(path)) throw UsageError("init.from: '" + path + "' does not exist");
+  if (!fs::exists(path)) throw usage_error("init.from: '" + path + "' does not exist");
   ExportSource source;
   source.checkpoint_dir = path;
   source.weights_path = path;
   if (fs::is_directory(path)) {
     if (!fs::exists(fs::path(path) / "config.json")) {
-      throw UsageError("init.from: '" + path +
-                       "' is a folder without config.json (an HF BERT folder has one); a ResNet "
-                       "comes as a .pth / .pt / .safetensors file");
+      throw usage_error("init.from: '" + path +
+                        "' is a folder without config.json (an HF BERT folder has one); a ResNet "
+                        "comes as a .pth / .pt / .safetensors file");
     }
     source.kind = config::RecipeKind::kBert;
     source.bert = text::hf_folder_source(path, tokenizer);
     return source;
   }
   if (arch.empty()) {
-    throw UsageError("init.from: '" + path +
-                     "' is a weights file; export.arch names its architecture (a preset such as "
-                     "resnet50 or resnext101_32x8d)");
+    throw usage_error("init.from: '" + path +
+                      "' is a weights file; export.arch names its architecture (a preset such as "
+                      "resnet50 or resnext101_32x8d)");
   }
   source.kind = config::RecipeKind::kWsl;
   source.arch = arch;

@@ -50,8 +50,8 @@ std::string weights_origin(const ExportSource& source) {
 std::string image_features(const ExportOptions& options, const FeatureOptions& features,
                            const ExportSource& source) {
   if (!fs::is_directory(features.input)) {
-    throw UsageError("features.input: '" + features.input +
-                     "' is not a folder (a wsl checkpoint embeds the images of a folder)");
+    throw usage_error("features.input: '" + features.input +
+                      "' is not a folder (a wsl checkpoint embeds the images of a folder)");
   }
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(features.input)) {
@@ -61,7 +61,7 @@ std::string image_features(const ExportOptions& options, const FeatureOptions& f
   }
   std::sort(names.begin(), names.end());
   if (names.empty())
-    throw UsageError("features.input: no .jpg/.jpeg/.png files in " + features.input);
+    throw usage_error("features.input: no .jpg/.jpeg/.png files in " + features.input);
 
   const auto model = load_resnet(source, source_weights(source));
   vision::EvalTransform transform;
@@ -100,14 +100,14 @@ std::string image_features(const ExportOptions& options, const FeatureOptions& f
 std::string text_features(const ExportOptions& options, const FeatureOptions& features,
                           const ExportSource& source) {
   if (!fs::is_regular_file(features.input)) {
-    throw UsageError("features.input: '" + features.input +
-                     "' is not a file (a bert checkpoint embeds the lines of a text file)");
+    throw usage_error("features.input: '" + features.input +
+                      "' is not a file (a bert checkpoint embeds the lines of a text file)");
   }
   // ptk-tokenize encodes the lines (the process split: text/tokenizers/tokenizer_process.h).
   const text::PretrainingVocab vocab = export_vocab(source, options.allow_other_tokenizer);
   text::TokenizerProcess tokenizer(text::require_tokenizer(source.bert, source.checkpoint_dir));
   const text::EncodedLines encoded = tokenizer.encode_file(features.input);
-  if (encoded.ids.empty()) throw UsageError("features.input: '" + features.input + "' is empty");
+  if (encoded.ids.empty()) throw usage_error("features.input: '" + features.input + "' is empty");
   const auto model = load_bert(source, source_weights(source), &vocab);
   const int64_t max_length = std::min(features.max_length, model->config().max_position_embeddings);
   const text::SpecialIds& special = vocab.specials;

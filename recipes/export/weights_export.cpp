@@ -54,8 +54,8 @@ std::string torchvision_model(const vision::ResNetConfig& config) {
 
 std::string export_vision(const ExportOptions& options, const ExportSource& source) {
   if (options.format == ExportFormat::kHf) {
-    throw UsageError("export.format=hf is for bert checkpoints; " + source.checkpoint_dir +
-                     " is a wsl checkpoint (use torchvision or safetensors)");
+    throw usage_error("export.format=hf is for bert checkpoints; " + source.checkpoint_dir +
+                      " is a wsl checkpoint (use torchvision or safetensors)");
   }
   const auto model = load_resnet(source, train::read_checkpoint_model(source.checkpoint_dir));
   io::StateDict state;
@@ -153,8 +153,8 @@ std::vector<std::string> write_hf_tokenizer(const std::string& out, const std::s
 
 std::string export_bert(const ExportOptions& options, const ExportSource& source) {
   if (options.format == ExportFormat::kTorchvision) {
-    throw UsageError("export.format=torchvision is for wsl checkpoints; " + source.checkpoint_dir +
-                     " is a bert checkpoint (use hf or safetensors)");
+    throw usage_error("export.format=torchvision is for wsl checkpoints; " + source.checkpoint_dir +
+                      " is a bert checkpoint (use hf or safetensors)");
   }
   const bool hf = options.format != ExportFormat::kSafetensors;
   // The tokenizer's vocabulary facts come from ptk-tokenize (the process split).
@@ -165,7 +165,7 @@ std::string export_bert(const ExportOptions& options, const ExportSource& source
                                vocab ? &*vocab : nullptr);
   const text::BertConfig& config = model->config();
   if (hf && config.pre_layer_norm) {
-    throw UsageError(
+    throw usage_error(
         source.checkpoint_dir +
         ": a pre-LN BERT has no HF BertModel equivalent; use export.format=safetensors");
   }

@@ -53,11 +53,11 @@ int run(int argc, char** argv) {
   const ShardsOptions options = table.read(config);
   std::string dir = options.dir;
   if (command_line.positionals.size() > 1) {
-    throw ptk::UsageError("expected at most one shard set directory, got " +
-                          std::to_string(command_line.positionals.size()));
+    throw ptk::usage_error("expected at most one shard set directory, got " +
+                           std::to_string(command_line.positionals.size()));
   }
   if (!command_line.positionals.empty()) dir = command_line.positionals[0];
-  if (dir.empty()) throw ptk::UsageError("no shard set given: pass SET_DIR or shards.dir=DIR");
+  if (dir.empty()) throw ptk::usage_error("no shard set given: pass SET_DIR or shards.dir=DIR");
 
   const ptk::data::ShardSet set(dir);
   if (command_line.verb == "inspect") {

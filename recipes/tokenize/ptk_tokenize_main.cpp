@@ -26,7 +26,7 @@ ptk::config::Schema tokenize_schema() {
 
 const std::string& require(const ptk::config::Config& config, const std::string& key) {
   const std::string& value = config.get_string(key);
-  if (value.empty()) throw ptk::UsageError(key + " is required");
+  if (value.empty()) throw ptk::usage_error(key + " is required");
   return value;
 }
 

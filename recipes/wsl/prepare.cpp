@@ -97,7 +97,7 @@ config::OptionTable<PrepareOptions> prepare_table() {
 // The job the options describe, for a rank on a machine shared by `local_world` ranks.
 vision::ImagePrepareJob read_job(const PrepareOptions& o, int local_world) {
   if (!o.val_manifest.empty() && o.val_fraction > 0.0) {
-    throw UsageError("give prepare.val_manifest or prepare.val_fraction, not both");
+    throw usage_error("give prepare.val_manifest or prepare.val_fraction, not both");
   }
   vision::ImagePrepareJob job;
   job.manifest = o.manifest;

@@ -162,7 +162,7 @@ class ToyTask : public ptk::train::Task {
     data_.poison_first = config.get_int("toy.poison_first");
     data_.poison_count = config.get_int("toy.poison_count");
     if (samples_ < 1 || data_.image_size < 1 || data_.classes < 2 || eval_samples_ < 0) {
-      throw ptk::UsageError(
+      throw ptk::usage_error(
           "toy.samples and toy.image_size must be >= 1, toy.classes >= 2, toy.eval_samples >= 0");
     }
   }
@@ -222,8 +222,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (!command_line.positionals.empty()) {
-      throw ptk::UsageError("unexpected argument '" + command_line.positionals.front() +
-                            "' (options are key=value)");
+      throw ptk::usage_error("unexpected argument '" + command_line.positionals.front() +
+                             "' (options are key=value)");
     }
     ptk::config::Config config = ptk::config::resolve_command_line(schema, command_line);
     if (command_line.dump_config) return 0;

@@ -26,7 +26,7 @@ enum class PackingMode {
   kContiguous,  // RoBERTa FULL-SENTENCES: no NSP
 };
 
-// "classic" / "contiguous"; anything else is a UsageError.
+// "classic" / "contiguous"; anything else is a usage_error.
 PackingMode parse_packing_mode(const std::string& name);
 const char* to_string(PackingMode mode);
 
@@ -87,7 +87,7 @@ struct TokenizedText {
 
 class CorpusBuilder {
  public:
-  // Validates the options (UsageError). The tokenizer must outlive the builder.
+  // Validates the options (usage_error). The tokenizer must outlive the builder.
   CorpusBuilder(CorpusOptions options, const Tokenizer& tokenizer);
 
   // Reads and tokenizes every file of options.inputs: the whole corpus in memory.

@@ -28,7 +28,7 @@ enum class InputFormat {
   kRawText,          // lines of a document are joined and split with ICU
 };
 
-// "sentence_per_line" / "raw"; anything else is a UsageError.
+// "sentence_per_line" / "raw"; anything else is a usage_error.
 InputFormat parse_input_format(const std::string& name);
 const char* to_string(InputFormat format);
 

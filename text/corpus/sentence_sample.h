@@ -32,7 +32,7 @@ uint64_t sentence_key(uint64_t seed, uint32_t file, uint64_t offset);
 
 class SentenceSample {
  public:
-  // capacity < 1 is a UsageError.
+  // capacity < 1 is a usage_error.
   explicit SentenceSample(uint64_t capacity);
 
   // Keeps the sentence when it is among the `capacity` smallest offered so far.

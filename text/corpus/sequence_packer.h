@@ -33,7 +33,7 @@ struct ClassicPackingOptions {
   double short_seq_prob = 0.1;   // chance of a shorter random target length
   double random_next_prob = 0.5;
   uint64_t seed = 12345;
-  // max_seq_length < 8 or probabilities outside [0, 1]: UsageError.
+  // max_seq_length < 8 or probabilities outside [0, 1]: usage_error.
   void validate() const;
 };
 
@@ -47,7 +47,7 @@ struct ClassicPackingOptions {
 class ClassicPacker {
  public:
   // `documents` must outlive the packer and hold at least two documents (a random next needs
-  // another document); fewer is a UsageError.
+  // another document); fewer is a usage_error.
   ClassicPacker(const std::vector<TokenizedDocument>& documents, PackingIds ids,
                 ClassicPackingOptions options);
 
@@ -68,7 +68,7 @@ class ClassicPacker {
 // Feed documents in order; not thread safe.
 class ContiguousPacker {
  public:
-  // max_seq_length < 3: UsageError.
+  // max_seq_length < 3: usage_error.
   ContiguousPacker(PackingIds ids, int32_t max_seq_length);
 
   // Appends the sequences completed by this document to `out`.

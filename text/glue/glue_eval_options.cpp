@@ -43,8 +43,8 @@ namespace {
 int64_t at_least(const config::Config& config, const std::string& key, int64_t minimum) {
   const int64_t value = config.get_int(key);
   if (value < minimum) {
-    throw UsageError(key + " must be >= " + std::to_string(minimum) + ", got " +
-                     std::to_string(value));
+    throw usage_error(key + " must be >= " + std::to_string(minimum) + ", got " +
+                      std::to_string(value));
   }
   return value;
 }
@@ -57,11 +57,11 @@ GlueEvalOptions glue_eval_options(const config::Config& config) {
   o.init_from = config.get_string("init.from");
   const std::string& init = config.get_string("eval.init");
   if (init != "checkpoint" && init != "random") {
-    throw UsageError("eval.init must be checkpoint or random for glue, got '" + init + "'");
+    throw usage_error("eval.init must be checkpoint or random for glue, got '" + init + "'");
   }
   o.random_init = init == "random";
   if (o.checkpoint.empty() == o.init_from.empty()) {
-    throw UsageError(
+    throw usage_error(
         "give exactly one backbone: eval.checkpoint (a ptk-bert run) or init.from (an HF "
         "folder)");
   }
@@ -70,17 +70,17 @@ GlueEvalOptions glue_eval_options(const config::Config& config) {
   if (o.out.empty()) o.out = "runs/eval-glue";
   o.device = config.get_string("eval.device");
   if (o.device != "cpu" && o.device != "cuda") {
-    throw UsageError("eval.device must be cpu or cuda, got '" + o.device + "'");
+    throw usage_error("eval.device must be cpu or cuda, got '" + o.device + "'");
   }
   o.threads = at_least(config, "eval.threads", 1);
   o.glue_dir = config.get_string("glue.data");
-  if (o.glue_dir.empty()) throw UsageError("glue.data is required (the GLUE folder)");
+  if (o.glue_dir.empty()) throw usage_error("glue.data is required (the GLUE folder)");
   o.tasks = config.get_string_list("glue.tasks");
-  if (o.tasks.empty()) throw UsageError("glue.tasks is empty");
+  if (o.tasks.empty()) throw usage_error("glue.tasks is empty");
   o.lrs = config.get_float_list("glue.lrs");
-  if (o.lrs.empty()) throw UsageError("glue.lrs is empty");
+  if (o.lrs.empty()) throw usage_error("glue.lrs is empty");
   for (const double lr : o.lrs) {
-    if (!(lr > 0)) throw UsageError("glue.lrs: every learning rate must be > 0");
+    if (!(lr > 0)) throw usage_error("glue.lrs: every learning rate must be > 0");
   }
   o.batch = at_least(config, "glue.batch", 1);
   o.epochs = at_least(config, "glue.epochs", 1);
@@ -88,10 +88,10 @@ GlueEvalOptions glue_eval_options(const config::Config& config) {
   o.max_train_examples = at_least(config, "glue.max_train_examples", 0);
   o.warmup_fraction = config.get_float("glue.warmup");
   if (!(o.warmup_fraction >= 0 && o.warmup_fraction <= 1)) {
-    throw UsageError("glue.warmup must be in [0, 1]");
+    throw usage_error("glue.warmup must be in [0, 1]");
   }
   o.weight_decay = config.get_float("glue.weight_decay");
-  if (!(o.weight_decay >= 0)) throw UsageError("glue.weight_decay must be >= 0");
+  if (!(o.weight_decay >= 0)) throw usage_error("glue.weight_decay must be >= 0");
   o.submission = config.get_bool("glue.submission");
   o.seed = static_cast<uint64_t>(config.get_int("eval.seed"));
   return o;

@@ -30,7 +30,7 @@ struct GlueEvalOptions {
 
 config::Schema glue_eval_schema();
 
-// Reads and validates; a bad or missing value is a UsageError naming the key.
+// Reads and validates; a bad or missing value is a usage_error naming the key.
 GlueEvalOptions glue_eval_options(const config::Config& config);
 
 }  // namespace ptk::text::glue

@@ -342,7 +342,7 @@ GlueTaskResult sweep_task(const Sweep& sweep, GlueTask task, size_t& run_index) 
 
 GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetuneOptions& options,
                                 dist::ProcessGroup& group) {
-  if (options.lrs.empty()) throw UsageError("glue.lrs: at least one learning rate is needed");
+  if (options.lrs.empty()) throw usage_error("glue.lrs: at least one learning rate is needed");
   TokenizerProcess tokenizer(backbone.tokenizer);
   const PretrainingVocab vocab = PretrainingVocab::read(tokenizer.vocab_file());
   if (vocab.size() != backbone.config.vocab_size) {

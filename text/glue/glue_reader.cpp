@@ -133,8 +133,8 @@ GlueSplit read_glue_split(GlueTask task, const std::string& glue_dir, const std:
   const GlueTaskSpec& spec = glue_task_spec(task);
   const GlueSplitLayout* layout = spec.find_split(split);
   if (layout == nullptr) {
-    throw UsageError("GLUE " + spec.name + " has no split '" + split + "' (it has " +
-                     spec.split_names() + ")");
+    throw usage_error("GLUE " + spec.name + " has no split '" + split + "' (it has " +
+                      spec.split_names() + ")");
   }
   GlueSplit result;
   result.task = task;

@@ -39,7 +39,7 @@ struct GlueSplit {
 
 constexpr int kMaxReportedProblems = 5;
 
-// Reads `<glue_dir>/<task folder>/<split file>`. An unknown split is a ptk::UsageError naming
+// Reads `<glue_dir>/<task folder>/<split file>`. An unknown split is a ptk::usage_error naming
 // the task's splits; a missing file or a header that does not match the task's layout is a
 // ptk::Error naming the path.
 GlueSplit read_glue_split(GlueTask task, const std::string& glue_dir, const std::string& split);

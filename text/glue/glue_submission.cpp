@@ -73,8 +73,8 @@ std::string glue_submission_file_name(GlueTask task, const std::string& split) {
     if (file.split == split) return file.file_name;
     known += (known.empty() ? "" : ", ") + file.split;
   }
-  throw UsageError("GLUE " + spec.name + " has no leaderboard submission for split '" + split +
-                   "' (only " + known + ")");
+  throw usage_error("GLUE " + spec.name + " has no leaderboard submission for split '" + split +
+                    "' (only " + known + ")");
 }
 
 std::string write_glue_submission(const std::string& out_dir, GlueTask task,

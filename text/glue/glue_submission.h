@@ -23,7 +23,7 @@ struct GluePredictions {
 std::string format_glue_submission(GlueTask task, const GluePredictions& predictions);
 
 // The submission file name of a task's test split ("MNLI-mm.tsv" for MNLI test_mismatched);
-// a ptk::UsageError when the split is not one the leaderboard takes.
+// a ptk::usage_error when the split is not one the leaderboard takes.
 std::string glue_submission_file_name(GlueTask task, const std::string& split);
 
 // Writes `<out_dir>/<submission file name>` atomically and returns its path.

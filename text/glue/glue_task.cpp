@@ -242,7 +242,7 @@ GlueTask parse_glue_task(const std::string& name) {
     if (canonical(spec.name) == canonical(name)) return spec.task;
     known += (known.empty() ? "" : ", ") + spec.name;
   }
-  throw UsageError("unknown GLUE task '" + name + "' (known: " + known + ")");
+  throw usage_error("unknown GLUE task '" + name + "' (known: " + known + ")");
 }
 
 std::string glue_metric_name(GlueMetric metric) {

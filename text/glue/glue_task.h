@@ -58,7 +58,7 @@ struct GlueTaskSpec {
 const std::vector<GlueTaskSpec>& glue_tasks();
 const GlueTaskSpec& glue_task_spec(GlueTask task);
 // Accepts the GLUE spelling ("SST-2") and lower case ("sst-2", "sst2"); anything else is a
-// ptk::UsageError listing the tasks.
+// ptk::usage_error listing the tasks.
 GlueTask parse_glue_task(const std::string& name);
 
 // "accuracy", "f1", "matthews", "pearson", "spearman".

@@ -21,7 +21,7 @@ struct MaskingPolicy {
   double random_token_frac = 0.1;  // of the chosen: replaced by a random non-special token
   bool whole_word = false;         // mask all pieces of a word together
 
-  // Probabilities outside [0, 1], fractions summing over 1 or a negative cap: UsageError.
+  // Probabilities outside [0, 1], fractions summing over 1 or a negative cap: usage_error.
   void validate() const;
 };
 
@@ -36,7 +36,7 @@ struct MaskingVocab {
   std::function<bool(int32_t)> is_word_start;
 
   bool is_special(int32_t id) const;
-  // vocab_size <= number of specials, mask_id missing or out of range: UsageError.
+  // vocab_size <= number of specials, mask_id missing or out of range: usage_error.
   void validate() const;
 };
 

@@ -57,15 +57,15 @@ std::string json_string(const std::string& s) {
 
 void check_positive(const char* field, int64_t value) {
   if (value < 1) {
-    throw UsageError(std::string("bert config: ") + field + " must be >= 1 (got " +
-                     std::to_string(value) + ")");
+    throw usage_error(std::string("bert config: ") + field + " must be >= 1 (got " +
+                      std::to_string(value) + ")");
   }
 }
 
 void check_probability(const char* field, double value) {
   if (!(value >= 0.0 && value < 1.0)) {
-    throw UsageError(std::string("bert config: ") + field + " must be in [0, 1) (got " +
-                     number(value) + ")");
+    throw usage_error(std::string("bert config: ") + field + " must be in [0, 1) (got " +
+                      number(value) + ")");
   }
 }
 
@@ -86,7 +86,7 @@ BertConfig bert_config(const std::string& name) {
   }
   std::string valid;
   for (const auto& n : bert_config_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw UsageError("unknown BERT model '" + name + "'; valid names: " + valid);
+  throw usage_error("unknown BERT model '" + name + "'; valid names: " + valid);
 }
 
 void validate(const BertConfig& c) {
@@ -98,26 +98,26 @@ void validate(const BertConfig& c) {
   check_positive("max_position_embeddings", c.max_position_embeddings);
   check_positive("type_vocab_size", c.type_vocab_size);
   if (c.hidden_size % c.num_attention_heads != 0) {
-    throw UsageError("bert config: hidden_size (" + std::to_string(c.hidden_size) +
-                     ") must be a multiple of num_attention_heads (" +
-                     std::to_string(c.num_attention_heads) + ")");
+    throw usage_error("bert config: hidden_size (" + std::to_string(c.hidden_size) +
+                      ") must be a multiple of num_attention_heads (" +
+                      std::to_string(c.num_attention_heads) + ")");
   }
   if (c.hidden_act != "gelu" && c.hidden_act != "gelu_new" && c.hidden_act != "relu") {
-    throw UsageError("bert config: hidden_act '" + c.hidden_act +
-                     "' is not supported; valid: gelu, gelu_new, relu");
+    throw usage_error("bert config: hidden_act '" + c.hidden_act +
+                      "' is not supported; valid: gelu, gelu_new, relu");
   }
   check_probability("hidden_dropout_prob", c.hidden_dropout_prob);
   check_probability("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
   if (!(c.initializer_range > 0.0)) {
-    throw UsageError("bert config: initializer_range must be > 0 (got " +
-                     number(c.initializer_range) + ")");
+    throw usage_error("bert config: initializer_range must be > 0 (got " +
+                      number(c.initializer_range) + ")");
   }
   if (!(c.layer_norm_eps > 0.0)) {
-    throw UsageError("bert config: layer_norm_eps must be > 0 (got " + number(c.layer_norm_eps) +
-                     ")");
+    throw usage_error("bert config: layer_norm_eps must be > 0 (got " + number(c.layer_norm_eps) +
+                      ")");
   }
   if (c.pad_token_id < 0 || c.pad_token_id >= c.vocab_size) {
-    throw UsageError(
+    throw usage_error(
         "bert config: pad_token_id must be in [0, vocab_size = " + std::to_string(c.vocab_size) +
         ") (got " + std::to_string(c.pad_token_id) + ")");
   }
@@ -180,17 +180,17 @@ BertConfig from_hf_json(const std::string& text, const std::string& origin) {
   try {
     json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw UsageError(origin + ": not valid JSON: " + e.what());
+    throw usage_error(origin + ": not valid JSON: " + e.what());
   }
-  if (!json.is_object()) throw UsageError(origin + ": expected a JSON object");
+  if (!json.is_object()) throw usage_error(origin + ": expected a JSON object");
 
   BertConfig c;
   const auto read_int = [&](const char* key, int64_t& into) {
     auto it = json.find(key);
     if (it == json.end()) return;
     if (!it->is_number_integer()) {
-      throw UsageError(origin + ": field '" + key + "' must be an integer (got " + it->dump() +
-                       ")");
+      throw usage_error(origin + ": field '" + key + "' must be an integer (got " + it->dump() +
+                        ")");
     }
     into = it->get<int64_t>();
   };
@@ -198,7 +198,7 @@ BertConfig from_hf_json(const std::string& text, const std::string& origin) {
     auto it = json.find(key);
     if (it == json.end()) return;
     if (!it->is_number()) {
-      throw UsageError(origin + ": field '" + key + "' must be a number (got " + it->dump() + ")");
+      throw usage_error(origin + ": field '" + key + "' must be a number (got " + it->dump() + ")");
     }
     into = it->get<double>();
   };
@@ -206,7 +206,7 @@ BertConfig from_hf_json(const std::string& text, const std::string& origin) {
     auto it = json.find(key);
     if (it == json.end()) return;
     if (!it->is_string()) {
-      throw UsageError(origin + ": field '" + key + "' must be a string (got " + it->dump() + ")");
+      throw usage_error(origin + ": field '" + key + "' must be a string (got " + it->dump() + ")");
     }
     into = it->get<std::string>();
   };
@@ -214,12 +214,12 @@ BertConfig from_hf_json(const std::string& text, const std::string& origin) {
   std::string model_type = "bert", position_embedding_type = "absolute";
   read_string("model_type", model_type);
   if (model_type != "bert") {
-    throw UsageError(origin + ": model_type '" + model_type + "' is not a BERT config");
+    throw usage_error(origin + ": model_type '" + model_type + "' is not a BERT config");
   }
   read_string("position_embedding_type", position_embedding_type);
   if (position_embedding_type != "absolute") {
-    throw UsageError(origin + ": position_embedding_type '" + position_embedding_type +
-                     "' is not supported (only 'absolute')");
+    throw usage_error(origin + ": position_embedding_type '" + position_embedding_type +
+                      "' is not supported (only 'absolute')");
   }
   read_int("vocab_size", c.vocab_size);
   read_int("hidden_size", c.hidden_size);
@@ -239,15 +239,15 @@ BertConfig from_hf_json(const std::string& text, const std::string& origin) {
   }
   if (auto it = json.find("pre_layer_norm"); it != json.end()) {
     if (!it->is_boolean()) {
-      throw UsageError(origin + ": field 'pre_layer_norm' must be true or false (got " +
-                       it->dump() + ")");
+      throw usage_error(origin + ": field 'pre_layer_norm' must be true or false (got " +
+                        it->dump() + ")");
     }
     c.pre_layer_norm = it->get<bool>();
   }
   try {
     validate(c);
   } catch (const Error& e) {
-    throw UsageError(origin + ": " + e.what());
+    throw usage_error(origin + ": " + e.what());
   }
   return c;
 }
@@ -257,7 +257,7 @@ BertConfig load_hf_config(const std::string& path) {
   try {
     text = io::read_file(path);
   } catch (const Error& e) {
-    throw UsageError(std::string("BERT config: ") + e.what());
+    throw usage_error(std::string("BERT config: ") + e.what());
   }
   return from_hf_json(text, path);
 }

@@ -109,8 +109,8 @@ BertForSequenceClassificationImpl::BertForSequenceClassificationImpl(const BertC
                                                                      int64_t num_labels)
     : num_labels_(num_labels) {
   if (num_labels < 1) {
-    throw UsageError("bert: num_labels must be >= 1, 1 meaning regression (got " +
-                     std::to_string(num_labels) + ")");
+    throw usage_error("bert: num_labels must be >= 1, 1 meaning regression (got " +
+                      std::to_string(num_labels) + ")");
   }
   bert_ = register_module("bert", BertModel(config));
   classifier_ = register_module("classifier", nn::Linear(config.hidden_size, num_labels));

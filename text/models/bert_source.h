@@ -28,7 +28,7 @@ struct BertSource {
 
 // A ptk-bert checkpoint's stored config: model.preset with the model.* overrides as ptk-bert
 // applied them, and the tokenizer the stored data.shards' manifest lists. `tokenizer`, when not
-// "", is used instead (it must exist: a UsageError naming export.tokenizer otherwise).
+// "", is used instead (it must exist: a usage_error naming export.tokenizer otherwise).
 BertSource stored_bert_source(const config::StoredConfig& stored, const std::string& tokenizer);
 
 // An HF BERT folder, which has config.json (the caller checks): its architecture, and its

@@ -81,10 +81,10 @@ PretrainingVocab read_shard_vocab(const data::ShardSet& shards) {
 }
 
 BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
-  if (options_.shards.empty()) throw UsageError("data.shards is required (a token shard set)");
+  if (options_.shards.empty()) throw usage_error("data.shards is required (a token shard set)");
   shards_ = std::make_shared<const data::ShardSet>(options_.shards);
   if (shards_->kind() != data::ShardKind::kToken) {
-    throw UsageError("data.shards: '" + options_.shards + "' is not a token shard set");
+    throw usage_error("data.shards: '" + options_.shards + "' is not a token shard set");
   }
   shards_->check_files();
   if (shards_->num_samples() == 0) {
@@ -93,9 +93,9 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
   const auto& attributes = shards_->manifest().attributes;
   auto packed = attributes.find("max_seq_length");
   if (packed != attributes.end() && std::stoll(packed->second) > options_.max_seq_length) {
-    throw UsageError("data.shards: '" + options_.shards + "' was packed at length " +
-                     packed->second + ", longer than this phase's max_seq_length " +
-                     std::to_string(options_.max_seq_length));
+    throw usage_error("data.shards: '" + options_.shards + "' was packed at length " +
+                      packed->second + ", longer than this phase's max_seq_length " +
+                      std::to_string(options_.max_seq_length));
   }
   vocab_ = read_shard_vocab(*shards_);
   masking_ = vocab_.masking_vocab();

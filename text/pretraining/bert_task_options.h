@@ -26,7 +26,7 @@ struct BertTaskOptions {
 // model.*, data.*, masking.* with defaults and help.
 config::Schema bert_task_schema();
 
-// Reads and validates those keys (and train.seed); a bad value is a UsageError naming the key.
+// Reads and validates those keys (and train.seed); a bad value is a usage_error naming the key.
 // data.shards may be empty here: the recipe fills it per phase.
 BertTaskOptions bert_task_options(const config::Config& config);
 

@@ -106,15 +106,15 @@ SentencePieceTrainSummary train_sentencepiece(const std::string& text_file,
                                               const SentencePieceTrainOptions& options,
                                               bool lenient_utf8) {
   if (options.vocab_size <= 5) {
-    throw UsageError("sentencepiece: vocab_size must exceed the 5 reserved pieces, got " +
-                     std::to_string(options.vocab_size));
+    throw usage_error("sentencepiece: vocab_size must exceed the 5 reserved pieces, got " +
+                      std::to_string(options.vocab_size));
   }
   if (!(options.character_coverage > 0.0 && options.character_coverage <= 1.0)) {
-    throw UsageError("sentencepiece: character_coverage must be in (0, 1], got " +
-                     format_double(options.character_coverage));
+    throw usage_error("sentencepiece: character_coverage must be in (0, 1], got " +
+                      format_double(options.character_coverage));
   }
   if (options.num_threads < 1) {
-    throw UsageError("sentencepiece: num_threads must be at least 1");
+    throw usage_error("sentencepiece: num_threads must be at least 1");
   }
   // Every value goes through the key/value form: no command-line quoting of paths or pieces.
   const std::unordered_map<std::string, std::string> arguments = {

@@ -24,7 +24,7 @@ std::shared_ptr<const data::ShardSet> open_image_set(const std::string& dir, con
   auto set =
       std::make_shared<const data::ShardSet>(dir, static_cast<size_t>(max_open_shards), read_ahead);
   if (set->kind() != data::ShardKind::kImage) {
-    throw UsageError(std::string(key) + ": '" + dir + "' is not an image shard set");
+    throw usage_error(std::string(key) + ": '" + dir + "' is not an image shard set");
   }
   if (set->num_samples() == 0) throw Error(std::string(key) + ": '" + dir + "' has no samples");
   set->check_files();
@@ -53,8 +53,8 @@ HashtagTask::HashtagTask(HashtagTaskOptions options) : options_(std::move(option
   if (!options_.val_shards.empty()) {
     val_ = open_image_set(options_.val_shards, "data.val_shards", options_.max_open_shards, false);
     if (read_shard_vocab(*val_).size() != vocab_.size()) {
-      throw UsageError("data.val_shards: '" + options_.val_shards +
-                       "' has another vocabulary size than data.shards '" + options_.shards + "'");
+      throw usage_error("data.val_shards: '" + options_.val_shards +
+                        "' has another vocabulary size than data.shards '" + options_.shards + "'");
     }
   }
   // Nothing here reads every record: the order needs the set's per-shard summary at most, and

@@ -34,7 +34,7 @@ struct HashtagTaskOptions {
 // model.*, data.*, loss.* with defaults and help.
 config::Schema hashtag_task_schema();
 
-// Reads and validates those keys (and train.seed); a bad value is a UsageError naming the key.
+// Reads and validates those keys (and train.seed); a bad value is a usage_error naming the key.
 HashtagTaskOptions hashtag_task_options(const config::Config& config);
 
 }  // namespace ptk::vision

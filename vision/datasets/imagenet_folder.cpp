@@ -166,9 +166,9 @@ ImageFolderSet read_imagenet_folder(const std::string& root, const ImageFolderOp
   const std::vector<std::string> files = image_files(val_dir, set.skipped_files);
   if (files.empty()) throw Error(val_dir.string() + ": no class folders and no images");
   if (options.val_ground_truth.empty() || options.val_synsets.empty()) {
-    throw UsageError(val_dir.string() +
-                     " is flat (the devkit form): set eval.val_ground_truth (one 1-based class "
-                     "number per image) and eval.val_synsets (the wnid of each class number)");
+    throw usage_error(val_dir.string() +
+                      " is flat (the devkit form): set eval.val_ground_truth (one 1-based class "
+                      "number per image) and eval.val_synsets (the wnid of each class number)");
   }
   const std::vector<std::string> synsets = read_synset_list(options.val_synsets);
   for (size_t i = 0; i < synsets.size(); ++i) {

@@ -76,20 +76,20 @@ std::string resolve_checkpoint_weights(const std::string& path, std::string* con
   std::error_code error;
   if (fs::is_regular_file(path, error)) {
     if (!ends_with(path, ".pt") && !ends_with(path, ".pth") && !ends_with(path, ".safetensors")) {
-      throw UsageError("eval.checkpoint: '" + path +
-                       "' is a file but not a .pt / .pth / .safetensors state dict");
+      throw usage_error("eval.checkpoint: '" + path +
+                        "' is a file but not a .pt / .pth / .safetensors state dict");
     }
     return path;
   }
   if (!fs::is_directory(path, error)) {
-    throw UsageError("eval.checkpoint: '" + path + "' does not exist");
+    throw usage_error("eval.checkpoint: '" + path + "' does not exist");
   }
   std::string dir = path;
   if (!fs::exists(fs::path(path) / train::kModelFile)) {
     const auto found = train::find_resumable_checkpoint(path);
     if (!found) {
-      throw UsageError("eval.checkpoint: '" + path +
-                       "' holds no model.pt and no complete checkpoint under checkpoints/");
+      throw usage_error("eval.checkpoint: '" + path +
+                        "' holds no model.pt and no complete checkpoint under checkpoints/");
     }
     dir = *found;
   }
@@ -113,18 +113,18 @@ Backbone load_backbone(const ImageNetEvalOptions& options) {
   backbone.arch =
       options.arch.empty() ? arch_of_config(config_yaml, backbone.weights_file) : options.arch;
   if (backbone.arch.empty()) {
-    throw UsageError("eval.arch is required: " +
-                     (backbone.weights_file.empty()
-                          ? std::string("no checkpoint given")
-                          : backbone.weights_file + " comes without a config naming model.arch"));
+    throw usage_error("eval.arch is required: " +
+                      (backbone.weights_file.empty()
+                           ? std::string("no checkpoint given")
+                           : backbone.weights_file + " comes without a config naming model.arch"));
   }
   ResNetConfig config = resnet_config(backbone.arch);
   config.num_classes = 0;
   backbone.in_channels = config.in_channels;
   if (config.in_channels != options.channels) {
-    throw UsageError("eval.channels is " + std::to_string(options.channels) + " but " +
-                     backbone.arch + " takes " + std::to_string(config.in_channels) +
-                     "-channel images");
+    throw usage_error("eval.channels is " + std::to_string(options.channels) + " but " +
+                      backbone.arch + " takes " + std::to_string(config.in_channels) +
+                      "-channel images");
   }
   // Seeded before construction, so the random baseline is the same network on every run.
   at::manual_seed(options.seed);

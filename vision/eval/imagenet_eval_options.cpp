@@ -22,14 +22,14 @@ config::Codec<std::array<float, 3>, std::vector<double>> three_floats(bool posit
           },
           [positive](const std::string& key, const std::vector<double>& values) {
             if (values.size() != 3) {
-              throw UsageError(key + " must list 3 values (R, G, B), got " +
-                               std::to_string(values.size()));
+              throw usage_error(key + " must list 3 values (R, G, B), got " +
+                                std::to_string(values.size()));
             }
             std::array<float, 3> out{};
             for (size_t i = 0; i < 3; ++i) {
               if (!std::isfinite(values[i]) || (positive && values[i] <= 0)) {
-                throw UsageError(key + " must hold finite" +
-                                 std::string(positive ? " positive" : "") + " values");
+                throw usage_error(key + " must hold finite" +
+                                  std::string(positive ? " positive" : "") + " values");
               }
               out[i] = static_cast<float>(values[i]);
             }
@@ -42,9 +42,9 @@ void check_protocols(const std::string& key, const std::vector<std::string>& pro
   std::set<std::string> seen;
   for (const std::string& p : protocols) {
     if (p != "linear" && p != "knn" && p != "finetune") {
-      throw UsageError(key + ": unknown protocol '" + p + "' (linear | knn | finetune)");
+      throw usage_error(key + ": unknown protocol '" + p + "' (linear | knn | finetune)");
     }
-    if (!seen.insert(p).second) throw UsageError(key + " lists '" + p + "' twice");
+    if (!seen.insert(p).second) throw usage_error(key + " lists '" + p + "' twice");
   }
 }
 
@@ -142,7 +142,7 @@ BackboneInit parse_backbone_init(const std::string& name) {
   if (name == "checkpoint") return BackboneInit::kCheckpoint;
   if (name == "random") return BackboneInit::kRandom;
   if (name == "pixels") return BackboneInit::kPixels;
-  throw UsageError("eval.init must be checkpoint | random | pixels, got '" + name + "'");
+  throw usage_error("eval.init must be checkpoint | random | pixels, got '" + name + "'");
 }
 
 const char* to_string(BackboneInit init) {
@@ -163,24 +163,24 @@ ImageNetEvalOptions imagenet_eval_options(const config::Config& config) {
   const ImageNetEvalSection section = imagenet_eval_table().read(config);
   ImageNetEvalOptions o = section;
   if (!section.init_from.empty()) {
-    if (!o.checkpoint.empty()) throw UsageError("give eval.checkpoint or init.from, not both");
+    if (!o.checkpoint.empty()) throw usage_error("give eval.checkpoint or init.from, not both");
     o.checkpoint = section.init_from;
   }
   if (o.out.empty()) o.out = "runs/eval-imagenet";
   if (o.init == BackboneInit::kCheckpoint && o.checkpoint.empty()) {
-    throw UsageError("eval.checkpoint is required with eval.init=checkpoint");
+    throw usage_error("eval.checkpoint is required with eval.init=checkpoint");
   }
   if (o.init == BackboneInit::kRandom && o.checkpoint.empty() && o.arch.empty()) {
-    throw UsageError("eval.init=random needs eval.arch or an eval.checkpoint to take it from");
+    throw usage_error("eval.init=random needs eval.arch or an eval.checkpoint to take it from");
   }
   const bool finetune =
       std::find(o.protocols.begin(), o.protocols.end(), "finetune") != o.protocols.end();
   if (finetune && o.init == BackboneInit::kPixels) {
-    throw UsageError("eval.protocols: finetune needs a network (eval.init=pixels has none)");
+    throw usage_error("eval.protocols: finetune needs a network (eval.init=pixels has none)");
   }
   if (o.resize < o.crop) {
-    throw UsageError("eval.resize (" + std::to_string(o.resize) + ") must be >= eval.crop (" +
-                     std::to_string(o.crop) + ")");
+    throw usage_error("eval.resize (" + std::to_string(o.resize) + ") must be >= eval.crop (" +
+                      std::to_string(o.crop) + ")");
   }
   o.linear.seed = o.seed;
   o.finetune.seed = o.seed;

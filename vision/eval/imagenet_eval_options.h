@@ -20,7 +20,7 @@ enum class BackboneInit {
   kPixels,      // identity: the normalised pixels, flattened, are the features
 };
 
-BackboneInit parse_backbone_init(const std::string& name);  // UsageError naming eval.init
+BackboneInit parse_backbone_init(const std::string& name);  // usage_error naming eval.init
 const char* to_string(BackboneInit init);
 
 struct LinearProbeOptions {
@@ -74,7 +74,7 @@ struct ImageNetEvalOptions {
 // eval.*, linear.*, knn.*, finetune.* with defaults and help.
 config::Schema imagenet_eval_schema();
 
-// Reads and validates those keys; a bad value is a UsageError naming the key.
+// Reads and validates those keys; a bad value is a usage_error naming the key.
 ImageNetEvalOptions imagenet_eval_options(const config::Config& config);
 
 }  // namespace ptk::vision

@@ -94,8 +94,8 @@ int64_t parse_vocab_size(const std::string& text) {
   if (text == "17k") return kVocab17k;
   uint64_t value = 0;
   if (!parse_u64(text, value) || value == 0 || value > (1ull << 31)) {
-    throw UsageError("vocabulary size '" + text +
-                     "' is not a preset (1.5k, 8.5k, 17k) or a positive integer");
+    throw usage_error("vocabulary size '" + text +
+                      "' is not a preset (1.5k, 8.5k, 17k) or a positive integer");
   }
   return static_cast<int64_t>(value);
 }
@@ -225,7 +225,7 @@ void HashtagCounter::merge(const HashtagVocab& counts, uint64_t images) {
 }
 
 HashtagVocab HashtagCounter::build(int64_t k, const Canonicalizer& canonicalizer) const {
-  if (k <= 0) throw UsageError("vocabulary size must be positive, got " + std::to_string(k));
+  if (k <= 0) throw usage_error("vocabulary size must be positive, got " + std::to_string(k));
   std::vector<std::pair<uint32_t, uint64_t>> ranked(counts_.begin(), counts_.end());
   std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;

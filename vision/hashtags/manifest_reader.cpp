@@ -64,8 +64,8 @@ ManifestFormat detect_manifest_format(const std::string& path) {
   if (name.find("yfcc100m") != std::string::npos) return ManifestFormat::kYfcc100m;
   if (ends_with(name, ".jsonl") || ends_with(name, ".json")) return ManifestFormat::kJsonl;
   if (ends_with(name, ".tsv")) return ManifestFormat::kTsv;
-  throw UsageError("cannot tell the format of manifest " + path +
-                   " from its name; give it explicitly (jsonl, tsv or yfcc100m)");
+  throw usage_error("cannot tell the format of manifest " + path +
+                    " from its name; give it explicitly (jsonl, tsv or yfcc100m)");
 }
 
 std::string url_decode(std::string_view text) {

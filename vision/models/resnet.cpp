@@ -153,8 +153,8 @@ at::Tensor ResNetImpl::forward(const at::Tensor& x) {
 
 void ResNetImpl::replace_head(int64_t num_classes) {
   if (num_classes < 0) {
-    throw UsageError("ResNet::replace_head: num_classes must be >= 0, 0 meaning no head (got " +
-                     std::to_string(num_classes) + ")");
+    throw usage_error("ResNet::replace_head: num_classes must be >= 0, 0 meaning no head (got " +
+                      std::to_string(num_classes) + ")");
   }
   if (num_classes == 0) {
     replace_module("fc", nn::Identity());

@@ -59,8 +59,8 @@ int64_t group_width(const ResNetConfig& c, int stage) {
 
 void require_positive(const char* field, int64_t value) {
   if (value < 1) {
-    throw UsageError(std::string("resnet config: ") + field + " must be >= 1 (got " +
-                     std::to_string(value) + ")");
+    throw usage_error(std::string("resnet config: ") + field + " must be >= 1 (got " +
+                      std::to_string(value) + ")");
   }
 }
 
@@ -86,13 +86,13 @@ ResNetConfig resnet_config(const std::string& name) {
   }
   std::string valid;
   for (const std::string& n : resnet_config_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw UsageError("unknown ResNet model '" + name + "'; valid names: " + valid);
+  throw usage_error("unknown ResNet model '" + name + "'; valid names: " + valid);
 }
 
 void validate(const ResNetConfig& c) {
   if (c.layers.size() != kStages) {
-    throw UsageError("resnet config: layers must list 4 stages (got " +
-                     std::to_string(c.layers.size()) + ")");
+    throw usage_error("resnet config: layers must list 4 stages (got " +
+                      std::to_string(c.layers.size()) + ")");
   }
   for (int64_t blocks : c.layers) require_positive("every entry of layers", blocks);
   require_positive("groups", c.groups);
@@ -101,29 +101,29 @@ void validate(const ResNetConfig& c) {
   require_positive("stem_width", c.stem_width);
   require_positive("base_planes", c.base_planes);
   if (c.num_classes < 0) {
-    throw UsageError("resnet config: num_classes must be >= 0, 0 meaning no head (got " +
-                     std::to_string(c.num_classes) + ")");
+    throw usage_error("resnet config: num_classes must be >= 0, 0 meaning no head (got " +
+                      std::to_string(c.num_classes) + ")");
   }
   // Keeps every size formula far from int64 overflow; real models use 64.
   if (c.base_planes > 65536) {
-    throw UsageError("resnet config: base_planes must be <= 65536 (got " +
-                     std::to_string(c.base_planes) + ")");
+    throw usage_error("resnet config: base_planes must be <= 65536 (got " +
+                      std::to_string(c.base_planes) + ")");
   }
   if (!c.bottleneck && (c.groups != 1 || c.width_per_group != 64)) {
-    throw UsageError("resnet config: basic blocks need groups 1 and width_per_group 64 (got " +
-                     std::to_string(c.groups) + ", " + std::to_string(c.width_per_group) +
-                     "); use bottleneck blocks for ResNeXt");
+    throw usage_error("resnet config: basic blocks need groups 1 and width_per_group 64 (got " +
+                      std::to_string(c.groups) + ", " + std::to_string(c.width_per_group) +
+                      "); use bottleneck blocks for ResNeXt");
   }
   if (c.bottleneck && group_width(c, 0) < 1) {
-    throw UsageError("resnet config: base_planes " + std::to_string(c.base_planes) +
-                     " * width_per_group " + std::to_string(c.width_per_group) +
-                     " / 64 rounds to 0 channels per group in layer1");
+    throw usage_error("resnet config: base_planes " + std::to_string(c.base_planes) +
+                      " * width_per_group " + std::to_string(c.width_per_group) +
+                      " / 64 rounds to 0 channels per group in layer1");
   }
 }
 
 int64_t stage_channels(const ResNetConfig& c, int stage) {
   if (stage < 0 || stage >= kStages) {
-    throw UsageError("resnet config: stage " + std::to_string(stage) + " is not in 0..3");
+    throw usage_error("resnet config: stage " + std::to_string(stage) + " is not in 0..3");
   }
   return stage_planes(c, stage) * (c.bottleneck ? kBottleneckExpansion : 1);
 }

@@ -106,8 +106,8 @@ void resize_and_center_crop(const Image& image, int width, int height, int crop_
 void validate_normalization(const Normalization& n, const std::string& owner) {
   for (int c = 0; c < 3; ++c) {
     if (!(n.std[c] > 0) || !std::isfinite(n.std[c]) || !std::isfinite(n.mean[c])) {
-      throw UsageError(owner + ".normalization: std must be positive and mean finite (channel " +
-                       std::to_string(c) + ")");
+      throw usage_error(owner + ".normalization: std must be positive and mean finite (channel " +
+                        std::to_string(c) + ")");
     }
   }
 }
@@ -193,17 +193,17 @@ void write_normalized_chw(const Image& image, const Normalization& normalization
 }
 
 void TrainTransform::validate() const {
-  if (output_size <= 0) throw UsageError("train transform: output_size must be positive");
+  if (output_size <= 0) throw usage_error("train transform: output_size must be positive");
   if (!(scale[0] > 0 && scale[0] <= scale[1])) {
-    throw UsageError("train transform: scale must satisfy 0 < scale[0] <= scale[1]");
+    throw usage_error("train transform: scale must satisfy 0 < scale[0] <= scale[1]");
   }
   if (!(ratio[0] > 0 && ratio[0] <= ratio[1] && std::isfinite(ratio[1]))) {
-    throw UsageError("train transform: ratio must satisfy 0 < ratio[0] <= ratio[1]");
+    throw usage_error("train transform: ratio must satisfy 0 < ratio[0] <= ratio[1]");
   }
-  if (!(hflip >= 0 && hflip <= 1)) throw UsageError("train transform: hflip must be in [0, 1]");
+  if (!(hflip >= 0 && hflip <= 1)) throw usage_error("train transform: hflip must be in [0, 1]");
   if (!(color_jitter.brightness >= 0 && color_jitter.contrast >= 0 &&
         color_jitter.saturation >= 0)) {
-    throw UsageError("train transform: colour jitter strengths must be >= 0");
+    throw usage_error("train transform: colour jitter strengths must be >= 0");
   }
   validate_normalization(normalization, "train transform");
 }
@@ -275,8 +275,8 @@ void TrainTransform::finish(const Image& image, const CropBox& box, data::Sample
 
 void EvalTransform::validate() const {
   if (resize_size <= 0 || crop_size <= 0 || crop_size > resize_size) {
-    throw UsageError("eval transform: need 0 < crop_size <= resize_size (got crop " +
-                     std::to_string(crop_size) + ", resize " + std::to_string(resize_size) + ")");
+    throw usage_error("eval transform: need 0 < crop_size <= resize_size (got crop " +
+                      std::to_string(crop_size) + ", resize " + std::to_string(resize_size) + ")");
   }
   validate_normalization(normalization, "eval transform");
 }

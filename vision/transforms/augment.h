@@ -82,7 +82,7 @@ struct TrainTransform {
   Normalization normalization;
   bool dct_scaling = true;  // false: always decode JPEGs at full resolution
 
-  // Throws ptk::UsageError naming the bad field.
+  // Throws ptk::usage_error naming the bad field.
   void validate() const;
   size_t output_floats() const { return 3 * static_cast<size_t>(output_size) * output_size; }
 

@@ -286,9 +286,10 @@ int jpeg_exif_orientation(const uint8_t* data, size_t size) {
 RecodedImage recode_for_training(std::vector<uint8_t> bytes, const RecodeOptions& options,
                                  const std::string& record_name) {
   if (options.resize_shorter < 0 || options.jpeg_quality < 1 || options.jpeg_quality > 100) {
-    throw UsageError("image recoding: resize_shorter must be >= 0 (got " +
-                     std::to_string(options.resize_shorter) + ") and jpeg_quality in 1..100 (got " +
-                     std::to_string(options.jpeg_quality) + ")");
+    throw usage_error("image recoding: resize_shorter must be >= 0 (got " +
+                      std::to_string(options.resize_shorter) +
+                      ") and jpeg_quality in 1..100 (got " + std::to_string(options.jpeg_quality) +
+                      ")");
   }
   if (bytes.empty()) throw image_record_error(record_name, "empty record (0 bytes)");
   if (sniff_image_format(bytes.data(), bytes.size()) == ImageFormat::kJpeg) {

@@ -40,7 +40,7 @@ struct RecodedImage {
 // 16-bit images are reduced to 8 bits.
 //
 // Throws ptk::Error naming `record_name` for bytes that are not a readable image (empty,
-// truncated or corrupt JPEG, unknown format); a UsageError for options out of range.
+// truncated or corrupt JPEG, unknown format); a usage_error for options out of range.
 RecodedImage recode_for_training(std::vector<uint8_t> bytes, const RecodeOptions& options,
                                  const std::string& record_name);
 

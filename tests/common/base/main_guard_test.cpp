@@ -11,7 +11,7 @@ namespace {
 
 TEST(MainGuard, UsageErrorPrintsOneLineAndExitsTwo) {
   ::testing::internal::CaptureStderr();
-  int code = run_main("ptk-test", []() -> int { throw UsageError("unknown verb 'x'"); });
+  int code = run_main("ptk-test", []() -> int { throw usage_error("unknown verb 'x'"); });
   std::string printed = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(code, 2);
   EXPECT_EQ(printed, "ptk-test: error: unknown verb 'x'\n");

@@ -24,7 +24,7 @@ const char* shape_name(Shape shape) { return shape == Shape::kRound ? "round" : 
 Shape parse_shape(const std::string& name) {
   if (name == "round") return Shape::kRound;
   if (name == "square") return Shape::kSquare;
-  throw UsageError("unknown shape '" + name + "'");
+  throw usage_error("unknown shape '" + name + "'");
 }
 
 struct Launch {
@@ -53,7 +53,7 @@ struct Options {
 Codec<std::array<float, 2>, std::vector<double>> two_floats() {
   return {[](const std::array<float, 2>& v) { return std::vector<double>(v.begin(), v.end()); },
           [](const std::string& key, const std::vector<double>& v) {
-            if (v.size() != 2) throw UsageError(key + " must list 2 values");
+            if (v.size() != 2) throw usage_error(key + " must list 2 values");
             return std::array<float, 2>{static_cast<float>(v[0]), static_cast<float>(v[1])};
           }};
 }
