@@ -22,6 +22,7 @@
 
 #include "bench/median.h"
 #include "bench/reference_script.h"
+#include "bench/test_photos.h"
 #include "common/base/error.h"
 #include "common/data/epoch_order.h"
 #include "common/data/philox.h"
@@ -102,24 +103,6 @@ class JpegEncoder {
  private:
   tjhandle handle_;
 };
-
-std::vector<std::string> list_photos(const std::string& dir) {
-  std::vector<std::string> photos;
-  if (fs::is_directory(dir)) {
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      const std::string ext = entry.path().extension().string();
-      if (entry.is_regular_file() && (ext == ".jpg" || ext == ".jpeg")) {
-        photos.push_back(entry.path().string());
-      }
-    }
-  }
-  if (photos.empty()) {
-    throw UsageError("no JPEG photos in '" + dir +
-                     "' (install Debian's mate-backgrounds, or pass --photos DIR)");
-  }
-  std::sort(photos.begin(), photos.end());  // the test set must not depend on directory order
-  return photos;
-}
 
 // Cuts `images` crops from the photos (image i from photo i mod P, at a random place, between
 // 50% and 100% of the largest box of its shape), resizes each to an ImageNet shape and writes the
@@ -284,7 +267,7 @@ int main(int argc, char** argv) {
     // Only what this bench writes is replaced: --dir may name a folder that holds other things.
     fs::remove_all(o.dir + "/images");
     fs::remove_all(o.dir + "/shards");
-    const std::vector<std::string> photos = list_photos(o.photos);
+    const std::vector<std::string> photos = bench::list_photos(o.photos);
     write_sets(o, photos);
     const auto shards = std::make_shared<const data::ShardSet>(o.dir + "/shards");
     std::vector<std::string> rows;

@@ -35,6 +35,7 @@
 
 #include "bench/median.h"
 #include "bench/reference_script.h"
+#include "bench/test_photos.h"
 #include "common/base/error.h"
 #include "common/data/epoch_order.h"
 #include "common/data/philox.h"
@@ -104,24 +105,6 @@ TestSet tiny_of(const TestSet& set) {
 }
 
 // ---- test images ---------------------------------------------------------------------------
-
-std::vector<std::string> list_photos(const std::string& dir) {
-  std::vector<std::string> photos;
-  if (fs::is_directory(dir)) {
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      const std::string ext = entry.path().extension().string();
-      if (entry.is_regular_file() && (ext == ".jpg" || ext == ".jpeg")) {
-        photos.push_back(entry.path().string());
-      }
-    }
-  }
-  if (photos.empty()) {
-    throw UsageError("no JPEG photos in '" + dir +
-                     "' (install Debian's mate-backgrounds, or pass --photos DIR)");
-  }
-  std::sort(photos.begin(), photos.end());  // the sets must not depend on directory order
-  return photos;
-}
 
 // TurboJPEG at `quality`, 4:2:0 chroma as cameras and ImageNet store it.
 std::string encode_jpeg(const vision::Image& image, int quality) {
@@ -726,7 +709,7 @@ void print_command(const char* program, const Options& o) {
 // Everything after the command line: the sets, the timed runs, then the tables.
 void run_bench(const Options& o, const char* program) {
   if (!fs::is_regular_file(kWsl)) throw Error(kWsl + " is missing; build the ptk-wsl target");
-  const std::vector<std::string> photos = list_photos(o.photos);
+  const std::vector<std::string> photos = bench::list_photos(o.photos);
   fs::create_directories(o.dir);
   Bench bench{o, o.dir + "/out-ptk", o.dir + "/out-python.h5", {}, {}, {}};
   std::printf("load average at the start: %.2f\n", load_average());

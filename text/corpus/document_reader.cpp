@@ -7,6 +7,7 @@
 
 #include "common/base/enum_names.h"
 #include "common/base/error.h"
+#include "common/base/trim.h"
 #include "common/base/utf8_text.h"
 #include "common/data/input_parts.h"
 #include "common/io/atomic_file.h"
@@ -25,14 +26,6 @@ InputFormat parse_input_format(const std::string& name) {
 const char* to_string(InputFormat format) { return name_of(kInputFormatNames, format); }
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const char* ws = " \t\r\n\f\v";
-  const auto begin = s.find_first_not_of(ws);
-  if (begin == std::string_view::npos) return {};
-  const auto end = s.find_last_not_of(ws);
-  return s.substr(begin, end - begin + 1);
-}
 
 // Titles and abbreviations that end in a period but rarely end a sentence. ICU's own
 // suppression data for English is not present in every ICU build, so the list is explicit.

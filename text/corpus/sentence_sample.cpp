@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "common/base/error.h"
+#include "common/base/trim.h"
 #include "common/base/utf8_text.h"
 #include "common/data/input_parts.h"
 #include "common/data/philox.h"
@@ -24,7 +25,7 @@ uint64_t sentence_key(uint64_t seed, uint32_t file, uint64_t offset) {
 }
 
 SentenceSample::SentenceSample(uint64_t capacity) : capacity_(capacity) {
-  if (capacity_ < 1) throw UsageError("a sentence sample needs a capacity of at least 1");
+  if (capacity_ < 1) throw usage_error("a sentence sample needs a capacity of at least 1");
 }
 
 bool SentenceSample::wanted(const SampledSentence& probe) const {
@@ -36,18 +37,6 @@ void SentenceSample::offer(SampledSentence sentence) {
   heap_.push(std::move(sentence));
   if (heap_.size() > capacity_) heap_.pop();
 }
-
-namespace {
-
-std::string_view trim(std::string_view s) {
-  const char* ws = " \t\r\n\f\v";
-  const auto begin = s.find_first_not_of(ws);
-  if (begin == std::string_view::npos) return {};
-  const auto end = s.find_last_not_of(ws);
-  return s.substr(begin, end - begin + 1);
-}
-
-}  // namespace
 
 uint64_t SentenceSample::offer_part(const data::InputPart& part, uint32_t file, uint64_t seed) {
   data::PartLineReader reader(part);
