@@ -1,99 +1,85 @@
 #include "text/glue/glue_eval_options.h"
 
 #include "common/base/error.h"
+#include "common/config/option_table.h"
 
 namespace ptk::text::glue {
-
-config::Schema glue_eval_schema() {
-  config::Schema s;
-  s.add("eval.checkpoint", "", "ptk-bert run directory (newest checkpoint) or step_<N> directory")
-      .add("init.from", "",
-           "instead of eval.checkpoint: an HF BERT folder (config.json, model.safetensors or "
-           "pytorch_model.bin as a plain dict, tokenizer files)")
-      .add("eval.init", "checkpoint",
-           "checkpoint (the weights of eval.checkpoint / init.from) | random (the same "
-           "architecture with fresh weights: the baseline)")
-      .add("eval.tokenizer", "",
-           "tokenizer file or folder; \"\" = the one the checkpoint's shard set lists, or the HF "
-           "folder's vocab.txt / spiece.model")
-      .add("eval.out", "",
-           "output folder: results.json, results.md, submission/; \"\" = runs/eval-<verb>")
-      .add("eval.device", "cpu", "cpu | cuda")
-      .add("eval.threads", 4, "LibTorch intra-op threads")
-      .add("glue.data", "", "the GLUE folder: CoLA/, SST-2/, MRPC/, ... (required)")
-      .add("glue.tasks", config::Value(std::vector<std::string>{"SST-2", "MRPC"}),
-           "tasks to run: CoLA SST-2 MRPC STS-B QQP MNLI QNLI RTE WNLI AX (AX with MNLI's model)")
-      .add("glue.lrs", config::Value(std::vector<double>{2e-5, 3e-5, 5e-5}),
-           "learning-rate sweep; the best dev result per task is kept")
-      .add("glue.batch", 32, "examples per step")
-      .add("glue.epochs", 3, "epochs per run")
-      .add("glue.warmup", config::Value(0.1), "fraction of steps with linear warmup")
-      .add("glue.weight_decay", config::Value(0.01),
-           "AdamW weight decay (not on biases, LayerNorm)")
-      .add("glue.max_length", 128, "tokens per example with [CLS] and [SEP]s")
-      .add("glue.max_train_examples", 0, "0 = every training example; else the first N")
-      .add("glue.submission", config::Value(true),
-           "write leaderboard files (CoLA.tsv ... AX.tsv) for the test splits present")
-      .add("eval.seed", 0, "seed of the heads' initialisation, dropout and shuffling");
-  return s;
-}
-
 namespace {
 
-int64_t at_least(const config::Config& config, const std::string& key, int64_t minimum) {
-  const int64_t value = config.get_int(key);
-  if (value < minimum) {
-    throw usage_error(key + " must be >= " + std::to_string(minimum) + ", got " +
-                      std::to_string(value));
-  }
-  return value;
+// eval.init is read as its name; the options keep whether it is random.
+struct GlueEvalSection : GlueEvalOptions {
+  std::string init = "checkpoint";
+};
+
+config::OptionTable<GlueEvalSection> glue_eval_table() {
+  using config::at_least;
+  using config::in_range;
+  using config::non_empty;
+  using config::one_of;
+  using config::satisfies;
+  using O = GlueEvalSection;
+  config::OptionTable<O> t;
+  t.add("eval.checkpoint", &O::checkpoint,
+        "ptk-bert run directory (newest checkpoint) or step_<N> directory")
+      .add("init.from", &O::init_from,
+           "instead of eval.checkpoint: an HF BERT folder (config.json, model.safetensors or "
+           "pytorch_model.bin as a plain dict, tokenizer files)")
+      .add("eval.init", &O::init,
+           "checkpoint (the weights of eval.checkpoint / init.from) | random (the same "
+           "architecture with fresh weights: the baseline)",
+           one_of({"checkpoint", "random"}))
+      .add("eval.tokenizer", &O::tokenizer,
+           "tokenizer file or folder; \"\" = the one the checkpoint's shard set lists, or the HF "
+           "folder's vocab.txt / spiece.model")
+      .add("eval.out", &O::out,
+           "output folder: results.json, results.md, submission/; \"\" = runs/eval-<verb>")
+      .add("eval.device", &O::device, "cpu | cuda", one_of({"cpu", "cuda"}))
+      .add("eval.threads", &O::threads, "LibTorch intra-op threads", at_least(1))
+      .add("glue.data", &O::glue_dir, "the GLUE folder: CoLA/, SST-2/, MRPC/, ... (required)",
+           non_empty("is required (the GLUE folder)"))
+      .add("glue.tasks", &O::tasks,
+           "tasks to run: CoLA SST-2 MRPC STS-B QQP MNLI QNLI RTE WNLI AX (AX with MNLI's model)",
+           non_empty("is empty"))
+      .add("glue.lrs", &O::lrs, "learning-rate sweep; the best dev result per task is kept",
+           non_empty("is empty"),
+           satisfies(
+               [](const std::vector<double>& lrs) {
+                 for (const double lr : lrs) {
+                   if (!(lr > 0)) return false;
+                 }
+                 return true;
+               },
+               "must hold learning rates > 0"))
+      .add("glue.batch", &O::batch, "examples per step", at_least(1))
+      .add("glue.epochs", &O::epochs, "epochs per run", at_least(1))
+      .add("glue.warmup", &O::warmup_fraction, "fraction of steps with linear warmup",
+           in_range(0.0, 1.0))
+      .add("glue.weight_decay", &O::weight_decay, "AdamW weight decay (not on biases, LayerNorm)",
+           at_least(0.0))
+      .add("glue.max_length", &O::max_length, "tokens per example with [CLS] and [SEP]s",
+           at_least(4))
+      .add("glue.max_train_examples", &O::max_train_examples,
+           "0 = every training example; else the first N", at_least(0))
+      .add("glue.submission", &O::submission,
+           "write leaderboard files (CoLA.tsv ... AX.tsv) for the test splits present")
+      .add("eval.seed", &O::seed, "seed of the heads' initialisation, dropout and shuffling");
+  return t;
 }
 
 }  // namespace
 
+config::Schema glue_eval_schema() { return glue_eval_table().schema(); }
+
 GlueEvalOptions glue_eval_options(const config::Config& config) {
-  GlueEvalOptions o;
-  o.checkpoint = config.get_string("eval.checkpoint");
-  o.init_from = config.get_string("init.from");
-  const std::string& init = config.get_string("eval.init");
-  if (init != "checkpoint" && init != "random") {
-    throw usage_error("eval.init must be checkpoint or random for glue, got '" + init + "'");
-  }
-  o.random_init = init == "random";
+  const GlueEvalSection section = glue_eval_table().read(config);
+  GlueEvalOptions o = section;
+  o.random_init = section.init == "random";
   if (o.checkpoint.empty() == o.init_from.empty()) {
     throw usage_error(
         "give exactly one backbone: eval.checkpoint (a ptk-bert run) or init.from (an HF "
         "folder)");
   }
-  o.tokenizer = config.get_string("eval.tokenizer");
-  o.out = config.get_string("eval.out");
   if (o.out.empty()) o.out = "runs/eval-glue";
-  o.device = config.get_string("eval.device");
-  if (o.device != "cpu" && o.device != "cuda") {
-    throw usage_error("eval.device must be cpu or cuda, got '" + o.device + "'");
-  }
-  o.threads = at_least(config, "eval.threads", 1);
-  o.glue_dir = config.get_string("glue.data");
-  if (o.glue_dir.empty()) throw usage_error("glue.data is required (the GLUE folder)");
-  o.tasks = config.get_string_list("glue.tasks");
-  if (o.tasks.empty()) throw usage_error("glue.tasks is empty");
-  o.lrs = config.get_float_list("glue.lrs");
-  if (o.lrs.empty()) throw usage_error("glue.lrs is empty");
-  for (const double lr : o.lrs) {
-    if (!(lr > 0)) throw usage_error("glue.lrs: every learning rate must be > 0");
-  }
-  o.batch = at_least(config, "glue.batch", 1);
-  o.epochs = at_least(config, "glue.epochs", 1);
-  o.max_length = at_least(config, "glue.max_length", 4);
-  o.max_train_examples = at_least(config, "glue.max_train_examples", 0);
-  o.warmup_fraction = config.get_float("glue.warmup");
-  if (!(o.warmup_fraction >= 0 && o.warmup_fraction <= 1)) {
-    throw usage_error("glue.warmup must be in [0, 1]");
-  }
-  o.weight_decay = config.get_float("glue.weight_decay");
-  if (!(o.weight_decay >= 0)) throw usage_error("glue.weight_decay must be >= 0");
-  o.submission = config.get_bool("glue.submission");
-  o.seed = static_cast<uint64_t>(config.get_int("eval.seed"));
   return o;
 }
 

@@ -19,9 +19,9 @@ struct GlueEvalOptions {
   std::string out;           // eval.out: results.json, results.md, submission/
   std::string device = "cpu";
   int64_t threads = 4;
-  std::string glue_dir;            // glue.data
-  std::vector<std::string> tasks;  // glue.tasks
-  std::vector<double> lrs;         // glue.lrs
+  std::string glue_dir;                                // glue.data
+  std::vector<std::string> tasks = {"SST-2", "MRPC"};  // glue.tasks
+  std::vector<double> lrs = {2e-5, 3e-5, 5e-5};        // glue.lrs
   int64_t batch = 32, epochs = 3, max_length = 128, max_train_examples = 0;
   double warmup_fraction = 0.1, weight_decay = 0.01;
   bool submission = true;  // glue.submission
