@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bench/median.h"
+#include "bench/torchrun_command.h"
 
 namespace fs = std::filesystem;
 
@@ -71,38 +72,8 @@ Result run_checked(const std::vector<std::string>& argv) {
   return result;
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot find a free TCP port for torchrun");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-// Debian's torchrun 1.13; --monitor_interval 0.1 so that the end of the workers is seen at once
-// (the default 5 s would round every run up).
 std::vector<std::string> torchrun(int ranks, const std::vector<std::string>& command) {
-  std::vector<std::string> argv = {"torchrun",
-                                   "--no_python",
-                                   "--nproc_per_node",
-                                   std::to_string(ranks),
-                                   "--monitor_interval",
-                                   "0.1",
-                                   "-r",
-                                   "1",
-                                   "-t",
-                                   "1",
-                                   "--master_port",
-                                   std::to_string(free_port())};
-  argv.insert(argv.end(), command.begin(), command.end());
-  return argv;
+  return ptk::bench::torchrun_command({"torchrun"}, ranks, command);
 }
 
 // 4 MB demo corpora of seeds 1, 2, ... concatenated up to `mb` MB.

@@ -36,6 +36,7 @@
 #include "bench/median.h"
 #include "bench/reference_script.h"
 #include "bench/test_photos.h"
+#include "bench/torchrun_command.h"
 #include "common/base/error.h"
 #include "common/data/epoch_order.h"
 #include "common/data/philox.h"
@@ -248,41 +249,8 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   return result;
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw Error("cannot find a free TCP port for torchrun");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-// Debian's torchrun 1.13 for `ranks` processes. The agent looks at its workers every
-// --monitor_interval seconds (default 5, which rounds every run up to the next 5 s); 0.1 s
-// leaves a fixed start-up cost that the /bin/true probe measures.
-std::vector<std::string> torchrun(int ranks, std::vector<std::string> command) {
-  std::vector<std::string> argv = {PTK_PYTHON,
-                                   "-m",
-                                   "torch.distributed.run",
-                                   "--no_python",
-                                   "--nproc_per_node",
-                                   std::to_string(ranks),
-                                   "--monitor_interval",
-                                   "0.1",
-                                   "-r",
-                                   "1",
-                                   "-t",
-                                   "1",
-                                   "--master_port",
-                                   std::to_string(free_port())};
-  argv.insert(argv.end(), command.begin(), command.end());
-  return argv;
+std::vector<std::string> torchrun(int ranks, const std::vector<std::string>& command) {
+  return bench::torchrun_command({PTK_PYTHON, "-m", "torch.distributed.run"}, ranks, command);
 }
 
 // The unsigned number after `before` in `text`, or -1.
