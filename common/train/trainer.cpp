@@ -138,7 +138,7 @@ class TrainingRun {
 
  private:
   bool keeps_files() const { return !o_.run_dir.empty(); }
-  int64_t micro_batch() const;
+  int64_t checked_micro_batch() const;
   void open_run_dir();
   void restore_or_import();
   void restore(const std::string& checkpoint);
@@ -159,7 +159,9 @@ class TrainingRun {
   const int world_;
   Task& task_;
   torch::nn::Module& model_;
+  const int64_t samples_per_epoch_;  // read once: the task's epoch does not change
   const Precision precision_;
+  const int64_t micro_batch_;
   const StepScheduler scheduler_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   LrSchedule schedule_;
@@ -192,25 +194,27 @@ TrainingRun::TrainingRun(const TrainerSettings& settings, const TrainingSetup& s
       world_(group_.size()),
       task_(task),
       model_(task.model()),
+      samples_per_epoch_(task.samples_per_epoch()),
       precision_(resolve_precision(o_.precision, setup.device)),
+      micro_batch_(checked_micro_batch()),
       scheduler_(o_),
       schedule_(settings.optimizer.lr, settings.schedule) {
-  micro_batch();  // checks the batch layout before any work
   if (!keeps_files() && o_.checkpoint_every > 0) {
     throw Error("a run without a run directory cannot write checkpoints (checkpoint every " +
                 std::to_string(o_.checkpoint_every) + " steps)");
   }
 }
 
-int64_t TrainingRun::micro_batch() const {
+// The micro-batch of the layout; a usage error (before any work) when the layout cannot be.
+int64_t TrainingRun::checked_micro_batch() const {
   if (o_.global_batch % (world_ * o_.accumulation) != 0) {
     throw usage_error("train.global_batch=" + std::to_string(o_.global_batch) +
                       " must be divisible by world size (" + std::to_string(world_) +
                       ") x train.accumulation (" + std::to_string(o_.accumulation) + ")");
   }
-  if (o_.global_batch > task_.samples_per_epoch()) {
+  if (o_.global_batch > samples_per_epoch_) {
     throw usage_error("train.global_batch=" + std::to_string(o_.global_batch) +
-                      " is larger than an epoch (" + std::to_string(task_.samples_per_epoch()) +
+                      " is larger than an epoch (" + std::to_string(samples_per_epoch_) +
                       " samples)");
   }
   return o_.global_batch / (world_ * o_.accumulation);
@@ -240,7 +244,7 @@ TrainResult TrainingRun::run() {
   spdlog::info(
       "training {} steps from step {}: global batch {} = {} ranks x {} micro-steps x {}, "
       "{} on {}",
-      o_.steps, progress_.step, o_.global_batch, world_, o_.accumulation, micro_batch(),
+      o_.steps, progress_.step, o_.global_batch, world_, o_.accumulation, micro_batch_,
       precision_name(precision_), device.str());
 
   while (!scheduler_.done(progress_.step)) {
@@ -336,8 +340,8 @@ StreamSpec TrainingRun::stream_spec() const {
   spec.world_size = world_;
   spec.global_batch = o_.global_batch;
   spec.accumulation = o_.accumulation;
-  spec.micro_batch = micro_batch();
-  spec.samples_per_epoch = task_.samples_per_epoch();
+  spec.micro_batch = micro_batch_;
+  spec.samples_per_epoch = samples_per_epoch_;
   spec.start = progress_.position;
   spec.device = setup_.device;
   return spec;
@@ -377,7 +381,7 @@ void TrainingRun::train_step(BatchStream& stream) {
   }
   window_->add_step(update.skipped ? std::map<std::string, dist::SumCount>{} : update.metrics,
                     o_.global_batch);
-  progress_.position = advance(progress_.position, o_.global_batch, task_.samples_per_epoch());
+  progress_.position = advance(progress_.position, o_.global_batch, samples_per_epoch_);
   progress_.samples_consumed += o_.global_batch;
   ++progress_.step;
 }
