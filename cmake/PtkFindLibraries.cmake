@@ -1,9 +1,10 @@
 # The libraries pretrainkit links against. Shared by the build (PtkDependencies.cmake) and by
 # the installed package (pretrainkitConfig.cmake), so consumers find exactly what we built with.
-# PTK_CORE_ONLY: only the training core's libraries (LibTorch, spdlog, yaml-cpp, and
+# PTK_CORE_ONLY: only the training core's libraries (LibTorch, spdlog, fmt, yaml-cpp, and
 # nlohmann/json's header, which parses safetensors headers).
 find_package(Torch REQUIRED)
 find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(Threads REQUIRED)

@@ -1,5 +1,7 @@
 #include "demos/demo_glue.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -102,16 +104,16 @@ void check_sizes(const DemoGlueOptions& options) {
                                                    {"demo.dev_rows", options.dev_rows},
                                                    {"demo.test_rows", options.test_rows}};
   for (const auto& [key, rows] : sizes) {
-    if (rows < 2)
-      throw usage_error(std::string(key) + " must be >= 2, got " + std::to_string(rows));
+    if (rows < 2) throw usage_error("{} must be >= 2, got {}", key, rows);
   }
 }
 
 void not_enough(const std::string& task, const std::string& what, int64_t needed,
                 int64_t available) {
-  throw usage_error("demo " + task + ": the requested sizes (demo.train_rows, demo.dev_rows, " +
-                    "demo.test_rows) need " + std::to_string(needed) + " " + what +
-                    " but WordNet offers " + std::to_string(available) + "; ask for fewer rows");
+  throw usage_error(
+      "demo {}: the requested sizes (demo.train_rows, demo.dev_rows, demo.test_rows) need {} {} "
+      "but WordNet offers {}; ask for fewer rows",
+      task, needed, what, available);
 }
 
 // SST-2 layout: living things (1) against artifacts (0), each definition used once.
@@ -242,9 +244,9 @@ std::string sst2_text(const std::vector<Row>& rows, bool test) {
   std::string text = test ? "index\tsentence\n" : "sentence\tlabel\n";
   for (size_t i = 0; i < rows.size(); ++i) {
     if (test) {
-      text += std::to_string(i) + '\t' + rows[i].first->definition + '\n';
+      text += fmt::format("{}\t{}\n", i, rows[i].first->definition);
     } else {
-      text += rows[i].first->definition + '\t' + std::to_string(rows[i].label) + '\n';
+      text += fmt::format("{}\t{}\n", rows[i].first->definition, rows[i].label);
     }
   }
   return text;
@@ -255,10 +257,11 @@ std::string mrpc_text(const std::vector<Row>& rows, bool test) {
       std::string(test ? "index" : "Quality") + "\t#1 ID\t#2 ID\t#1 String\t#2 String\n";
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& row = rows[i];
-    text += (test ? std::to_string(i) : std::to_string(row.label)) + '\t' +
-            vision::wnid(row.first->synset->offset).substr(1) + '\t' +
-            vision::wnid(row.second->synset->offset).substr(1) + '\t' + row.first->definition +
-            '\t' + row.second->definition + '\n';
+    const int64_t first_column = test ? static_cast<int64_t>(i) : row.label;
+    text += fmt::format("{}\t{}\t{}\t{}\t{}\n", first_column,
+                        vision::wnid(row.first->synset->offset).substr(1),
+                        vision::wnid(row.second->synset->offset).substr(1), row.first->definition,
+                        row.second->definition);
   }
   return text;
 }

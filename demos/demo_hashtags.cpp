@@ -80,13 +80,13 @@ std::array<ClassTags, 10> resolve_class_tags(const vision::Canonicalizer& canoni
     const FashionClass& c = kFashionClasses[k];
     const vision::Synset* synset = wordnet.synset(c.synset);
     if (synset == nullptr) {
-      throw Error("WordNet has no noun synset " + vision::wnid(c.synset) + " (" + c.lemmas +
-                  ") for class " + c.name + "; the demo needs WordNet 3.0");
+      throw error("WordNet has no noun synset {} ({}) for class {}; the demo needs WordNet 3.0",
+                  vision::wnid(c.synset), c.lemmas, c.name);
     }
     out[k].synonyms = own_lemmas(canonicalizer, *synset);
     if (out[k].synonyms.empty()) {
-      throw Error("no lemma of WordNet synset " + vision::wnid(c.synset) +
-                  " names it as its first sense (class " + c.name + ")");
+      throw error("no lemma of WordNet synset {} names it as its first sense (class {})",
+                  vision::wnid(c.synset), c.name);
     }
     // Ancestors within three '@' steps, breadth first, skipping other classes.
     std::vector<uint32_t> frontier = synset->hypernyms;

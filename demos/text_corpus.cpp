@@ -1,5 +1,6 @@
 #include "demos/text_corpus.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -49,14 +50,13 @@ std::string as_sentence(const std::string& text) {
 std::vector<TextDocument> wordnet_gloss_documents(const std::string& dir,
                                                   int synsets_per_document) {
   if (synsets_per_document < 1) {
-    throw usage_error("demo.synsets_per_document must be >= 1, got " +
-                      std::to_string(synsets_per_document));
+    throw usage_error("demo.synsets_per_document must be >= 1, got {}", synsets_per_document);
   }
   std::vector<TextDocument> documents;
   for (const char* pos : {"noun", "verb", "adj", "adv"}) {
     const std::string path = dir + "/data." + pos;
     std::ifstream in(path);
-    if (!in) throw Error("cannot open WordNet file '" + path + "' (package wordnet-base)");
+    fail_if(!in, "cannot open WordNet file '{}' (package wordnet-base)", path);
     std::string line;
     int64_t line_number = 0;
     int current_lex_file = -1;
@@ -72,9 +72,9 @@ std::vector<TextDocument> wordnet_gloss_documents(const std::string& dir,
       std::string count_hex;
       fields >> count_hex >> lemma;
       if (bar == std::string::npos || !fields || lex_file < 0) {
-        throw Error(path + ":" + std::to_string(line_number) +
-                    ": not a WordNet synset line (offset lex_filenum ss_type w_cnt word ... | "
-                    "gloss)");
+        throw error(
+            "{}:{}: not a WordNet synset line (offset lex_filenum ss_type w_cnt word ... | gloss)",
+            path, line_number);
       }
       // Adjective markers "(a)", "(p)", "(ip)" are not part of the lemma.
       if (const auto paren = lemma.find('('); paren != std::string::npos) lemma.resize(paren);
@@ -126,7 +126,7 @@ uint64_t decode_b64(const std::string& s, const std::string& where) {
   uint64_t value = 0;
   for (char c : s) {
     const auto d = digits.find(c);
-    if (d == std::string::npos) throw Error(where + ": bad base64 number '" + s + "'");
+    fail_if(d == std::string::npos, "{}: bad base64 number '{}'", where, s);
     value = value * 64 + d;
   }
   return value;
@@ -134,7 +134,7 @@ uint64_t decode_b64(const std::string& s, const std::string& where) {
 
 std::string read_gzip(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) throw Error("cannot open '" + path + "' (package dict-gcide)");
+  fail_if(file == nullptr, "cannot open '{}' (package dict-gcide)", path);
   std::string out;
   std::vector<char> buffer(1 << 20);
   int n = 0;
@@ -145,7 +145,7 @@ std::string read_gzip(const std::string& path) {
   const char* message = gzerror(file, &status);
   gzclose(file);
   if (n < 0 || (status != Z_OK && status != Z_STREAM_END)) {
-    throw Error("'" + path + "' is not a readable gzip/dictzip file: " + message);
+    throw error("'{}' is not a readable gzip/dictzip file: {}", path, message);
   }
   return out;
 }
@@ -178,7 +178,7 @@ std::vector<TextDocument> gcide_documents(const std::string& dir) {
   const std::string index_path = dir + "/gcide.index";
   const std::string dict_path = dir + "/gcide.dict.dz";
   std::ifstream index(index_path);
-  if (!index) throw Error("cannot open '" + index_path + "' (package dict-gcide)");
+  fail_if(!index, "cannot open '{}' (package dict-gcide)", index_path);
   const std::string dict = read_gzip(dict_path);
 
   std::vector<TextDocument> documents;
@@ -187,16 +187,16 @@ std::vector<TextDocument> gcide_documents(const std::string& dir) {
   int64_t line_number = 0;
   while (std::getline(index, line)) {
     ++line_number;
-    const std::string where = index_path + ":" + std::to_string(line_number);
+    const std::string where = fmt::format("{}:{}", index_path, line_number);
     const auto tab1 = line.find('\t');
     const auto tab2 = tab1 == std::string::npos ? tab1 : line.find('\t', tab1 + 1);
-    if (tab2 == std::string::npos) throw Error(where + ": expected 'word<TAB>offset<TAB>length'");
+    fail_if(tab2 == std::string::npos, "{}: expected 'word<TAB>offset<TAB>length'", where);
     if (line.rfind("00-", 0) == 0) continue;  // database information
     const uint64_t offset = decode_b64(line.substr(tab1 + 1, tab2 - tab1 - 1), where);
     const uint64_t length = decode_b64(line.substr(tab2 + 1), where);
     if (offset + length > dict.size()) {
-      throw Error(where + ": entry ends at byte " + std::to_string(offset + length) +
-                  " past the end of " + dict_path + " (" + std::to_string(dict.size()) + " bytes)");
+      throw error("{}: entry ends at byte {} past the end of {} ({} bytes)", where, offset + length,
+                  dict_path, dict.size());
     }
     if (!seen.insert(offset).second) continue;
 
@@ -258,7 +258,7 @@ TextCorpusStats write_text_corpus(const TextCorpusOptions& options, const std::s
   for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform_int(i)]);
 
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error("cannot write '" + path + "'");
+  fail_if(!out, "cannot write '{}'", path);
   TextCorpusStats stats;
   stats.available_documents = static_cast<int64_t>(documents.size());
   for (size_t i : order) {
@@ -276,7 +276,7 @@ TextCorpusStats write_text_corpus(const TextCorpusOptions& options, const std::s
     (i < wordnet_count ? stats.wordnet_documents : stats.gcide_documents) += 1;
   }
   out.close();
-  if (!out) throw Error("error writing '" + path + "'");
+  fail_if(!out, "error writing '{}'", path);
   return stats;
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU benchmark, in one go on a machine with an NVIDIA GPU and a CUDA PyTorch 2.x:
 #   1. builds bench/train_step_bench from the sources in bench/gpu/sources.txt against the
-#      LibTorch inside that PyTorch (plain g++, all cores; the training step needs LibTorch and
-#      nlohmann/json's header, nothing else);
+#      LibTorch inside that PyTorch (plain g++, all cores; the training step needs LibTorch,
+#      nlohmann/json's header and fmt's headers, nothing else);
 #   2. checks correctness: 3 steps of the demo models with dropout off on CUDA (fp32 and bf16)
 #      against the same binary on the CPU;
 #   3. times resnext101_32x8d (img/s) and bert-base at sequence 128 (seq/s), bf16 autocast,
@@ -12,7 +12,7 @@
 #
 #   bench/gpu/run.sh                 (from the repository root)
 # Environment: PTK_PYTHON (python with CUDA torch; default python3), PTK_GPU_INCLUDE (a folder
-# holding nlohmann/json.hpp when the system has none; default build-gpu-include, which
+# holding nlohmann/json.hpp and fmt/ when the system has none; default build-gpu-include, which
 # bench/gpu/stage_headers.sh fills from this machine's /usr/include), PTK_PEAK_TFLOPS (dense bf16
 # peak, when the card is not one this script knows), PTK_GPU_BUILD (default build-gpu),
 # PTK_GPU_RUNS (default 3).
@@ -52,16 +52,18 @@ echo "== torch $torch_version (CUDA $cuda_version, C++11 ABI $abi) at $torch_dir
 # The translation units come from bench/gpu/sources.txt, which a unit test keeps equal to what
 # the CMake build's link of train_step_bench uses (a hand-kept list here once drifted and only
 # failed at the link on a GPU machine). Besides LibTorch they include nothing but nlohmann/json
-# (text/models/bert_config.cpp): no spdlog, fmt or yaml-cpp, which a machine with only a PyTorch
-# wheel lacks; a file added to the list that needs one must have it staged by stage_headers.sh.
+# (text/models/bert_config.cpp) and fmt (common/base/error.h formats messages with it), both
+# staged by stage_headers.sh; fmt is compiled header-only (FMT_HEADER_ONLY), so no libfmt is
+# linked. No spdlog or yaml-cpp, which a machine with only a PyTorch wheel lacks; a file added to
+# the list that needs one must have it staged by stage_headers.sh.
 mapfile -t sources < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' \
   bench/gpu/sources.txt)
 if [ "${#sources[@]}" -eq 0 ]; then
   echo "run.sh: bench/gpu/sources.txt lists no sources" >&2
   exit 1
 fi
-flags=(-std=c++17 -O2 -DNDEBUG -fPIC -D_GLIBCXX_USE_CXX11_ABI="$abi" -I. -I"$include"
-  -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include"
+flags=(-std=c++17 -O2 -DNDEBUG -fPIC -D_GLIBCXX_USE_CXX11_ABI="$abi" -DFMT_HEADER_ONLY -I.
+  -I"$include" -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include"
   -DPTK_PYTHON="\"$python\"" -DPTK_SOURCE_DIR="\"$PWD\"")
 # The link takes exactly these objects, not $out/*.o, so that one left in $out by an earlier
 # list cannot slip in.

@@ -62,8 +62,7 @@ std::string list_names(const EnumName<Enum> (&names)[N]) {
 template <class Enum, size_t N>
 Enum parse_name(const EnumName<Enum> (&names)[N], const std::string& name, const char* what) {
   if (std::optional<Enum> value = find_value(names, name)) return *value;
-  throw usage_error("unknown " + std::string(what) + " '" + name + "' (expected " +
-                    list_names(names) + ")");
+  throw usage_error("unknown {} '{}' (expected {})", what, name, list_names(names));
 }
 
 }  // namespace ptk

@@ -1,5 +1,7 @@
 #include "common/base/utf8_text.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "common/base/error.h"
@@ -43,7 +45,7 @@ size_t sequence_length(std::string_view s, size_t i, size_t* consumed, std::stri
   for (size_t k = 1; k < length; ++k) {
     if (i + k >= s.size()) {
       *consumed = k;
-      *what = "truncated " + std::to_string(length) + "-byte sequence at end of input";
+      *what = fmt::format("truncated {}-byte sequence at end of input", length);
       return 0;
     }
     const unsigned char b = byte(i + k);
@@ -54,8 +56,9 @@ size_t sequence_length(std::string_view s, size_t i, size_t* consumed, std::stri
         *what = "lead byte " + hex_byte(lead) + " followed by " + hex_byte(b) +
                 " (overlong form, surrogate or code point above U+10FFFF)";
       } else {
-        *what = "truncated " + std::to_string(length) + "-byte sequence (byte " + hex_byte(b) +
-                " at offset " + std::to_string(i + k) + " is not a continuation byte)";
+        *what = fmt::format(
+            "truncated {}-byte sequence (byte {} at offset {} is not a continuation byte)", length,
+            hex_byte(b), i + k);
       }
       return 0;
     }
@@ -84,8 +87,7 @@ std::optional<Utf8Defect> find_utf8_defect(std::string_view text) {
 
 void check_utf8(std::string_view text, std::string_view context) {
   if (auto defect = find_utf8_defect(text)) {
-    throw Error(std::string(context) + ": invalid UTF-8 at byte offset " +
-                std::to_string(defect->offset) + ": " + defect->what);
+    throw error("{}: invalid UTF-8 at byte offset {}: {}", context, defect->offset, defect->what);
   }
 }
 

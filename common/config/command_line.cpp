@@ -14,14 +14,14 @@ CommandLine parse_command_line(int argc, const char* const* argv,
   if (!verbs.empty()) {
     std::string list;
     for (const auto& v : verbs) list += (list.empty() ? "" : ", ") + v;
-    if (argc < 2) throw usage_error("missing verb; one of: " + list);
+    if (argc < 2) throw usage_error("missing verb; one of: {}", list);
     std::string verb = argv[1];
     if (verb == "-h" || verb == "--help") {
       result.help = true;
       return result;
     }
     if (std::find(verbs.begin(), verbs.end(), verb) == verbs.end()) {
-      throw usage_error("unknown verb '" + verb + "'; one of: " + list);
+      throw usage_error("unknown verb '{}'; one of: {}", verb, list);
     }
     result.verb = verb;
     first = 2;
@@ -38,7 +38,7 @@ CommandLine parse_command_line(int argc, const char* const* argv,
     } else if (arg.rfind("--config=", 0) == 0) {
       result.config_path = arg.substr(9);
     } else if (!arg.empty() && arg[0] == '-') {
-      throw usage_error("unknown option '" + arg + "'; see --help");
+      throw usage_error("unknown option '{}'; see --help", arg);
     } else if (arg.find('=') != std::string::npos) {
       result.overrides.push_back(arg);
     } else {
@@ -65,8 +65,8 @@ std::optional<Config> resolve_tool_command_line(const std::string& usage, const 
     return std::nullopt;
   }
   if (!command_line.positionals.empty()) {
-    throw usage_error("unexpected argument '" + command_line.positionals.front() +
-                      "' (options are key=value; see --help)");
+    throw usage_error("unexpected argument '{}' (options are key=value; see --help)",
+                      command_line.positionals.front());
   }
   Config config = resolve_command_line(schema, command_line);
   if (command_line.dump_config) return std::nullopt;

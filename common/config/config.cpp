@@ -53,8 +53,8 @@ std::string unknown_key_message(const Schema& schema, const std::string& key,
 
 [[noreturn]] void throw_type_error(const std::string& key, const Value& expected,
                                    const std::string& got, const std::string& origin) {
-  throw usage_error("config key '" + key + "' expects " + type_name(expected) + ", got '" + got +
-                    "' (" + origin + ")");
+  throw usage_error("config key '{}' expects {}, got '{}' ({})", key, type_name(expected), got,
+                    origin);
 }
 
 // A YAML config is UTF-8 text: a string value that is not would be altered when the config is
@@ -66,8 +66,9 @@ void check_text(const std::string& key, const Value& value, const std::string& o
     for (const auto& text : *list) ok = ok && is_valid_utf8(text);
   }
   if (!ok) {
-    throw usage_error("config key '" + key + "' (" + origin +
-                      "): value is not valid UTF-8; config values are UTF-8 text");
+    throw usage_error(
+        "config key '{}' ({}): value is not valid UTF-8; config values are UTF-8 text", key,
+        origin);
   }
 }
 
@@ -137,8 +138,8 @@ void apply_tree(const Schema& schema, const YAML::Node& node, const std::string&
                 const std::string& origin, std::map<std::string, Value>* values) {
   if (!node.IsMap()) {
     if (prefix.empty() && node.IsNull()) return;  // an empty file
-    throw usage_error("config " + origin + ": expected a mapping of keys" +
-                      (prefix.empty() ? std::string() : " under '" + prefix + "'"));
+    if (prefix.empty()) throw usage_error("config {}: expected a mapping of keys", origin);
+    throw usage_error("config {}: expected a mapping of keys under '{}'", origin, prefix);
   }
   for (const auto& item : node) {
     std::string name = item.first.Scalar();
@@ -164,9 +165,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw usage_error("config " + origin + ": malformed YAML at line " +
-                      std::to_string(e.mark.line + 1) + ", column " +
-                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+    throw usage_error("config {}: malformed YAML at line {}, column {}: {}", origin,
+                      e.mark.line + 1, e.mark.column + 1, e.msg);
   }
 }
 
@@ -175,7 +175,7 @@ void apply_overrides(const Schema& schema, const std::vector<std::string>& overr
   for (const auto& assignment : overrides) {
     auto equals = assignment.find('=');
     if (equals == std::string::npos || equals == 0) {
-      throw usage_error("override '" + assignment + "' is not of the form key.path=value");
+      throw usage_error("override '{}' is not of the form key.path=value", assignment);
     }
     std::string key = assignment.substr(0, equals);
     std::string text = assignment.substr(equals + 1);
@@ -195,7 +195,7 @@ template <typename T>
 const T& get_as(const Config& config, const std::string& key, const char* wanted) {
   const Value& value = config.value(key);
   if (!std::holds_alternative<T>(value)) {
-    throw Error("config key '" + key + "' holds " + type_name(value) + ", read as " + wanted);
+    throw error("config key '{}' holds {}, read as {}", key, type_name(value), wanted);
   }
   return std::get<T>(value);
 }
@@ -209,8 +209,8 @@ std::string type_name(const Value& value) {
 }
 
 Schema& Schema::add(const std::string& key, Value default_value, const std::string& help) {
-  if (!valid_key(key)) throw Error("invalid config key '" + key + "' declared (use a.b_c)");
-  if (options_.count(key) != 0) throw Error("config key '" + key + "' declared twice");
+  fail_if(!valid_key(key), "invalid config key '{}' declared (use a.b_c)", key);
+  fail_if(options_.count(key) != 0, "config key '{}' declared twice", key);
   options_[key] = Option{key, std::move(default_value), help};
   return *this;
 }
@@ -269,7 +269,7 @@ std::string Schema::help() const {
 
 const Value& Config::value(const std::string& key) const {
   auto it = values_.find(key);
-  if (it == values_.end()) throw Error("config key '" + key + "' was not declared");
+  fail_if(it == values_.end(), "config key '{}' was not declared", key);
   return it->second;
 }
 
@@ -302,7 +302,7 @@ std::vector<std::string> Config::get_string_list(const std::string& key) const {
 Config Config::with(const std::string& key, Value value) const {
   const Value& current = this->value(key);
   if (current.index() != value.index()) {
-    throw Error("config key '" + key + "' holds " + type_name(current) + ", cannot set " +
+    throw error("config key '{}' holds {}, cannot set {}", key, type_name(current),
                 type_name(value));
   }
   std::map<std::string, Value> values = values_;
@@ -318,11 +318,11 @@ void Config::save(const std::string& path) const {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << to_yaml();
     out.flush();
-    if (!out) throw Error("cannot write config to '" + temporary + "'");
+    fail_if(!out, "cannot write config to '{}'", temporary);
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     std::remove(temporary.c_str());
-    throw Error("cannot rename '" + temporary + "' to '" + path + "'");
+    throw error("cannot rename '{}' to '{}'", temporary, path);
   }
 }
 
@@ -342,7 +342,7 @@ Config resolve(const Schema& schema, const std::string& yaml_path,
     try {
       text = io::read_file(yaml_path);
     } catch (const Error& e) {
-      throw usage_error(std::string("config: ") + e.what());
+      throw usage_error("config: {}", e.what());
     }
   }
   return resolve_text(schema, text, yaml_path.empty() ? "defaults" : "file '" + yaml_path + "'",

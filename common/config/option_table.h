@@ -13,6 +13,8 @@
 //   TrainOptions options = table.read(config);  // then derive what depends on several keys
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -53,7 +55,7 @@ std::string text_of(const T& value) {
   } else if constexpr (std::is_convertible_v<T, std::string>) {
     return "'" + std::string(value) + "'";
   } else {
-    return "(" + std::to_string(value.size()) + " values)";
+    return fmt::format("({} values)", value.size());
   }
 }
 
@@ -115,12 +117,12 @@ T narrow(const std::string& key, int64_t value) {
                            ? value < static_cast<int64_t>(std::numeric_limits<T>::min())
                            : value < 0;
     if (below) {
-      throw usage_error(key + " must be >= " + text_of(std::numeric_limits<T>::min()) + ", got " +
+      throw usage_error("{} must be >= {}, got {}", key, text_of(std::numeric_limits<T>::min()),
                         text_of(value));
     }
     if (value > 0 &&
         static_cast<uint64_t>(value) > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-      throw usage_error(key + " must be <= " + text_of(std::numeric_limits<T>::max()) + ", got " +
+      throw usage_error("{} must be <= {}, got {}", key, text_of(std::numeric_limits<T>::max()),
                         text_of(value));
     }
   }
@@ -143,8 +145,11 @@ template <typename Bound>
 auto at_least(Bound minimum, std::string note = "") {
   return [minimum, note](const std::string& key, const auto& value) {
     if (!(value >= minimum)) {
-      throw usage_error(key + " must be >= " + detail::text_of(minimum) +
-                        (note.empty() ? "" : " (" + note + ")") + ", got " +
+      if (note.empty()) {
+        throw usage_error("{} must be >= {}, got {}", key, detail::text_of(minimum),
+                          detail::text_of(value));
+      }
+      throw usage_error("{} must be >= {} ({}), got {}", key, detail::text_of(minimum), note,
                         detail::text_of(value));
     }
   };
@@ -155,7 +160,7 @@ template <typename Bound>
 auto at_most(Bound maximum) {
   return [maximum](const std::string& key, const auto& value) {
     if (!(value <= maximum)) {
-      throw usage_error(key + " must be <= " + detail::text_of(maximum) + ", got " +
+      throw usage_error("{} must be <= {}, got {}", key, detail::text_of(maximum),
                         detail::text_of(value));
     }
   };
@@ -166,7 +171,7 @@ template <typename Bound>
 auto above(Bound bound) {
   return [bound](const std::string& key, const auto& value) {
     if (!(value > bound)) {
-      throw usage_error(key + " must be > " + detail::text_of(bound) + ", got " +
+      throw usage_error("{} must be > {}, got {}", key, detail::text_of(bound),
                         detail::text_of(value));
     }
   };
@@ -181,8 +186,8 @@ auto in_range(Bound low, Bound high, const char* bounds = "[]") {
     const bool ok =
         (closed_low ? value >= low : value > low) && (closed_high ? value <= high : value < high);
     if (!ok) {
-      throw usage_error(key + " must be in " + (closed_low ? "[" : "(") + detail::text_of(low) +
-                        ", " + detail::text_of(high) + (closed_high ? "]" : ")") + ", got " +
+      throw usage_error("{} must be in {}{}, {}{}, got {}", key, closed_low ? "[" : "(",
+                        detail::text_of(low), detail::text_of(high), closed_high ? "]" : ")",
                         detail::text_of(value));
     }
   };
@@ -192,7 +197,7 @@ auto in_range(Bound low, Bound high, const char* bounds = "[]") {
 inline auto finite() {
   return [](const std::string& key, double value) {
     if (!std::isfinite(value)) {
-      throw usage_error(key + " must be finite, got " + detail::text_of(value));
+      throw usage_error("{} must be finite, got {}", key, detail::text_of(value));
     }
   };
 }
@@ -203,7 +208,7 @@ inline auto one_of(std::vector<std::string> allowed) {
     for (const auto& name : allowed) {
       if (value == name) return;
     }
-    throw usage_error(key + " must be one of " + detail::joined(allowed) + ", got '" + value + "'");
+    throw usage_error("{} must be one of {}, got '{}'", key, detail::joined(allowed), value);
   };
 }
 
@@ -211,7 +216,7 @@ inline auto one_of(std::vector<std::string> allowed) {
 // non_empty("is required (a shard set directory)")).
 inline auto non_empty(std::string says = "must not be empty") {
   return [says](const std::string& key, const auto& value) {
-    if (value.empty()) throw usage_error(key + " " + says);
+    if (value.empty()) throw usage_error("{} {}", key, says);
   };
 }
 
@@ -220,7 +225,7 @@ inline auto non_empty(std::string says = "must not be empty") {
 template <typename Predicate>
 auto satisfies(Predicate accepts, std::string says) {
   return [accepts, says](const std::string& key, const auto& value) {
-    if (!accepts(value)) throw usage_error(key + " " + says);
+    if (!accepts(value)) throw usage_error("{} {}", key, says);
   };
 }
 
@@ -234,8 +239,8 @@ Codec<Enum, std::string> names(const EnumName<Enum> (&table)[N], const char* wha
   return {[&table](const Enum& value) { return std::string(name_of(table, value)); },
           [&table, what](const std::string& key, const std::string& text) {
             if (std::optional<Enum> value = find_value(table, text)) return *value;
-            throw usage_error(key + ": unknown " + what + " '" + text + "' (expected " +
-                              list_names(table) + ")");
+            throw usage_error("{}: unknown {} '{}' (expected {})", key, what, text,
+                              list_names(table));
           }};
 }
 

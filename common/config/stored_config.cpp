@@ -30,24 +30,25 @@ std::optional<T> get(const YAML::Node& root, const std::string& key, const std::
   try {
     return node.as<T>();
   } catch (const YAML::Exception&) {
-    throw Error(origin + ": stored config key " + key + " has a bad value");
+    throw error("{}: stored config key {} has a bad value", origin, key);
   }
 }
 
 std::string find_step_dir(const std::string& path) {
-  if (!fs::exists(path)) throw usage_error("export.checkpoint: '" + path + "' does not exist");
+  if (!fs::exists(path)) throw usage_error("export.checkpoint: '{}' does not exist", path);
   if (fs::exists(fs::path(path) / train::kStateFile)) {
     if (!train::is_complete_checkpoint(path)) {
-      throw Error(path + ": incomplete checkpoint (needs " + train::kModelFile + ", " +
-                  train::kOptimizerFile + " and a readable " + train::kStateFile + ")");
+      throw error("{}: incomplete checkpoint (needs {}, {} and a readable {})", path,
+                  train::kModelFile, train::kOptimizerFile, train::kStateFile);
     }
     return path;
   }
   const std::optional<std::string> latest = train::find_resumable_checkpoint(path);
   if (!latest) {
-    throw usage_error("export.checkpoint: '" + path +
-                      "' is neither a checkpoint directory (with state.yaml) nor a run directory "
-                      "with a complete checkpoints/step_<N>");
+    throw usage_error(
+        "export.checkpoint: '{}' is neither a checkpoint directory (with state.yaml) nor a run "
+        "directory with a complete checkpoints/step_<N>",
+        path);
   }
   return *latest;
 }
@@ -59,7 +60,7 @@ StoredConfig::StoredConfig(const std::string& yaml_text, const std::string& orig
   try {
     root_ = std::make_shared<const YAML::Node>(YAML::Load(yaml_text));
   } catch (const YAML::Exception& e) {
-    throw Error(origin + ": the stored config is not YAML (" + std::string(e.what()) + ")");
+    throw error("{}: the stored config is not YAML ({})", origin, e.what());
   }
 }
 
@@ -91,9 +92,10 @@ StoredCheckpoint open_stored_checkpoint(const std::string& path) {
   } else if (checkpoint.config.has("model.preset")) {
     checkpoint.recipe = RecipeKind::kBert;
   } else {
-    throw Error(checkpoint.config.origin() +
-                ": the stored config has neither model.arch (ptk-wsl) nor model.preset "
-                "(ptk-bert); ptk-export reads checkpoints of those recipes");
+    throw error(
+        "{}: the stored config has neither model.arch (ptk-wsl) nor model.preset (ptk-bert); "
+        "ptk-export reads checkpoints of those recipes",
+        checkpoint.config.origin());
   }
   return checkpoint;
 }

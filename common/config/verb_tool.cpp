@@ -30,8 +30,8 @@ int run_verb_tool(const std::string& tool, const std::string& usage, int argc,
     return 0;
   }
   if (!command_line.positionals.empty()) {
-    throw usage_error("unexpected argument '" + command_line.positionals.front() +
-                      "' (options are key=value)");
+    throw usage_error("unexpected argument '{}' (options are key=value)",
+                      command_line.positionals.front());
   }
   const Config config = resolve_command_line(schema, command_line);
   if (command_line.dump_config) return 0;

@@ -13,7 +13,7 @@ namespace ptk::data {
 
 at::Tensor collate_tokens(const std::vector<std::vector<int32_t>>& sequences, int64_t length,
                           int64_t pad_id) {
-  if (length <= 0) throw Error("collate_tokens: length must be positive");
+  fail_if(length <= 0, "collate_tokens: length must be positive");
   const auto batch = static_cast<int64_t>(sequences.size());
   at::Tensor out = at::full({batch, length}, pad_id, at::kLong);
   int64_t* data = out.data_ptr<int64_t>();
@@ -35,9 +35,8 @@ at::Tensor collate_floats(const std::vector<std::vector<float>>& samples,
   float* data = out.data_ptr<float>();
   for (size_t b = 0; b < samples.size(); ++b) {
     if (static_cast<int64_t>(samples[b].size()) != per_sample) {
-      throw Error("collate_floats: sample " + std::to_string(b) + " has " +
-                  std::to_string(samples[b].size()) + " values, expected " +
-                  std::to_string(per_sample));
+      throw error("collate_floats: sample {} has {} values, expected {}", b, samples[b].size(),
+                  per_sample);
     }
     std::memcpy(data + static_cast<int64_t>(b) * per_sample, samples[b].data(),
                 sizeof(float) * static_cast<size_t>(per_sample));

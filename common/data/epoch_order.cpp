@@ -48,8 +48,7 @@ uint64_t FeistelPermutation::encrypt(uint64_t x) const {
 
 uint64_t FeistelPermutation::operator()(uint64_t index) const {
   if (index >= n_) {
-    throw Error("permutation index " + std::to_string(index) + " out of range [0, " +
-                std::to_string(n_) + ")");
+    throw error("permutation index {} out of range [0, {})", index, n_);
   }
   // Cycle-walking: the Feistel network permutes the larger domain; following the cycle until it
   // re-enters [0, n) restricts it to a permutation of [0, n).
@@ -60,7 +59,7 @@ uint64_t FeistelPermutation::operator()(uint64_t index) const {
 
 EpochOrder::EpochOrder(uint64_t num_samples, uint64_t seed, bool shuffle)
     : num_samples_(num_samples), epoch_length_(num_samples), seed_(seed), shuffle_(shuffle) {
-  if (num_samples == 0) throw Error("epoch order: the data set has no samples");
+  fail_if(num_samples == 0, "epoch order: the data set has no samples");
 }
 
 EpochOrder EpochOrder::sized(uint64_t num_samples, uint64_t epoch_length, uint64_t seed) {
@@ -73,20 +72,20 @@ EpochOrder EpochOrder::sized(uint64_t num_samples, uint64_t epoch_length, uint64
 
 EpochOrder EpochOrder::weighted(const std::vector<double>& weights, uint64_t seed,
                                 uint64_t epoch_length) {
-  if (weights.empty()) throw Error("weighted epoch order: no weights given");
-  if (epoch_length == 0) throw Error("weighted epoch order: epoch length must be positive");
+  fail_if(weights.empty(), "weighted epoch order: no weights given");
+  fail_if(epoch_length == 0, "weighted epoch order: epoch length must be positive");
   EpochOrder order = sized(weights.size(), epoch_length, seed);
   auto cumulative = std::make_shared<std::vector<double>>(weights.size());
   double total = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     if (!std::isfinite(weights[i]) || weights[i] < 0) {
-      throw Error("weighted epoch order: weight of sample " + std::to_string(i) + " is " +
-                  std::to_string(weights[i]) + " (must be finite and >= 0)");
+      throw error("weighted epoch order: weight of sample {} is {:.6f} (must be finite and >= 0)",
+                  i, weights[i]);
     }
     total += weights[i];
     (*cumulative)[i] = total;
   }
-  if (!(total > 0)) throw Error("weighted epoch order: all weights are zero");
+  fail_if(!(total > 0), "weighted epoch order: all weights are zero");
   order.cumulative_ = std::move(cumulative);
   return order;
 }
@@ -158,22 +157,22 @@ struct EpochOrder::TwoStep {
 EpochOrder EpochOrder::by_shard(ShardWeights weights, uint64_t seed, uint64_t epoch_length,
                                 uint64_t run_length) {
   const size_t shards = weights.shard_sizes.size();
-  if (shards == 0) throw Error("weighted epoch order: the set has no shards");
+  fail_if(shards == 0, "weighted epoch order: the set has no shards");
   if (weights.shard_totals.size() != shards) {
-    throw Error("weighted epoch order: " + std::to_string(weights.shard_totals.size()) +
-                " shard weights for " + std::to_string(shards) + " shards");
+    throw error("weighted epoch order: {} shard weights for {} shards", weights.shard_totals.size(),
+                shards);
   }
-  if (epoch_length == 0) throw Error("weighted epoch order: epoch length must be positive");
-  if (run_length == 0) throw Error("weighted epoch order: run length must be positive");
-  if (!weights.record_weights) throw Error("weighted epoch order: no record weights given");
+  fail_if(epoch_length == 0, "weighted epoch order: epoch length must be positive");
+  fail_if(run_length == 0, "weighted epoch order: run length must be positive");
+  fail_if(!weights.record_weights, "weighted epoch order: no record weights given");
   auto two_step = std::make_shared<TwoStep>();
   uint64_t samples = 0;
   double total = 0;
   for (size_t s = 0; s < shards; ++s) {
     const double w = weights.shard_totals[s];
     if (!std::isfinite(w) || w < 0) {
-      throw Error("weighted epoch order: weight of shard " + std::to_string(s) + " is " +
-                  std::to_string(w) + " (must be finite and >= 0)");
+      throw error("weighted epoch order: weight of shard {} is {:.6f} (must be finite and >= 0)", s,
+                  w);
     }
     // An empty shard can never be drawn, whatever weight it was given.
     total += weights.shard_sizes[s] > 0 ? w : 0.0;
@@ -181,7 +180,7 @@ EpochOrder EpochOrder::by_shard(ShardWeights weights, uint64_t seed, uint64_t ep
     two_step->cumulative_shards.push_back(total);
     samples += weights.shard_sizes[s];
   }
-  if (!(total > 0)) throw Error("weighted epoch order: all shard weights are zero");
+  fail_if(!(total > 0), "weighted epoch order: all shard weights are zero");
   two_step->sizes = std::move(weights.shard_sizes);
   two_step->record_weights = std::move(weights.record_weights);
   two_step->run_length = run_length;
@@ -249,14 +248,14 @@ struct EpochOrder::Windows {
 
 EpochOrder EpochOrder::shard_windows(const std::vector<uint64_t>& shard_sizes,
                                      uint64_t window_shards, uint64_t seed) {
-  if (window_shards == 0) throw Error("windowed epoch order: a window needs at least one shard");
+  fail_if(window_shards == 0, "windowed epoch order: a window needs at least one shard");
   auto windows = std::make_shared<Windows>();
   uint64_t samples = 0;
   for (uint64_t size : shard_sizes) {
     windows->first_sample.push_back(samples);
     samples += size;
   }
-  if (samples == 0) throw Error("epoch order: the data set has no samples");
+  fail_if(samples == 0, "epoch order: the data set has no samples");
   windows->sizes = shard_sizes;
   windows->window_shards = window_shards;
   windows->seed = seed;
@@ -267,8 +266,8 @@ EpochOrder EpochOrder::shard_windows(const std::vector<uint64_t>& shard_sizes,
 
 uint64_t EpochOrder::sample_at(uint64_t epoch, uint64_t position) const {
   if (position >= epoch_length_) {
-    throw Error("epoch order: position " + std::to_string(position) + " out of range (epoch has " +
-                std::to_string(epoch_length_) + " samples)");
+    throw error("epoch order: position {} out of range (epoch has {} samples)", position,
+                epoch_length_);
   }
   if (cumulative_) {
     // The i-th draw of an epoch is a fixed function of (seed, epoch, i): a Philox uniform looked
@@ -286,14 +285,13 @@ BatchPlan::BatchPlan(uint64_t epoch_length, uint64_t global_batch, int world_siz
     : epoch_length_(epoch_length), global_batch_(global_batch), world_size_(world_size) {
   if (world_size <= 0) throw usage_error("world size must be positive");
   if (global_batch == 0 || global_batch % static_cast<uint64_t>(world_size) != 0) {
-    throw usage_error("global batch " + std::to_string(global_batch) +
-                      " must be a positive multiple of the world size " +
-                      std::to_string(world_size));
+    throw usage_error("global batch {} must be a positive multiple of the world size {}",
+                      global_batch, world_size);
   }
-  if (epoch_length == 0) throw Error("batch plan: the epoch has no samples");
+  fail_if(epoch_length == 0, "batch plan: the epoch has no samples");
   if (global_batch > epoch_length) {
-    throw usage_error("global batch " + std::to_string(global_batch) +
-                      " is larger than an epoch of " + std::to_string(epoch_length) + " samples");
+    throw usage_error("global batch {} is larger than an epoch of {} samples", global_batch,
+                      epoch_length);
   }
   // Drop the last partial global batch (as the Trainer does): every step is a full batch.
   batches_per_epoch_ = epoch_length / global_batch;
@@ -301,8 +299,7 @@ BatchPlan::BatchPlan(uint64_t epoch_length, uint64_t global_batch, int world_siz
 
 PositionRange BatchPlan::rank_slice(uint64_t batch, int rank) const {
   if (rank < 0 || rank >= world_size_) {
-    throw usage_error("rank " + std::to_string(rank) + " outside world size " +
-                      std::to_string(world_size_));
+    throw usage_error("rank {} outside world size {}", rank, world_size_);
   }
   const uint64_t begin = batch * global_batch_ + static_cast<uint64_t>(rank) * local_batch();
   return {begin, begin + local_batch()};
@@ -311,11 +308,10 @@ PositionRange BatchPlan::rank_slice(uint64_t batch, int rank) const {
 void BatchPlan::check_position(const LoaderPosition& position) const {
   if (position.samples_consumed % global_batch_ != 0 ||
       position.samples_consumed / global_batch_ >= batches_per_epoch_) {
-    throw Error("loader position (epoch " + std::to_string(position.epoch) + ", " +
-                std::to_string(position.samples_consumed) +
-                " samples consumed) is not a global-batch boundary for global batch " +
-                std::to_string(global_batch_) + " and " + std::to_string(epoch_length_) +
-                " samples per epoch (resume needs the same global batch)");
+    throw error(
+        "loader position (epoch {}, {} samples consumed) is not a global-batch boundary for "
+        "global batch {} and {} samples per epoch (resume needs the same global batch)",
+        position.epoch, position.samples_consumed, global_batch_, epoch_length_);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "common/data/input_parts.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -17,22 +19,21 @@ std::string InputPart::name() const {
 }
 
 std::string InputPart::describe() const {
-  std::string text = "part " + std::to_string(index) + " (" + file;
+  std::string text = fmt::format("part {} ({}", index, file);
   if (begin != 0 || end != file_bytes) {
-    text += ", bytes " + std::to_string(begin) + "-" + std::to_string(end);
+    text += fmt::format(", bytes {}-{}", begin, end);
   }
   return text + ")";
 }
 
 std::vector<InputPart> plan_input_parts(const std::vector<std::string>& files, int64_t parts) {
-  if (parts < 1)
-    throw usage_error("the number of parts must be >= 1, got " + std::to_string(parts));
+  if (parts < 1) throw usage_error("the number of parts must be >= 1, got {}", parts);
   std::vector<uint64_t> sizes;
   uint64_t total = 0;
   for (const auto& file : files) {
-    std::error_code error;
-    const uint64_t size = std::filesystem::file_size(file, error);
-    if (error) throw Error("cannot read the size of '" + file + "': " + error.message());
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(file, ec);
+    if (ec) throw error("cannot read the size of '{}': {}", file, ec.message());
     sizes.push_back(size);
     total += size;
   }
@@ -74,7 +75,7 @@ std::vector<InputPart> parts_of_rank(const std::vector<InputPart>& plan, int ran
 PartLineReader::PartLineReader(const InputPart& part) : part_(part), buffer_(1 << 20) {
   in_.rdbuf()->pubsetbuf(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
   in_.open(part_.file, std::ios::binary);
-  if (!in_) throw Error("cannot open " + part_.file + ": " + std::strerror(errno));
+  if (!in_) throw error("cannot open {}: {}", part_.file, std::strerror(errno));
   if (part_.begin == 0) return;
   // The line that straddles `begin` belongs to the previous part: start after its '\n'.
   in_.seekg(static_cast<std::streamoff>(part_.begin - 1));
@@ -84,7 +85,7 @@ PartLineReader::PartLineReader(const InputPart& part) : part_(part), buffer_(1 <
     ++position_;
     if (c == '\n') return;
   }
-  if (in_.bad()) throw Error("read error in " + part_.file + " (" + part_.describe() + ")");
+  if (in_.bad()) throw error("read error in {} ({})", part_.file, part_.describe());
   done_ = true;  // no line starts in this part
 }
 
@@ -92,7 +93,7 @@ bool PartLineReader::next(std::string& line) {
   if (done_ || position_ >= part_.end) return false;
   if (!std::getline(in_, line)) {
     if (in_.bad()) {
-      throw Error("read error in " + part_.file + " at byte " + std::to_string(position_));
+      throw error("read error in {} at byte {}", part_.file, position_);
     }
     done_ = true;
     return false;

@@ -6,7 +6,7 @@ namespace ptk::data {
 
 RecordSource::RecordSource(std::shared_ptr<const ShardSet> shards, bool verify_checksums)
     : shards_(std::move(shards)), verify_(verify_checksums) {
-  if (!shards_) throw Error("loader: no shard set given");
+  fail_if(!shards_, "loader: no shard set given");
 }
 
 RecordSource::Fetched RecordSource::fetch(uint64_t sample_index) const {

@@ -95,9 +95,8 @@ class Loader {
         source_(std::move(shards), options.verify_checksums),
         decode_(std::move(decode)) {
     if (order_.num_samples() != source_.shards().num_samples()) {
-      throw Error("loader: epoch order covers " + std::to_string(order_.num_samples()) +
-                  " samples but shard set '" + source_.shards().dir() + "' has " +
-                  std::to_string(source_.shards().num_samples()));
+      throw error("loader: epoch order covers {} samples but shard set '{}' has {}",
+                  order_.num_samples(), source_.shards().dir(), source_.shards().num_samples());
     }
     plan_.rank_slice(0, options.rank);  // validates the rank
     plan_.check_position(options.start);
@@ -223,10 +222,9 @@ class Loader {
       last_problem = fetched.problem;
       source_.report_bad(fetched);
     }
-    throw Error("loader: no good record within " + std::to_string(options_.max_probes) +
-                " probes of epoch " + std::to_string(epoch) + " position " +
-                std::to_string(position) + " in '" + source_.shards().dir() +
-                "'; last problem: " + last_problem);
+    throw error(
+        "loader: no good record within {} probes of epoch {} position {} in '{}'; last problem: {}",
+        options_.max_probes, epoch, position, source_.shards().dir(), last_problem);
   }
 
   void work() {

@@ -1,6 +1,7 @@
 #include "common/data/manifest.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -33,18 +34,18 @@ namespace {
 template <class T>
 T required(const YAML::Node& node, const std::string& key, const std::string& where) {
   const YAML::Node value = node[key];
-  if (!value) throw Error(where + ": missing key '" + key + "'");
+  fail_if(!value, "{}: missing key '{}'", where, key);
   try {
     return value.as<T>();
   } catch (const YAML::Exception&) {
-    throw Error(where + ": key '" + key + "' has the wrong type");
+    throw error("{}: key '{}' has the wrong type", where, key);
   }
 }
 
 std::map<std::string, std::string> string_map(const YAML::Node& node, const std::string& where) {
   std::map<std::string, std::string> out;
   if (!node) return out;
-  if (!node.IsMap()) throw Error(where + " must be a mapping");
+  fail_if(!node.IsMap(), "{} must be a mapping", where);
   for (const auto& item : node) out[item.first.as<std::string>()] = item.second.as<std::string>();
   return out;
 }
@@ -54,8 +55,8 @@ std::map<std::string, std::string> string_map(const YAML::Node& node, const std:
 Manifest Manifest::load(const std::string& dir) {
   const std::string path = (std::filesystem::path(dir) / kManifestName).string();
   if (!std::filesystem::exists(path)) {
-    throw Error("'" + dir + "' is not a shard set: " + kManifestName +
-                " is missing (an unfinished write leaves no manifest)");
+    throw error("'{}' is not a shard set: {} is missing (an unfinished write leaves no manifest)",
+                dir, kManifestName);
   }
   return parse(io::read_file(path), path);
 }
@@ -65,34 +66,33 @@ Manifest Manifest::parse(const std::string& text, const std::string& path) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw Error(path + ": invalid YAML: " + e.what());
+    throw error("{}: invalid YAML: {}", path, e.what());
   }
   Manifest m;
   try {
     const auto format = required<std::string>(root, "format", path);
-    if (format != "ptk-shards") throw Error(path + ": format is '" + format + "', not ptk-shards");
+    fail_if(format != "ptk-shards", "{}: format is '{}', not ptk-shards", path, format);
     m.version = required<int>(root, "version", path);
     if (m.version != kShardFormatVersion) {
-      throw Error(path + ": shard format version " + std::to_string(m.version) +
-                  " is not supported (this build reads version " +
-                  std::to_string(kShardFormatVersion) + ")");
+      throw error("{}: shard format version {} is not supported (this build reads version {})",
+                  path, m.version, kShardFormatVersion);
     }
     m.kind = parse_kind(required<std::string>(root, "kind", path), path);
     m.attributes = string_map(root["attributes"], path + ": attributes");
     m.files = string_map(root["files"], path + ": files");
     if (root["built_by"]) m.built_by = root["built_by"].as<std::string>();
     const YAML::Node shards = root["shards"];
-    if (!shards || !shards.IsSequence()) throw Error(path + ": 'shards' must be a list");
+    fail_if(!shards || !shards.IsSequence(), "{}: 'shards' must be a list", path);
     uint64_t total_samples = 0;
     for (size_t i = 0; i < shards.size(); ++i) {
-      const std::string where = path + ": shards[" + std::to_string(i) + "]";
+      const std::string where = fmt::format("{}: shards[{}]", path, i);
       ManifestShard s;
       s.file = required<std::string>(shards[i], "file", where);
       s.num_samples = required<uint64_t>(shards[i], "num_samples", where);
       // Sample indices are global uint64 positions: the total must fit.
       if (s.num_samples > std::numeric_limits<uint64_t>::max() - total_samples) {
-        throw Error(where + ": num_samples " + std::to_string(s.num_samples) +
-                    " makes the set's total overflow 64 bits");
+        throw error("{}: num_samples {} makes the set's total overflow 64 bits", where,
+                    s.num_samples);
       }
       total_samples += s.num_samples;
       s.bytes = required<uint64_t>(shards[i], "bytes", where);
@@ -104,16 +104,16 @@ Manifest Manifest::parse(const std::string& text, const std::string& path) {
         used = 0;
       }
       if (used != hex.size() || hex.empty()) {
-        throw Error(where + ": xxh64 '" + hex + "' is not a hexadecimal checksum");
+        throw error("{}: xxh64 '{}' is not a hexadecimal checksum", where, hex);
       }
       m.shards.push_back(std::move(s));
     }
     if (root["num_samples"] && root["num_samples"].as<uint64_t>() != m.num_samples()) {
-      throw Error(path + ": num_samples " + root["num_samples"].as<std::string>() +
-                  " differs from the sum over shards " + std::to_string(m.num_samples()));
+      throw error("{}: num_samples {} differs from the sum over shards {}", path,
+                  root["num_samples"].as<std::string>(), m.num_samples());
     }
   } catch (const YAML::Exception& e) {
-    throw Error(path + ": " + e.what());
+    throw error("{}: {}", path, e.what());
   }
   return m;
 }
@@ -123,8 +123,8 @@ std::string Manifest::to_yaml() const {
   // saved as a different name. Refuse instead, naming the field.
   auto check = [](const std::string& text, const std::string& field) {
     if (!is_valid_utf8(text)) {
-      throw Error(std::string(kManifestName) + ": " + field + " '" + text +
-                  "' is not valid UTF-8 (manifests are UTF-8 text)");
+      throw error("{}: {} '{}' is not valid UTF-8 (manifests are UTF-8 text)", kManifestName, field,
+                  text);
     }
   };
   check(built_by, "built_by");
@@ -169,19 +169,19 @@ void Manifest::save(const std::string& dir) const {
   const std::string tmp = path + ".tmp";
   const std::string text = to_yaml();
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw Error("cannot create '" + tmp + "'");
+  fail_if(fd < 0, "cannot create '{}'", tmp);
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n <= 0) {
       ::close(fd);
-      throw Error("cannot write '" + tmp + "' (disk full?)");
+      throw error("cannot write '{}' (disk full?)", tmp);
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) throw Error("cannot flush '" + tmp + "'");
+  fail_if(::fsync(fd) != 0 || ::close(fd) != 0, "cannot flush '{}'", tmp);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw Error("cannot rename '" + tmp + "' to '" + path + "'");
+    throw error("cannot rename '{}' to '{}'", tmp, path);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "common/data/shard_audit.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -63,8 +65,8 @@ std::string inspect_shard_set(const ShardSet& set, size_t shard, uint64_t record
   for (const auto& [k, v] : m.attributes) out << "  " << k << ": " << v << "\n";
   for (const auto& [k, v] : m.files) out << "  file " << k << ": " << v << "\n";
   if (shard >= set.num_shards()) {
-    throw usage_error("inspect.shard " + std::to_string(shard) + " out of range: the set has " +
-                      std::to_string(set.num_shards()) + " shards");
+    throw usage_error("inspect.shard {} out of range: the set has {} shards", shard,
+                      set.num_shards());
   }
   const auto shard_reader = set.shard(shard);
   const ShardReader& reader = *shard_reader;
@@ -85,9 +87,8 @@ std::string inspect_shard_set(const ShardSet& set, size_t shard, uint64_t record
     out << line;
   }
   if (record >= reader.num_records()) {
-    throw usage_error("inspect.record " + std::to_string(record) + " out of range: shard " +
-                      m.shards[shard].file + " has " + std::to_string(reader.num_records()) +
-                      " records");
+    throw usage_error("inspect.record {} out of range: shard {} has {} records", record,
+                      m.shards[shard].file, reader.num_records());
   }
   const RecordView r = reader.record(record);
   const uint64_t actual = record_checksum(r);
@@ -123,8 +124,8 @@ VerifyReport verify_shard_set(const ShardSet& set, int jobs) {
       const uint64_t size = std::filesystem::file_size(path);
       bytes = size;
       if (size != entry.bytes) {
-        problems.push_back(entry.file + ": " + std::to_string(size) + " bytes, manifest lists " +
-                           std::to_string(entry.bytes) + " (truncated or replaced)");
+        problems.push_back(fmt::format("{}: {} bytes, manifest lists {} (truncated or replaced)",
+                                       entry.file, size, entry.bytes));
       }
       const uint64_t sum = file_checksum(path);
       if (sum != entry.xxh64) {
@@ -138,12 +139,10 @@ VerifyReport verify_shard_set(const ShardSet& set, int jobs) {
           const RecordView view = reader.record(r);
           const uint64_t actual = record_checksum(view);
           if (actual != view.checksum) {
-            problems.push_back(entry.file + ": record " + std::to_string(r) +
-                               (view.kind == ShardKind::kImage
-                                    ? " (key " + std::string(view.key) + ")"
-                                    : std::string()) +
-                               ": checksum mismatch (stored " + hex64(view.checksum) +
-                               ", computed " + hex64(actual) + ")");
+            problems.push_back(fmt::format(
+                "{}: record {}{}: checksum mismatch (stored {}, computed {})", entry.file, r,
+                view.kind == ShardKind::kImage ? fmt::format(" (key {})", view.key) : std::string(),
+                hex64(view.checksum), hex64(actual)));
           }
           ++records;
         }

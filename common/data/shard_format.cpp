@@ -15,7 +15,7 @@ const char* kind_name(ShardKind kind) { return kind == ShardKind::kImage ? "imag
 ShardKind parse_kind(const std::string& name, const std::string& where) {
   if (name == "image") return ShardKind::kImage;
   if (name == "token") return ShardKind::kToken;
-  throw Error(where + ": unknown shard kind '" + name + "' (expected image or token)");
+  throw error("{}: unknown shard kind '{}' (expected image or token)", where, name);
 }
 
 uint64_t RecordView::payload_bytes() const {
@@ -74,14 +74,14 @@ uint64_t record_checksum(const TokenRecord& r) {
 
 uint64_t file_checksum(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "' to checksum it");
+  fail_if(!in, "cannot open '{}' to checksum it", path);
   State state = new_state();
   std::vector<char> buffer(1 << 20);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     XXH64_update(state.get(), buffer.data(), static_cast<size_t>(in.gcount()));
   }
-  if (in.bad()) throw Error("read error while checksumming '" + path + "'");
+  fail_if(in.bad(), "read error while checksumming '{}'", path);
   return XXH64_digest(state.get());
 }
 

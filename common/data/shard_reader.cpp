@@ -1,6 +1,7 @@
 #include "common/data/shard_reader.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,13 +49,12 @@ std::string describe_type(hid_t type) {
   if (cls == H5T_INTEGER) {
     const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
     const bool big = H5Tget_order(type) == H5T_ORDER_BE;
-    return std::string(is_signed ? "int" : "uint") + std::to_string(size * 8) +
-           (big ? " big-endian" : "");
+    return fmt::format("{}{}{}", is_signed ? "int" : "uint", size * 8, big ? " big-endian" : "");
   }
-  if (cls == H5T_FLOAT) return "float" + std::to_string(size * 8);
+  if (cls == H5T_FLOAT) return fmt::format("float{}", size * 8);
   if (cls == H5T_STRING) {
     return H5Tis_variable_str(type) > 0 ? std::string("variable-length string")
-                                        : "string[" + std::to_string(size) + "]";
+                                        : fmt::format("string[{}]", size);
   }
   return "an unsupported type class";
 }
@@ -106,19 +106,19 @@ ShardReader::ShardReader(const std::string& path, bool read_ahead) : path_(path)
     const uint16_t probe = 1;
     uint8_t first = 0;
     std::memcpy(&first, &probe, 1);
-    if (first != 1) throw Error("shard reader: this host is big endian; shards are little endian");
+    fail_if(first != 1, "shard reader: this host is big endian; shards are little endian");
   }
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw Error("shard '" + path + "' does not exist");
+  fail_if(::stat(path.c_str(), &st) != 0, "shard '{}' does not exist", path);
   file_bytes_ = static_cast<uint64_t>(st.st_size);
   open_with_hdf5();
 
   const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error("shard '" + path + "': cannot open for reading");
+  fail_if(fd < 0, "shard '{}': cannot open for reading", path);
   map_bytes_ = static_cast<size_t>(file_bytes_);
   void* map = ::mmap(nullptr, map_bytes_, PROT_READ, MAP_SHARED, fd, 0);
   ::close(fd);
-  if (map == MAP_FAILED) throw Error("shard '" + path + "': cannot memory-map the file");
+  fail_if(map == MAP_FAILED, "shard '{}': cannot memory-map the file", path);
   base_ = static_cast<const uint8_t*>(map);
   if (read_ahead) ::madvise(map, map_bytes_, MADV_WILLNEED);  // advice only: errors do not matter
 
@@ -135,9 +135,8 @@ ShardReader::ShardReader(const std::string& path, bool read_ahead) : path_(path)
       check_offsets(data_offsets_, data_, kImageOffsets, kImageBytes);
       check_offsets(int_offsets_, ints_, kLabelOffsets, kLabelIds);
       if (keys_.count != num_records_) {
-        throw Error("shard '" + path_ + "': dataset '" + kKeys + "' has " +
-                    std::to_string(keys_.count) + " entries for " + std::to_string(num_records_) +
-                    " records");
+        throw error("shard '{}': dataset '{}' has {} entries for {} records", path_, kKeys,
+                    keys_.count, num_records_);
       }
     } else {
       ints_ = get(kTokenIds);
@@ -147,10 +146,8 @@ ShardReader::ShardReader(const std::string& path, bool read_ahead) : path_(path)
       check_offsets(int_offsets_, ints_, kTokenOffsets, kTokenIds);
       for (const auto* d : {&b_start_, &nsp_}) {
         if (d->count != num_records_) {
-          throw Error("shard '" + path_ + "': dataset '" +
-                      (d == &b_start_ ? kSegmentBStart : kNspLabels) + "' has " +
-                      std::to_string(d->count) + " entries for " + std::to_string(num_records_) +
-                      " records");
+          throw error("shard '{}': dataset '{}' has {} entries for {} records", path_,
+                      d == &b_start_ ? kSegmentBStart : kNspLabels, d->count, num_records_);
         }
       }
     }
@@ -172,32 +169,32 @@ void ShardReader::open_with_hdf5() {
   H5Id file(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) {
     const std::string detail = detail::hdf5_error_text();
-    throw Error(where + ": HDF5 cannot open it (truncated or damaged?)" +
-                (detail.empty() ? "" : ": " + detail));
+    throw error("{}: HDF5 cannot open it (truncated or damaged?){}", where,
+                detail.empty() ? "" : ": " + detail);
   }
   H5Aiterate2(file.get(), H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, collect_attribute, &attributes_);
   const auto format = attributes_.find(kAttrFormat);
   if (format == attributes_.end()) {
-    throw Error(where + ": root attribute '" + kAttrFormat + "' is missing (not a ptk shard)");
+    throw error("{}: root attribute '{}' is missing (not a ptk shard)", where, kAttrFormat);
   }
   if (format->second == kImageFormat) {
     kind_ = ShardKind::kImage;
   } else if (format->second == kTokenFormat) {
     kind_ = ShardKind::kToken;
   } else {
-    throw Error(where + ": attribute '" + kAttrFormat + "' is '" + format->second + "', expected " +
-                kImageFormat + " or " + kTokenFormat);
+    throw error("{}: attribute '{}' is '{}', expected {} or {}", where, kAttrFormat, format->second,
+                kImageFormat, kTokenFormat);
   }
   const auto version = attributes_.find(kAttrVersion);
   if (version != attributes_.end() && version->second != std::to_string(kShardFormatVersion)) {
-    throw Error(where + ": shard format version " + version->second + " is not supported");
+    throw error("{}: shard format version {} is not supported", where, version->second);
   }
 
   for (const Expected& e : expected_datasets(kind_)) {
     const std::string ds = where + ", dataset '" + e.name + "'";
-    if (!link_exists(file.get(), e.name)) throw Error(ds + ": missing");
+    fail_if(!link_exists(file.get(), e.name), "{}: missing", ds);
     H5Id dataset(H5Dopen2(file.get(), e.name, H5P_DEFAULT), H5Dclose);
-    if (!dataset.valid()) throw Error(ds + ": cannot be opened as a dataset");
+    fail_if(!dataset.valid(), "{}: cannot be opened as a dataset", ds);
     H5Id type(H5Dget_type(dataset.get()), H5Tclose);
     bool type_ok = false;
     if (e.string) {
@@ -206,23 +203,22 @@ void ShardReader::open_with_hdf5() {
       type_ok = H5Tequal(type.get(), e.type) > 0;
     }
     if (!type_ok) {
-      throw Error(ds + ": wrong type " + describe_type(type.get()) + ", expected " + e.type_text +
-                  " little-endian");
+      throw error("{}: wrong type {}, expected {} little-endian", ds, describe_type(type.get()),
+                  e.type_text);
     }
     H5Id dcpl(H5Dget_create_plist(dataset.get()), H5Pclose);
     if (H5Pget_nfilters(dcpl.get()) > 0) {
-      throw Error(ds + ": compressed or filtered; shards must be uncompressed (rewrite it)");
+      throw error("{}: compressed or filtered; shards must be uncompressed (rewrite it)", ds);
     }
     const H5D_layout_t layout = H5Pget_layout(dcpl.get());
     if (layout != H5D_CONTIGUOUS) {
-      throw Error(ds + std::string(": layout is ") +
-                  (layout == H5D_CHUNKED   ? "chunked"
-                   : layout == H5D_COMPACT ? "compact"
-                                           : "virtual") +
-                  "; shards must be contiguous (rewrite it)");
+      throw error("{}: layout is {}; shards must be contiguous (rewrite it)", ds,
+                  layout == H5D_CHUNKED   ? "chunked"
+                  : layout == H5D_COMPACT ? "compact"
+                                          : "virtual");
     }
     H5Id space(H5Dget_space(dataset.get()), H5Sclose);
-    if (H5Sget_simple_extent_ndims(space.get()) != 1) throw Error(ds + ": must be one-dimensional");
+    fail_if(H5Sget_simple_extent_ndims(space.get()) != 1, "{}: must be one-dimensional", ds);
     hsize_t dims[1] = {0};
     H5Sget_simple_extent_dims(space.get(), dims, nullptr);
     Dataset d;
@@ -231,15 +227,14 @@ void ShardReader::open_with_hdf5() {
     const uint64_t bytes = d.count * d.width;
     const haddr_t offset = H5Dget_offset(dataset.get());
     if (bytes > 0) {
-      if (offset == HADDR_UNDEF) throw Error(ds + ": has no storage allocated in the file");
+      fail_if(offset == HADDR_UNDEF, "{}: has no storage allocated in the file", ds);
       if (offset + bytes > file_bytes_ || offset + bytes < offset) {
-        throw Error(ds + ": data at bytes [" + std::to_string(offset) + ", " +
-                    std::to_string(offset + bytes) + ") lies outside the file of " +
-                    std::to_string(file_bytes_) + " bytes (truncated file?)");
+        throw error(
+            "{}: data at bytes [{}, {}) lies outside the file of {} bytes (truncated file?)", ds,
+            offset, offset + bytes, file_bytes_);
       }
       if (!e.string && offset % d.width != 0) {
-        throw Error(ds + ": file offset " + std::to_string(offset) + " is not aligned to " +
-                    std::to_string(d.width) + " bytes");
+        throw error("{}: file offset {} is not aligned to {} bytes", ds, offset, d.width);
       }
       d.offset = offset;
     }
@@ -249,8 +244,8 @@ void ShardReader::open_with_hdf5() {
   const auto num = attributes_.find(kAttrNumSamples);
   const uint64_t n = datasets_.at(kChecksums).count;
   if (num != attributes_.end() && num->second != std::to_string(n)) {
-    throw Error(where + ": attribute num_samples is " + num->second + " but dataset '" +
-                kChecksums + "' has " + std::to_string(n) + " entries");
+    throw error("{}: attribute num_samples is {} but dataset '{}' has {} entries", where,
+                num->second, kChecksums, n);
   }
 }
 
@@ -258,16 +253,15 @@ void ShardReader::check_offsets(const Dataset& offsets, const Dataset& data,
                                 const char* offsets_name, const char* data_name) const {
   const std::string ds = "shard '" + path_ + "', dataset '" + offsets_name + "'";
   if (offsets.count != num_records_ + 1) {
-    throw Error(ds + ": has " + std::to_string(offsets.count) + " entries, expected " +
-                std::to_string(num_records_ + 1) + " (records + 1)");
+    throw error("{}: has {} entries, expected {} (records + 1)", ds, offsets.count,
+                num_records_ + 1);
   }
   const uint64_t* o = at<uint64_t>(offsets);
   uint64_t previous = 0;
   for (uint64_t i = 0; i < offsets.count; ++i) {
     if (o[i] < previous || o[i] > data.count || (i == 0 && o[i] != 0)) {
-      throw Error(ds + ": entry " + std::to_string(i) + " = " + std::to_string(o[i]) +
-                  " points outside '" + data_name + "' (" + std::to_string(data.count) +
-                  " elements) or goes backwards");
+      throw error("{}: entry {} = {} points outside '{}' ({} elements) or goes backwards", ds, i,
+                  o[i], data_name, data.count);
     }
     previous = o[i];
   }
@@ -275,8 +269,7 @@ void ShardReader::check_offsets(const Dataset& offsets, const Dataset& data,
 
 RecordView ShardReader::record(uint64_t index) const {
   if (index >= num_records_) {
-    throw Error("shard '" + path_ + "': record " + std::to_string(index) + " out of range (" +
-                std::to_string(num_records_) + " records)");
+    throw error("shard '{}': record {} out of range ({} records)", path_, index, num_records_);
   }
   RecordView r;
   r.kind = kind_;
@@ -307,7 +300,7 @@ ShardSet::ShardSet(const std::string& dir, size_t max_open_shards, bool read_ahe
       max_open_(max_open_shards),
       read_ahead_(read_ahead_shards),
       open_(max_open_shards) {
-  if (max_open_ < 1) throw usage_error("shard set '" + dir + "': at most 0 open shards asked for");
+  if (max_open_ < 1) throw usage_error("shard set '{}': at most 0 open shards asked for", dir);
   prefix_.assign(1, 0);
   for (const auto& s : manifest_.shards) prefix_.push_back(prefix_.back() + s.num_samples);
 }
@@ -320,21 +313,21 @@ void ShardSet::check_files() const {
     if (::stat(path.c_str(), &st) != 0) {
       problems.push_back("shard '" + path + "' is missing");
     } else if (static_cast<uint64_t>(st.st_size) != manifest_.shards[i].bytes) {
-      problems.push_back(
-          "shard '" + path + "' has " + std::to_string(st.st_size) + " bytes but " + kManifestName +
-          " lists " + std::to_string(manifest_.shards[i].bytes) +
-          (static_cast<uint64_t>(st.st_size) < manifest_.shards[i].bytes ? " (truncated)" : ""));
+      problems.push_back(fmt::format(
+          "shard '{}' has {} bytes but {} lists {}{}", path, st.st_size, kManifestName,
+          manifest_.shards[i].bytes,
+          static_cast<uint64_t>(st.st_size) < manifest_.shards[i].bytes ? " (truncated)" : ""));
     }
   }
   if (problems.empty()) return;
-  std::string message = "shard set '" + dir_ + "': " + std::to_string(problems.size()) + " of " +
-                        std::to_string(manifest_.shards.size()) + " shards unusable";
+  std::string message = fmt::format("shard set '{}': {} of {} shards unusable", dir_,
+                                    problems.size(), manifest_.shards.size());
   constexpr size_t kShown = 10;
   for (size_t i = 0; i < problems.size() && i < kShown; ++i) message += "\n  " + problems[i];
   if (problems.size() > kShown) {
-    message += "\n  ... and " + std::to_string(problems.size() - kShown) + " more";
+    message += fmt::format("\n  ... and {} more", problems.size() - kShown);
   }
-  throw Error(message + "\n  (ptk-shards verify checks the whole set)");
+  throw error("{}\n  (ptk-shards verify checks the whole set)", message);
 }
 
 std::vector<uint64_t> ShardSet::shard_sizes() const {
@@ -349,8 +342,8 @@ std::string ShardSet::shard_path(size_t shard) const {
 
 SampleLocation ShardSet::locate(uint64_t global_index) const {
   if (global_index >= num_samples()) {
-    throw Error("shard set '" + dir_ + "': sample " + std::to_string(global_index) +
-                " out of range (" + std::to_string(num_samples()) + " samples)");
+    throw error("shard set '{}': sample {} out of range ({} samples)", dir_, global_index,
+                num_samples());
   }
   const auto it = std::upper_bound(prefix_.begin(), prefix_.end(), global_index);
   const auto shard = static_cast<uint32_t>(it - prefix_.begin() - 1);
@@ -359,13 +352,13 @@ SampleLocation ShardSet::locate(uint64_t global_index) const {
 
 std::shared_ptr<const ShardReader> ShardSet::shard(size_t index) const {
   if (index >= num_shards()) {
-    throw Error("shard set '" + dir_ + "': shard " + std::to_string(index) + " out of range");
+    throw error("shard set '{}': shard {} out of range", dir_, index);
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (const auto* open = open_.find(index)) return *open;
     const auto failed = errors_.find(index);
-    if (failed != errors_.end()) throw Error(failed->second);
+    if (failed != errors_.end()) throw error(failed->second);
   }
   // Opened outside the lock: validation reads the offsets, and other threads keep reading
   // shards that are open. Two threads may open the same shard; the first one in is kept.
@@ -385,12 +378,12 @@ std::shared_ptr<const ShardReader> ShardSet::open_shard(size_t index) const {
   auto reader = std::make_unique<ShardReader>(shard_path(index), read_ahead_);
   const uint64_t expected = manifest_.shards[index].num_samples;
   if (reader->num_records() != expected) {
-    throw Error("shard '" + shard_path(index) + "' has " + std::to_string(reader->num_records()) +
-                " records but " + kManifestName + " lists " + std::to_string(expected));
+    throw error("shard '{}' has {} records but {} lists {}", shard_path(index),
+                reader->num_records(), kManifestName, expected);
   }
   if (reader->kind() != manifest_.kind) {
-    throw Error("shard '" + shard_path(index) + "' is a " + kind_name(reader->kind()) +
-                " shard in a " + kind_name(manifest_.kind) + " shard set");
+    throw error("shard '{}' is a {} shard in a {} shard set", shard_path(index),
+                kind_name(reader->kind()), kind_name(manifest_.kind));
   }
   {
     std::lock_guard<std::mutex> lock(census_->mutex);

@@ -20,7 +20,7 @@ ShardSetWriter::ShardSetWriter(ShardWriterOptions options) : options_(std::move(
   if (options_.dir.empty()) throw usage_error("shard writer: no output directory given");
   std::error_code ec;
   std::filesystem::create_directories(options_.dir, ec);
-  if (ec) throw Error("cannot create shard directory '" + options_.dir + "': " + ec.message());
+  if (ec) throw error("cannot create shard directory '{}': {}", options_.dir, ec.message());
   // A manifest from an earlier run would describe shards this run is about to replace.
   if (options_.write_manifest) {
     std::filesystem::remove(std::filesystem::path(options_.dir) / kManifestName, ec);
@@ -34,7 +34,7 @@ ShardSetWriter::ShardSetWriter(ShardWriterOptions options) : options_(std::move(
 ShardSetWriter::~ShardSetWriter() = default;
 
 void ShardSetWriter::start_record(uint64_t payload_bytes) {
-  if (finished_) throw Error("shard writer for '" + options_.dir + "': add() after finish()");
+  if (finished_) throw error("shard writer for '{}': add() after finish()", options_.dir);
   const uint64_t n = checksums_.size();
   const bool full_records = options_.max_shard_records > 0 && n >= options_.max_shard_records;
   const bool full_bytes = options_.max_shard_bytes > 0 && n > 0 &&
@@ -46,10 +46,10 @@ void ShardSetWriter::start_record(uint64_t payload_bytes) {
 
 void ShardSetWriter::add(const ImageRecord& record) {
   if (options_.kind != ShardKind::kImage) {
-    throw Error("shard writer for '" + options_.dir + "': image record given to a token shard set");
+    throw error("shard writer for '{}': image record given to a token shard set", options_.dir);
   }
   if (record.key.find('\0') != std::string::npos) {
-    throw Error("shard writer for '" + options_.dir + "': record key contains a NUL byte");
+    throw error("shard writer for '{}': record key contains a NUL byte", options_.dir);
   }
   start_record(record.bytes.size() + record.labels.size() * sizeof(int32_t) + record.key.size());
   bytes_.insert(bytes_.end(), record.bytes.begin(), record.bytes.end());
@@ -62,8 +62,7 @@ void ShardSetWriter::add(const ImageRecord& record) {
 
 void ShardSetWriter::add(const TokenRecord& record) {
   if (options_.kind != ShardKind::kToken) {
-    throw Error("shard writer for '" + options_.dir +
-                "': token record given to an image shard set");
+    throw error("shard writer for '{}': token record given to an image shard set", options_.dir);
   }
   start_record(record.tokens.size() * sizeof(int32_t) + sizeof(int32_t) + 1);
   ints_.insert(ints_.end(), record.tokens.begin(), record.tokens.end());
@@ -77,13 +76,13 @@ namespace {
 
 void check(herr_t status, const std::string& what, const std::string& path) {
   if (status < 0) {
-    throw Error("writing shard '" + path + "': " + what + " failed: " + detail::hdf5_error_text());
+    throw error("writing shard '{}': {} failed: {}", path, what, detail::hdf5_error_text());
   }
 }
 
 H5Id checked(hid_t id, herr_t (*closer)(hid_t), const std::string& what, const std::string& path) {
   if (id < 0) {
-    throw Error("writing shard '" + path + "': " + what + " failed: " + detail::hdf5_error_text());
+    throw error("writing shard '{}': {} failed: {}", path, what, detail::hdf5_error_text());
   }
   return H5Id(id, closer);
 }
@@ -145,10 +144,10 @@ void write_scalar_attribute(hid_t file, const char* name, hid_t type, const void
 
 void fsync_path(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error("cannot open '" + path + "' to flush it");
+  fail_if(fd < 0, "cannot open '{}' to flush it", path);
   const int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) throw Error("cannot flush '" + path + "' to disk");
+  fail_if(rc != 0, "cannot flush '{}' to disk", path);
 }
 
 }  // namespace
@@ -205,10 +204,10 @@ std::vector<uint8_t> ShardSetWriter::shard_image(const std::string& path) const 
   }
   check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flushing", path);
   const ssize_t size = H5Fget_file_image(f, nullptr, 0);
-  if (size <= 0) throw Error("writing shard '" + path + "': HDF5 gave no file image");
+  fail_if(size <= 0, "writing shard '{}': HDF5 gave no file image", path);
   std::vector<uint8_t> image(static_cast<size_t>(size));
   if (H5Fget_file_image(f, image.data(), image.size()) != size) {
-    throw Error("writing shard '" + path + "': HDF5 gave a short file image");
+    throw error("writing shard '{}': HDF5 gave a short file image", path);
   }
   return image;
 }
@@ -243,7 +242,7 @@ void ShardSetWriter::flush_shard() {
 }
 
 Manifest ShardSetWriter::finish() {
-  if (finished_) throw Error("shard writer for '" + options_.dir + "': finish() called twice");
+  fail_if(finished_, "shard writer for '{}': finish() called twice", options_.dir);
   flush_shard();
   finished_ = true;
   if (options_.write_manifest) manifest_.save(options_.dir);

@@ -19,9 +19,9 @@ LoaderPosition loader_start(const train::StreamSpec& spec) {
 LoaderOptions loader_options(const train::StreamSpec& spec, int64_t micro_step, int threads,
                              int prefetch_batches, uint64_t seed) {
   if (spec.micro_batch * spec.world_size * spec.accumulation != spec.global_batch) {
-    throw Error("stream spec: micro batch " + std::to_string(spec.micro_batch) + " x " +
-                std::to_string(spec.world_size) + " ranks x " + std::to_string(spec.accumulation) +
-                " micro-steps is not the global batch " + std::to_string(spec.global_batch));
+    throw error(
+        "stream spec: micro batch {} x {} ranks x {} micro-steps is not the global batch {}",
+        spec.micro_batch, spec.world_size, spec.accumulation, spec.global_batch);
   }
   LoaderOptions o;
   o.global_batch = static_cast<uint64_t>(spec.global_batch);

@@ -68,13 +68,14 @@ struct GradSync::State {
     std::lock_guard<std::mutex> lock(mutex);
     if (!sync_enabled) return;
     if (ready[param]) {
-      throw Error("GradSync: parameter " + std::to_string(param) +
-                  " received a second gradient in one synced step; call finish() after each "
-                  "synced backward (and before the next)");
+      throw error(
+          "GradSync: parameter {} received a second gradient in one synced step; call finish() "
+          "after each synced backward (and before the next)",
+          param);
     }
     if (grad.defined() && grad.layout() != at::kStrided) {
-      throw Error("GradSync: parameter " + std::to_string(param) +
-                  " has a sparse gradient; only dense gradients are averaged");
+      throw error("GradSync: parameter {} has a sparse gradient; only dense gradients are averaged",
+                  param);
     }
     at::NoGradGuard no_grad;
     fill(param, grad);
@@ -98,7 +99,7 @@ struct GradSync::State {
 GradSync::GradSync(std::shared_ptr<ProcessGroup> group, std::vector<at::Tensor> parameters,
                    size_t bucket_bytes)
     : state_(std::make_shared<State>()) {
-  if (!group) throw Error("GradSync: no process group given");
+  fail_if(!group, "GradSync: no process group given");
   State& s = *state_;
   s.group = std::move(group);
   for (at::Tensor& p : parameters) {
@@ -163,9 +164,8 @@ GradSync::~GradSync() {
 
 void GradSync::set_sync_enabled(bool enabled) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->step_pending) {
-    throw Error("GradSync: set_sync_enabled called between a synced backward and finish()");
-  }
+  fail_if(state_->step_pending,
+          "GradSync: set_sync_enabled called between a synced backward and finish()");
   state_->sync_enabled = enabled;
 }
 

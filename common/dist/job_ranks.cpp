@@ -1,5 +1,6 @@
 #include "common/dist/job_ranks.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -29,7 +30,7 @@ JobRanks JobRanks::join(std::chrono::seconds timeout) {
 
 std::string JobRanks::device_for_rank(const std::string& device) const {
   if (device != "cuda" || world_ == 1) return device;
-  return "cuda:" + std::to_string(local_rank_);
+  return fmt::format("cuda:{}", local_rank_);
 }
 
 void JobRanks::barrier() const { group_->barrier(); }
@@ -43,10 +44,8 @@ void JobRanks::run_stage(const std::string& stage, const std::function<void()>& 
   }
   const bool any_failed = world_ > 1 ? any_rank(*group_, failure != nullptr) : failure != nullptr;
   if (failure) std::rethrow_exception(failure);
-  if (any_failed) {
-    throw Error("another rank failed while " + stage + " (its log names the cause); rank " +
-                std::to_string(rank_) + " stops too");
-  }
+  fail_if(any_failed, "another rank failed while {} (its log names the cause); rank {} stops too",
+          stage, rank_);
 }
 
 std::string JobRanks::broadcast_from_rank0(const std::string& text) const {

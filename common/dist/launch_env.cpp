@@ -1,5 +1,7 @@
 #include "common/dist/launch_env.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -27,7 +29,7 @@ Error bad_value(const Source& source, const std::string& value, const std::strin
   std::string where =
       source.is_flag ? "launch flag '" + source.name + "'" : "environment variable " + source.name;
   std::string message = where + "='" + value + "': " + what;
-  return source.is_flag ? usage_error(message) : Error(message);
+  return source.is_flag ? usage_error(message) : error(message);
 }
 
 int parse_int(const Source& source, const char* text) {
@@ -206,8 +208,8 @@ void check_consistent(const LaunchEnv& out, const FieldSources& src) {
   }
   if (out.rank < 0 || out.rank >= out.world_size) {
     throw bad_value(src.rank, std::to_string(out.rank),
-                    "rank must be in 0.." + std::to_string(out.world_size - 1) + " (world size " +
-                        std::to_string(out.world_size) + " from " + src.size.name + ")");
+                    fmt::format("rank must be in 0..{} (world size {} from {})", out.world_size - 1,
+                                out.world_size, src.size.name));
   }
   if (out.local_world_size < 1) {
     throw bad_value(src.local_size, std::to_string(out.local_world_size),
@@ -215,12 +217,11 @@ void check_consistent(const LaunchEnv& out, const FieldSources& src) {
   }
   if (out.local_rank < 0 || out.local_rank >= out.local_world_size) {
     throw bad_value(src.local_rank, std::to_string(out.local_rank),
-                    "local rank must be in 0.." + std::to_string(out.local_world_size - 1) +
-                        " (local world size from " + src.local_size.name + ")");
+                    fmt::format("local rank must be in 0..{} (local world size from {})",
+                                out.local_world_size - 1, src.local_size.name));
   }
-  if (out.distributed() && out.master_addr.empty()) {
-    throw Error("MASTER_ADDR is empty: a distributed job needs the rendezvous host");
-  }
+  fail_if(out.distributed() && out.master_addr.empty(),
+          "MASTER_ADDR is empty: a distributed job needs the rendezvous host");
 }
 
 }  // namespace

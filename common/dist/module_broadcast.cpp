@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
+#include <fmt/format.h>
 #include <torch/nn/module.h>
 
 #include <sstream>
@@ -52,18 +53,20 @@ void broadcast_module(ProcessGroup& group, torch::nn::Module& module) {
   for (size_t i = 0; i < tensors.size(); ++i)
     layout = fnv1a(signature(names[i], tensors[i]), layout);
   if (!all_ranks_equal(group, layout)) {
-    std::string here = "rank " + std::to_string(group.rank());
+    std::string here = fmt::format("rank {}", group.rank());
     if (!all_ranks_equal(group, tensors.size())) {
-      throw Error("broadcast_module: the ranks' modules differ: " + here + " has " +
-                  std::to_string(tensors.size()) + " parameters and buffers, another rank not");
+      throw error(
+          "broadcast_module: the ranks' modules differ: {} has {} parameters and buffers, another "
+          "rank not",
+          here, tensors.size());
     }
     for (size_t i = 0; i < tensors.size(); ++i) {
       if (!all_ranks_equal(group, fnv1a(signature(names[i], tensors[i])))) {
-        throw Error("broadcast_module: the ranks' modules differ at " + names[i] + " (" + here +
-                    ": " + signature(names[i], tensors[i]) + ")");
+        throw error("broadcast_module: the ranks' modules differ at {} ({}: {})", names[i], here,
+                    signature(names[i], tensors[i]));
       }
     }
-    throw Error("broadcast_module: the ranks' modules differ (" + here + ")");
+    throw error("broadcast_module: the ranks' modules differ ({})", here);
   }
 
   at::NoGradGuard no_grad;

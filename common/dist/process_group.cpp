@@ -6,6 +6,7 @@
 #include "common/base/enum_names.h"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/version.h>
 
@@ -78,8 +79,8 @@ class C10dWork : public Work {
     try {
       work_->wait();
     } catch (const std::exception& e) {
-      throw Error(what_ + " failed: " + e.what() +
-                  " (a peer rank probably died or timed out; see its log)");
+      throw error("{} failed: {} (a peer rank probably died or timed out; see its log)", what_,
+                  e.what());
     }
     if (after_) after_();
     done_ = true;
@@ -162,18 +163,17 @@ struct ProcessGroup::Impl {
   void check_tensors(const std::vector<at::Tensor>& tensors, const char* op) const {
     for (size_t i = 0; i < tensors.size(); ++i) {
       const at::Tensor& t = tensors[i];
-      std::string which = std::string(op) + ": tensor " + std::to_string(i);
-      if (!t.defined()) throw Error(which + " is undefined");
-      if (t.layout() != at::kStrided) throw Error(which + " is not dense");
+      std::string which = fmt::format("{}: tensor {}", op, i);
+      fail_if(!t.defined(), "{} is undefined", which);
+      fail_if(t.layout() != at::kStrided, "{} is not dense", which);
       bool on_gpu = t.is_cuda();
       if (backend == BackendKind::kGloo && on_gpu) {
-        throw Error(which + " is on " + t.device().str() + "; the gloo backend needs CPU tensors");
+        throw error("{} is on {}; the gloo backend needs CPU tensors", which, t.device().str());
       }
-      if (backend == BackendKind::kNccl && !on_gpu) {
-        throw Error(which + " is on the CPU; the nccl backend needs CUDA tensors");
-      }
+      fail_if(backend == BackendKind::kNccl && !on_gpu,
+              "{} is on the CPU; the nccl backend needs CUDA tensors", which);
       if (t.device() != tensors[0].device()) {
-        throw Error(which + " is on " + t.device().str() + " but tensor 0 on " +
+        throw error("{} is on {} but tensor 0 on {}", which, t.device().str(),
                     tensors[0].device().str());
       }
     }
@@ -197,9 +197,8 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const LaunchEnv& env, Backend
   impl->size = env.world_size;
   impl->backend = backend;
   impl->device_index = env.local_rank;
-  std::string endpoint = env.master_addr + ":" + std::to_string(env.master_port);
-  impl->where = "rank " + std::to_string(env.rank) + "/" + std::to_string(env.world_size) +
-                " (store " + endpoint + ")";
+  std::string endpoint = fmt::format("{}:{}", env.master_addr, env.master_port);
+  impl->where = fmt::format("rank {}/{} (store {})", env.rank, env.world_size, endpoint);
   auto timeout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
 
   // Rendezvous store. Under torchrun the agent already hosts it and a rank 0 that tried to
@@ -218,15 +217,15 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const LaunchEnv& env, Backend
     std::string role = env.use_agent_store ? "connect to torchrun's agent store"
                        : host              ? "host the rendezvous store"
                                            : "connect to rank 0's rendezvous store";
-    throw Error(impl->where + ": cannot " + role + " at " + endpoint + " within " +
-                std::to_string(timeout.count()) + " s: " + e.what() +
-                (host ? " (is another job using MASTER_PORT?)"
-                      : " (check MASTER_ADDR/MASTER_PORT and that every rank started)"));
+    throw error("{}: cannot {} at {} within {} s: {}{}", impl->where, role, endpoint,
+                timeout.count(), e.what(),
+                host ? " (is another job using MASTER_PORT?)"
+                     : " (check MASTER_ADDR/MASTER_PORT and that every rank started)");
   }
   // torchrun's workers keep their keys under this prefix, so a restarted attempt never reads a
   // previous attempt's keys from the long-lived agent store.
   impl->store = c10::make_intrusive<c10d::PrefixStore>(
-      "/worker/attempt_" + std::to_string(env.restart_count), tcp);
+      fmt::format("/worker/attempt_{}", env.restart_count), tcp);
 
   try {
     if (backend == BackendKind::kGloo) {
@@ -248,8 +247,8 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const LaunchEnv& env, Backend
   } catch (const ptk::Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error(impl->where + ": cannot create the " + backend_name(backend) +
-                " process group: " + e.what());
+    throw error("{}: cannot create the {} process group: {}", impl->where, backend_name(backend),
+                e.what());
   }
   spdlog::debug("dist: {} joined the {} group ({})", impl->where, backend_name(backend),
                 env.use_agent_store ? "torchrun agent store" : (host ? "hosting store" : "client"));
@@ -279,7 +278,7 @@ std::shared_ptr<Work> ProcessGroup::all_reduce_sum_async(std::vector<at::Tensor>
       works.push_back(impl_->pg->allreduce(one, options));
     }
   } catch (const std::exception& e) {
-    throw Error(impl_->where + ": all_reduce could not start: " + e.what());
+    throw error("{}: all_reduce could not start: {}", impl_->where, e.what());
   }
   if (works.size() == 1 && groups[0].members.empty()) {
     return std::make_shared<C10dWork>(works[0], nullptr, impl_->where + ": all_reduce");
@@ -293,7 +292,7 @@ std::shared_ptr<Work> ProcessGroup::all_reduce_sum_async(std::vector<at::Tensor>
       try {
         w->wait();
       } catch (const std::exception& e) {
-        throw Error(where + ": all_reduce failed: " + e.what());
+        throw error("{}: all_reduce failed: {}", where, e.what());
       }
     }
     for (const Packed& g : groups) {
@@ -308,9 +307,8 @@ void ProcessGroup::all_reduce_sum(std::vector<at::Tensor>& tensors) {
 }
 
 void ProcessGroup::broadcast(std::vector<at::Tensor>& tensors, int root) {
-  if (root < 0 || root >= impl_->size) {
-    throw Error(impl_->where + ": broadcast root " + std::to_string(root) + " is not a rank");
-  }
+  fail_if(root < 0 || root >= impl_->size, "{}: broadcast root {} is not a rank", impl_->where,
+          root);
   if (impl_->size == 1 || tensors.empty()) return;
   impl_->check_tensors(tensors, "broadcast");
   std::vector<Packed> groups = pack(tensors);
@@ -323,7 +321,7 @@ void ProcessGroup::broadcast(std::vector<at::Tensor>& tensors, int root) {
     try {
       work = impl_->pg->broadcast(one, options);
     } catch (const std::exception& e) {
-      throw Error(impl_->where + ": broadcast could not start: " + e.what());
+      throw error("{}: broadcast could not start: {}", impl_->where, e.what());
     }
     C10dWork(work, nullptr, impl_->where + ": broadcast").wait();
     if (!group.members.empty()) unpack(group);
@@ -338,15 +336,13 @@ void ProcessGroup::barrier() {
   try {
     work = impl_->pg->barrier(options);
   } catch (const std::exception& e) {
-    throw Error(impl_->where + ": barrier could not start: " + e.what());
+    throw error("{}: barrier could not start: {}", impl_->where, e.what());
   }
   C10dWork(work, nullptr, impl_->where + ": barrier").wait();
 }
 
 std::shared_ptr<void> host_agent_store(int port, int num_workers, std::chrono::seconds timeout) {
-  if (port < 1 || port > 65535) {
-    throw Error("host_agent_store: port " + std::to_string(port) + " is not in 1..65535");
-  }
+  fail_if(port < 1 || port > 65535, "host_agent_store: port {} is not in 1..65535", port);
   c10d::TCPStoreOptions options;
   options.port = static_cast<std::uint16_t>(port);
   options.isServer = true;
@@ -357,7 +353,7 @@ std::shared_ptr<void> host_agent_store(int port, int num_workers, std::chrono::s
     auto store = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", options);
     return std::make_shared<c10::intrusive_ptr<c10d::TCPStore>>(std::move(store));
   } catch (const std::exception& e) {
-    throw Error("cannot host a TCPStore on port " + std::to_string(port) + ": " + e.what());
+    throw error("cannot host a TCPStore on port {}: {}", port, e.what());
   }
 }
 

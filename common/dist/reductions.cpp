@@ -51,9 +51,10 @@ std::map<std::string, SumCount> reduce_sums(ProcessGroup& group,
   if (!all_ranks_equal(group, fnv1a(keys))) {
     std::string listed;
     for (const auto& [key, value] : local) listed += (listed.empty() ? "" : ", ") + key;
-    throw Error("reduce_sums: the ranks passed different metric names (rank " +
-                std::to_string(group.rank()) + " has: " + listed +
-                "); every rank must report the same metrics, with count 0 where it saw none");
+    throw error(
+        "reduce_sums: the ranks passed different metric names (rank {} has: {}); every rank must "
+        "report the same metrics, with count 0 where it saw none",
+        group.rank(), listed);
   }
   std::vector<double> flat;
   flat.reserve(local.size() * 2);

@@ -68,12 +68,12 @@ class MappedFile {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       const int err = errno;
-      throw Error("cannot read safetensors file '" + path + "': " + std::strerror(err));
+      throw error("cannot read safetensors file '{}': {}", path, std::strerror(err));
     }
     struct stat st;
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       ::close(fd);
-      throw Error("cannot read safetensors file '" + path + "': not a regular file");
+      throw error("cannot read safetensors file '{}': not a regular file", path);
     }
     size_ = static_cast<std::size_t>(st.st_size);
     if (size_ > 0) {
@@ -81,7 +81,7 @@ class MappedFile {
       if (p == MAP_FAILED) {
         const int err = errno;
         ::close(fd);
-        throw Error("cannot map safetensors file '" + path + "': " + std::strerror(err));
+        throw error("cannot map safetensors file '{}': {}", path, std::strerror(err));
       }
       data_ = static_cast<const uint8_t*>(p);
     }
@@ -112,16 +112,17 @@ void save_safetensors(const std::string& path, const StateDict& tensors,
   uint64_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
     if (!tensor.defined()) {
-      throw Error("cannot write '" + path + "': tensor \"" + name + "\" is undefined");
+      throw error("cannot write '{}': tensor \"{}\" is undefined", path, name);
     }
     const char* dtype = safetensors_dtype(tensor.scalar_type());
     if (!dtype) {
-      throw Error("cannot write '" + path + "': tensor \"" + name + "\" has dtype " +
-                  std::string(c10::toString(tensor.scalar_type())) +
-                  ", which safetensors files written by pretrainkit do not support");
+      throw error(
+          "cannot write '{}': tensor \"{}\" has dtype {}, which safetensors files written by "
+          "pretrainkit do not support",
+          path, name, c10::toString(tensor.scalar_type()));
     }
     if (tensor.layout() != at::kStrided || tensor.is_quantized()) {
-      throw Error("cannot write '" + path + "': tensor \"" + name + "\" is not a dense tensor");
+      throw error("cannot write '{}': tensor \"{}\" is not a dense tensor", path, name);
     }
     SafetensorsEntry entry;
     entry.name = name;
@@ -136,7 +137,7 @@ void save_safetensors(const std::string& path, const StateDict& tensors,
   try {
     header = encode_safetensors_header(entries, metadata);
   } catch (const Error& e) {
-    throw Error("cannot write '" + path + "': " + e.what());
+    throw error("cannot write '{}': {}", path, e.what());
   }
   AtomicFile file(path);
   file.write(header.data(), header.size());
@@ -161,9 +162,10 @@ StateDict load_safetensors(const std::string& path, std::map<std::string, std::s
       // Any byte but 0 or 1 is not a valid bool and would be undefined behaviour in kernels.
       for (std::size_t i = 0; i < nbytes; ++i) {
         if (src[i] > 1) {
-          throw Error(path + ": invalid safetensors file: tensor \"" + e.name +
-                      "\": BOOL element " + std::to_string(i) + " has byte value " +
-                      std::to_string(src[i]) + " (must be 0 or 1)");
+          throw error(
+              "{}: invalid safetensors file: tensor \"{}\": BOOL element {} has byte value {} "
+              "(must be 0 or 1)",
+              path, e.name, i, static_cast<int>(src[i]));
         }
       }
     }

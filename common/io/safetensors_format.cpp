@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/base/error.h"
@@ -90,18 +91,17 @@ class HeaderBuilder : public nlohmann::json_sax<nlohmann::json> {
   bool start_array(std::size_t) override { return open(Json::Kind::kArray); }
   bool end_array() override { return close(); }
   bool parse_error(std::size_t position, const std::string&,
-                   const nlohmann::detail::exception& error) override {
+                   const nlohmann::detail::exception& e) override {
     // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
-    std::string what = error.what();
+    std::string what = e.what();
     const std::size_t colon = what.find(": ");
     if (colon != std::string::npos) what = what.substr(colon + 2);
-    throw Error(origin_ + ": invalid safetensors header: " + what + " (at JSON byte " +
-                std::to_string(position) + ")");
+    throw error("{}: invalid safetensors header: {} (at JSON byte {})", origin_, what, position);
   }
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(origin_ + ": invalid safetensors header: " + what);
+    throw error("{}: invalid safetensors header: {}", origin_, what);
   }
   // Places `value` in the open container (under the pending key in an object), or as the root.
   Json* place(Json value) {
@@ -122,7 +122,7 @@ class HeaderBuilder : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool open(Json::Kind kind) {
-    if (open_.size() >= kMaxDepth) fail("JSON nested deeper than " + std::to_string(kMaxDepth));
+    if (open_.size() >= kMaxDepth) fail(fmt::format("JSON nested deeper than {}", kMaxDepth));
     Json v;
     v.kind = kind;
     // Members and items are only appended to the innermost open container, so the pointers
@@ -181,23 +181,21 @@ SafetensorsHeader parse_safetensors(const uint8_t* data, std::size_t size,
                                     const std::string& origin) {
   const std::string where = origin + ": invalid safetensors file: ";
   if (size < 8) {
-    throw Error(where + "the file is " + std::to_string(size) +
-                " bytes, shorter than the 8-byte header length field");
+    throw error("{}the file is {} bytes, shorter than the 8-byte header length field", where, size);
   }
   const uint64_t header_len = read_le64(data);
   if (header_len > kMaxSafetensorsHeaderBytes) {
-    throw Error(where + "header length " + std::to_string(header_len) + " exceeds the limit of " +
-                std::to_string(kMaxSafetensorsHeaderBytes) + " bytes");
+    throw error("{}header length {} exceeds the limit of {} bytes", where, header_len,
+                kMaxSafetensorsHeaderBytes);
   }
   if (header_len > size - 8) {
-    throw Error(where + "header length " + std::to_string(header_len) +
-                " runs past the end of the file (" + std::to_string(size) +
-                " bytes): truncated file?");
+    throw error("{}header length {} runs past the end of the file ({} bytes): truncated file?",
+                where, header_len, size);
   }
 
   Json root = parse_header_json(reinterpret_cast<const char*>(data + 8), header_len, origin);
   if (root.kind != Json::Kind::kObject) {
-    throw Error(where + "the JSON header is " + kind_name(root.kind) + ", not an object");
+    throw error("{}the JSON header is {}, not an object", where, kind_name(root.kind));
   }
 
   SafetensorsHeader header;
@@ -207,21 +205,20 @@ SafetensorsHeader parse_safetensors(const uint8_t* data, std::size_t size,
   for (auto& [name, value] : root.members) {
     if (name == "__metadata__") {
       if (value.kind != Json::Kind::kObject) {
-        throw Error(where + "\"__metadata__\" is " + kind_name(value.kind) + ", not an object");
+        throw error("{}\"__metadata__\" is {}, not an object", where, kind_name(value.kind));
       }
       for (auto& [key, item] : value.members) {
         if (item.kind != Json::Kind::kString) {
-          throw Error(where + "metadata \"" + key + "\" is " + kind_name(item.kind) +
-                      ", not a string");
+          throw error("{}metadata \"{}\" is {}, not a string", where, key, kind_name(item.kind));
         }
         header.metadata[key] = item.text;
       }
       continue;
     }
     const std::string tensor = where + "tensor \"" + name + "\": ";
-    if (name.empty()) throw Error(where + "a tensor has an empty name");
+    fail_if(name.empty(), "{}a tensor has an empty name", where);
     if (value.kind != Json::Kind::kObject) {
-      throw Error(tensor + "entry is " + kind_name(value.kind) + ", not an object");
+      throw error("{}entry is {}, not an object", tensor, kind_name(value.kind));
     }
     const Json* dtype = nullptr;
     const Json* shape = nullptr;
@@ -234,35 +231,35 @@ SafetensorsHeader parse_safetensors(const uint8_t* data, std::size_t size,
       } else if (key == "data_offsets") {
         offsets = &field;
       } else {
-        throw Error(tensor + "unknown field \"" + key + "\"");
+        throw error("{}unknown field \"{}\"", tensor, key);
       }
     }
-    if (!dtype) throw Error(tensor + "missing \"dtype\"");
-    if (!shape) throw Error(tensor + "missing \"shape\"");
-    if (!offsets) throw Error(tensor + "missing \"data_offsets\"");
+    fail_if(!dtype, "{}missing \"dtype\"", tensor);
+    fail_if(!shape, "{}missing \"shape\"", tensor);
+    fail_if(!offsets, "{}missing \"data_offsets\"", tensor);
 
     SafetensorsEntry entry;
     entry.name = name;
-    if (dtype->kind != Json::Kind::kString) throw Error(tensor + "\"dtype\" is not a string");
+    fail_if(dtype->kind != Json::Kind::kString, "{}\"dtype\" is not a string", tensor);
     entry.dtype = dtype->text;
     const std::size_t item_size = safetensors_dtype_size(entry.dtype);
     if (item_size == 0) {
-      throw Error(tensor + "unsupported dtype \"" + entry.dtype +
-                  "\" (supported: F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL)");
+      throw error("{}unsupported dtype \"{}\" (supported: F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL)",
+                  tensor, entry.dtype);
     }
 
-    if (shape->kind != Json::Kind::kArray) throw Error(tensor + "\"shape\" is not an array");
+    fail_if(shape->kind != Json::Kind::kArray, "{}\"shape\" is not an array", tensor);
     uint64_t nbytes = item_size;
     bool overflow = false;
     for (const Json& dim : shape->items) {
       if (dim.kind != Json::Kind::kInteger) {
-        throw Error(tensor + "\"shape\" holds " + kind_name(dim.kind) + ", not an integer");
+        throw error("{}\"shape\" holds {}, not an integer", tensor, kind_name(dim.kind));
       }
       if (dim.negative && dim.magnitude != 0) {
-        throw Error(tensor + "negative dimension -" + std::to_string(dim.magnitude) + " in shape");
+        throw error("{}negative dimension -{} in shape", tensor, dim.magnitude);
       }
       if (dim.magnitude > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        throw Error(tensor + "dimension " + std::to_string(dim.magnitude) + " is too large");
+        throw error("{}dimension {} is too large", tensor, dim.magnitude);
       }
       entry.shape.push_back(static_cast<int64_t>(dim.magnitude));
       if (dim.magnitude != 0 && nbytes > std::numeric_limits<uint64_t>::max() / dim.magnitude) {
@@ -276,34 +273,31 @@ SafetensorsHeader parse_safetensors(const uint8_t* data, std::size_t size,
       nbytes = 0;
     }
     if (overflow) {
-      throw Error(tensor + "shape " + shape_string(entry.shape) + " with dtype " + entry.dtype +
-                  " overflows 64-bit byte counts");
+      throw error("{}shape {} with dtype {} overflows 64-bit byte counts", tensor,
+                  shape_string(entry.shape), entry.dtype);
     }
 
     if (offsets->kind != Json::Kind::kArray || offsets->items.size() != 2) {
-      throw Error(tensor + "\"data_offsets\" must be an array of two integers [begin, end]");
+      throw error("{}\"data_offsets\" must be an array of two integers [begin, end]", tensor);
     }
     for (const Json& off : offsets->items) {
       if (off.kind != Json::Kind::kInteger || (off.negative && off.magnitude != 0)) {
-        throw Error(tensor + "\"data_offsets\" must hold non-negative integers");
+        throw error("{}\"data_offsets\" must hold non-negative integers", tensor);
       }
     }
     entry.begin = offsets->items[0].magnitude;
     entry.end = offsets->items[1].magnitude;
     if (entry.end < entry.begin) {
-      throw Error(tensor + "data_offsets [" + std::to_string(entry.begin) + ", " +
-                  std::to_string(entry.end) + "] end before they begin");
+      throw error("{}data_offsets [{}, {}] end before they begin", tensor, entry.begin, entry.end);
     }
     if (entry.end - entry.begin != nbytes) {
-      throw Error(tensor + "shape " + shape_string(entry.shape) + " with dtype " + entry.dtype +
-                  " needs " + std::to_string(nbytes) + " bytes but data_offsets [" +
-                  std::to_string(entry.begin) + ", " + std::to_string(entry.end) + "] span " +
-                  std::to_string(entry.end - entry.begin));
+      throw error("{}shape {} with dtype {} needs {} bytes but data_offsets [{}, {}] span {}",
+                  tensor, shape_string(entry.shape), entry.dtype, nbytes, entry.begin, entry.end,
+                  entry.end - entry.begin);
     }
     if (entry.end > data_size) {
-      throw Error(tensor + "data_offsets [" + std::to_string(entry.begin) + ", " +
-                  std::to_string(entry.end) + "] run past the data section (" +
-                  std::to_string(data_size) + " bytes): truncated file?");
+      throw error("{}data_offsets [{}, {}] run past the data section ({} bytes): truncated file?",
+                  tensor, entry.begin, entry.end, data_size);
     }
     header.entries.push_back(std::move(entry));
   }
@@ -321,24 +315,22 @@ SafetensorsHeader parse_safetensors(const uint8_t* data, std::size_t size,
   const SafetensorsEntry* previous = nullptr;
   for (const SafetensorsEntry* e : by_offset) {
     if (e->begin > covered) {
-      throw Error(where + "tensor \"" + e->name + "\": gap in the data section: bytes [" +
-                  std::to_string(covered) + ", " + std::to_string(e->begin) +
-                  ") belong to no tensor");
+      throw error("{}tensor \"{}\": gap in the data section: bytes [{}, {}) belong to no tensor",
+                  where, e->name, covered, e->begin);
     }
     if (e->begin < covered) {
-      throw Error(where + "tensor \"" + e->name + "\": data_offsets [" + std::to_string(e->begin) +
-                  ", " + std::to_string(e->end) + "] overlap tensor \"" +
-                  (previous ? previous->name : std::string()) + "\"");
+      throw error("{}tensor \"{}\": data_offsets [{}, {}] overlap tensor \"{}\"", where, e->name,
+                  e->begin, e->end, previous ? previous->name : std::string());
     }
     covered = e->end;
     if (e->end > e->begin) previous = e;
   }
   if (covered != data_size) {
     const std::string last = previous ? " after the last tensor \"" + previous->name + "\"" : "";
-    throw Error(where + "the tensors cover " + std::to_string(covered) +
-                " bytes of data but the file holds " + std::to_string(data_size) +
-                " bytes after the header (" + std::to_string(data_size - covered) +
-                " trailing bytes" + last + ")");
+    throw error(
+        "{}the tensors cover {} bytes of data but the file holds {} bytes after the header ({} "
+        "trailing bytes{})",
+        where, covered, data_size, data_size - covered, last);
   }
   return header;
 }
@@ -348,7 +340,7 @@ std::string encode_safetensors_header(const std::vector<SafetensorsEntry>& entri
   std::map<std::string, std::string> meta = metadata;
   const auto format = meta.find("format");
   if (format != meta.end() && format->second != "pt") {
-    throw Error("safetensors metadata \"format\" must be \"pt\", got \"" + format->second + "\"");
+    throw error("safetensors metadata \"format\" must be \"pt\", got \"{}\"", format->second);
   }
   meta["format"] = "pt";
 
@@ -356,7 +348,7 @@ std::string encode_safetensors_header(const std::vector<SafetensorsEntry>& entri
   bool first = true;
   for (const auto& [key, value] : meta) {
     if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
-      throw Error("safetensors metadata \"" + key + "\" is not valid UTF-8");
+      throw error("safetensors metadata \"{}\" is not valid UTF-8", key);
     }
     if (!first) json += ',';
     first = false;
@@ -368,16 +360,16 @@ std::string encode_safetensors_header(const std::vector<SafetensorsEntry>& entri
   std::set<std::string> names;
   for (const auto& e : entries) {
     if (e.name.empty() || e.name == "__metadata__") {
-      throw Error("cannot write a safetensors tensor named \"" + e.name + "\"");
+      throw error("cannot write a safetensors tensor named \"{}\"", e.name);
     }
     if (!is_valid_utf8(e.name)) {
-      throw Error("safetensors tensor name \"" + e.name + "\" is not valid UTF-8");
+      throw error("safetensors tensor name \"{}\" is not valid UTF-8", e.name);
     }
     if (!names.insert(e.name).second) {
-      throw Error("duplicate safetensors tensor name \"" + e.name + "\"");
+      throw error("duplicate safetensors tensor name \"{}\"", e.name);
     }
     if (safetensors_dtype_size(e.dtype) == 0) {
-      throw Error("tensor \"" + e.name + "\": unsupported safetensors dtype \"" + e.dtype + "\"");
+      throw error("tensor \"{}\": unsupported safetensors dtype \"{}\"", e.name, e.dtype);
     }
     json += ',';
     json += json_quote(e.name);
@@ -388,7 +380,7 @@ std::string encode_safetensors_header(const std::vector<SafetensorsEntry>& entri
       if (i) json += ',';
       json += std::to_string(e.shape[i]);
     }
-    json += "],\"data_offsets\":[" + std::to_string(e.begin) + "," + std::to_string(e.end) + "]}";
+    json += fmt::format("],\"data_offsets\":[{},{}]}}", e.begin, e.end);
   }
   json += '}';
   // Pad so the data section starts 8-byte aligned: readers may map tensors in place.

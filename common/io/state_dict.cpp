@@ -110,7 +110,7 @@ void load_module_state_dict(torch::nn::Module& module, const StateDict& state, b
     if (strict && !unexpected.empty()) msg << "\n  unexpected keys: " << quoted_list(unexpected);
     if (!duplicates.empty()) msg << "\n  duplicate keys: " << quoted_list(duplicates);
     for (const auto& m : mismatches) msg << "\n  " << m;
-    throw Error(msg.str());
+    throw error(msg.str());
   }
 
   torch::NoGradGuard no_grad;
@@ -127,10 +127,10 @@ void save_torch_state_dict(const std::string& path, const StateDict& state) {
   c10::Dict<std::string, at::Tensor> dict;
   for (const auto& [name, tensor] : state) {
     if (!tensor.defined()) {
-      throw Error("cannot write '" + path + "': tensor \"" + name + "\" is undefined");
+      throw error("cannot write '{}': tensor \"{}\" is undefined", path, name);
     }
     if (dict.contains(name)) {
-      throw Error("cannot write '" + path + "': duplicate key \"" + name + "\"");
+      throw error("cannot write '{}': duplicate key \"{}\"", path, name);
     }
     at::Tensor t = tensor.detach().to(at::kCPU);
     // A view would drag its whole base storage into the file; store just its elements.
@@ -144,14 +144,14 @@ void save_torch_state_dict(const std::string& path, const StateDict& state) {
   try {
     bytes = torch::jit::pickle_save(c10::IValue(dict));
   } catch (const c10::Error& e) {
-    throw Error("cannot write '" + path + "': " + first_line(e.what_without_backtrace()));
+    throw error("cannot write '{}': {}", path, first_line(e.what_without_backtrace()));
   }
   write_file_atomic(path, bytes.data(), bytes.size());
 }
 
 StateDict load_torch_state_dict(const std::string& path) {
   const std::string text = read_file(path);
-  if (text.empty()) throw Error("cannot load state dict '" + path + "': the file is empty");
+  fail_if(text.empty(), "cannot load state dict '{}': the file is empty", path);
   std::vector<char> bytes(text.begin(), text.end());
   // LibTorch's unpickler turns collections.OrderedDict (what Python's Module.state_dict()
   // returns) into None, so torch.save(model.state_dict()) cannot be read from C++. Say so
@@ -167,27 +167,27 @@ StateDict load_torch_state_dict(const std::string& path) {
   try {
     value = torch::jit::pickle_load(bytes);
   } catch (const c10::Error& e) {
-    throw Error("cannot load state dict '" + path + "': not a readable torch pickle (" +
-                first_line(e.what_without_backtrace()) + ")" + hint);
+    throw error("cannot load state dict '{}': not a readable torch pickle ({}){}", path,
+                first_line(e.what_without_backtrace()), hint);
   } catch (const std::exception& e) {
-    throw Error("cannot load state dict '" + path + "': not a readable torch pickle (" +
-                first_line(e.what()) + ")" + hint);
+    throw error("cannot load state dict '{}': not a readable torch pickle ({}){}", path,
+                first_line(e.what()), hint);
   }
   if (!value.isGenericDict()) {
-    if (ordered_dict) throw Error("cannot load state dict '" + path + "'" + hint);
-    throw Error("cannot load state dict '" + path + "': the file holds a " + value.tagKind() +
-                ", not a dict of str -> Tensor");
+    fail_if(ordered_dict, "cannot load state dict '{}'{}", path, hint);
+    throw error("cannot load state dict '{}': the file holds a {}, not a dict of str -> Tensor",
+                path, value.tagKind());
   }
   StateDict state;
   for (const auto& item : value.toGenericDict()) {
     if (!item.key().isString()) {
-      throw Error("cannot load state dict '" + path + "': a key is a " + item.key().tagKind() +
-                  ", not a string");
+      throw error("cannot load state dict '{}': a key is a {}, not a string", path,
+                  item.key().tagKind());
     }
     const std::string name = item.key().toStringRef();
     if (!item.value().isTensor()) {
-      throw Error("cannot load state dict '" + path + "': entry \"" + name + "\" is a " +
-                  item.value().tagKind() + ", not a Tensor");
+      throw error("cannot load state dict '{}': entry \"{}\" is a {}, not a Tensor", path, name,
+                  item.value().tagKind());
     }
     state.emplace_back(name, item.value().toTensor());
   }

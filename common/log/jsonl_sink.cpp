@@ -44,12 +44,12 @@ JsonlSink::JsonlSink(const std::string& path) : path_(path) {
   if (!parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
-    if (ec) throw Error("cannot create directory '" + parent.string() + "': " + ec.message());
+    if (ec) throw error("cannot create directory '{}': {}", parent.string(), ec.message());
   }
   const bool torn = ends_mid_line(path);
   file_ = std::fopen(path.c_str(), "ab");
   if (file_ == nullptr) {
-    throw Error("cannot open metrics file '" + path + "' for appending: " + std::strerror(errno));
+    throw error("cannot open metrics file '{}' for appending: {}", path, std::strerror(errno));
   }
   if (torn) std::fputc('\n', file_);
 }
@@ -62,20 +62,20 @@ void JsonlSink::write(int64_t step, const Scalars& scalars) {
   std::string line = fmt::format("{{\"step\": {}, \"time\": {:.3f}", step, unix_seconds());
   for (const auto& [name, value] : scalars) {
     if (name == "step" || name == "time") {
-      throw Error("metric '" + name + "' clashes with the field of the same name in '" + path_ +
-                  "': rename the metric");
+      throw error("metric '{}' clashes with the field of the same name in '{}': rename the metric",
+                  name, path_);
     }
     line += ", " + json_quote(name) + ": " + json_number(value);
   }
   line += "}\n";
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
-    throw Error("cannot write metrics file '" + path_ + "': " + std::strerror(errno));
+    throw error("cannot write metrics file '{}': {}", path_, std::strerror(errno));
   }
 }
 
 void JsonlSink::flush() {
   if (std::fflush(file_) != 0) {
-    throw Error("cannot flush metrics file '" + path_ + "': " + std::strerror(errno));
+    throw error("cannot flush metrics file '{}': {}", path_, std::strerror(errno));
   }
 }
 

@@ -1,5 +1,6 @@
 #include "common/log/logging.h"
 
+#include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -24,17 +25,17 @@ spdlog::level::level_enum parse_level(const std::string& name) {
   for (const auto& [key, level] : kLevels) {
     if (name == key) return level;
   }
-  throw usage_error("invalid log level '" + name + "': expected one of " + kValidLevels);
+  throw usage_error("invalid log level '{}': expected one of {}", name, kValidLevels);
 }
 
 }  // namespace
 
 std::string log_file_for_rank(const std::string& file, int rank) {
-  return rank == 0 ? file : file + ".rank" + std::to_string(rank);
+  return rank == 0 ? file : fmt::format("{}.rank{}", file, rank);
 }
 
 void setup_logging(int rank, const LogOptions& options) {
-  if (rank < 0) throw usage_error("setup_logging: rank must be >= 0, got " + std::to_string(rank));
+  if (rank < 0) throw usage_error("setup_logging: rank must be >= 0, got {}", rank);
   spdlog::level::level_enum level = parse_level(options.level);
   if (rank != 0 && !options.all_ranks) level = std::max(level, spdlog::level::warn);
 
@@ -45,14 +46,14 @@ void setup_logging(int rank, const LogOptions& options) {
     try {
       sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false));
     } catch (const spdlog::spdlog_ex& e) {
-      throw Error("cannot open log file '" + path + "': " + e.what());
+      throw error("cannot open log file '{}': {}", path, e.what());
     }
   }
 
   auto logger = std::make_shared<spdlog::logger>("ptk", sinks.begin(), sinks.end());
   // The rank is fixed for the process, so it is baked into the pattern rather than formatted
   // on every line.
-  logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [rank " + std::to_string(rank) + "] [%^%l%$] %v");
+  logger->set_pattern(fmt::format("[%Y-%m-%d %H:%M:%S.%e] [rank {}] [%^%l%$] %v", rank));
   logger->set_level(level);
   // Lines at info and above reach the file at once: a crashed or preempted run keeps its last
   // words, and training logs are a few lines per second at most.

@@ -1,5 +1,6 @@
 #include "common/log/progress_bar.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -54,7 +55,7 @@ void ProgressBar::draw(bool final_line) {
   }
   std::fprintf(stderr, "%s%s: %s%llu%s (%.0f/s, %.1f s)%s", tty_ ? "\r" : "", label_.c_str(),
                bar.c_str(), static_cast<unsigned long long>(done_),
-               total_ > 0 ? ("/" + std::to_string(total_)).c_str() : "", rate, seconds,
+               total_ > 0 ? fmt::format("/{}", total_).c_str() : "", rate, seconds,
                tty_ && !final_line ? "" : "\n");
   std::fflush(stderr);
 }

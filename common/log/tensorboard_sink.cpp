@@ -1,6 +1,7 @@
 #include "common/log/tensorboard_sink.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,7 +88,7 @@ std::string host_name() {
 // Opens a file that did not exist before, so two writers never share one event file.
 std::FILE* create_new(const std::string& base, std::string& path) {
   for (int attempt = 0; attempt < 1000; ++attempt) {
-    path = attempt == 0 ? base : base + "." + std::to_string(attempt);
+    path = attempt == 0 ? base : fmt::format("{}.{}", base, attempt);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) {
       std::FILE* file = ::fdopen(fd, "wb");
@@ -104,16 +105,16 @@ std::FILE* create_new(const std::string& base, std::string& path) {
 TensorBoardSink::TensorBoardSink(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error("cannot create TensorBoard directory '" + dir + "': " + ec.message());
+  if (ec) throw error("cannot create TensorBoard directory '{}': {}", dir, ec.message());
 
   const double now = unix_seconds();
   const std::string base =
       (std::filesystem::path(dir) /
-       ("events.out.tfevents." + std::to_string(static_cast<int64_t>(now)) + "." + host_name()))
+       fmt::format("events.out.tfevents.{}.{}", static_cast<int64_t>(now), host_name()))
           .string();
   file_ = create_new(base, path_);
   if (file_ == nullptr) {
-    throw Error("cannot create TensorBoard event file '" + path_ + "': " + std::strerror(errno));
+    throw error("cannot create TensorBoard event file '{}': {}", path_, std::strerror(errno));
   }
   std::string event = event_header(now);
   put_bytes_field(event, kEventFileVersion, "brain.Event:2");
@@ -141,7 +142,7 @@ void TensorBoardSink::write(int64_t step, const Scalars& scalars) {
 
 void TensorBoardSink::flush() {
   if (std::fflush(file_) != 0) {
-    throw Error("cannot flush TensorBoard event file '" + path_ + "': " + std::strerror(errno));
+    throw error("cannot flush TensorBoard event file '{}': {}", path_, std::strerror(errno));
   }
 }
 
@@ -155,7 +156,7 @@ void TensorBoardSink::write_record(const std::string& data) {
   put_le(record, mask_crc32c(crc32c(data.data(), data.size())), 4);
   if (std::fwrite(record.data(), 1, record.size(), file_) != record.size() ||
       std::fflush(file_) != 0) {
-    throw Error("cannot write TensorBoard event file '" + path_ + "': " + std::strerror(errno));
+    throw error("cannot write TensorBoard event file '{}': {}", path_, std::strerror(errno));
   }
 }
 

@@ -10,40 +10,31 @@ namespace ptk::metrics {
 namespace {
 
 void check_same_length(size_t labels, size_t predictions, const char* what) {
-  if (labels != predictions) {
-    throw Error(std::string(what) + ": " + std::to_string(labels) + " labels but " +
-                std::to_string(predictions) + " predictions");
-  }
+  fail_if(labels != predictions, "{}: {} labels but {} predictions", what, labels, predictions);
 }
 
 }  // namespace
 
 ConfusionMatrix::ConfusionMatrix(int num_classes) : num_classes_(num_classes) {
-  if (num_classes < 1) {
-    throw Error("confusion matrix: num_classes must be >= 1, got " + std::to_string(num_classes));
-  }
+  fail_if(num_classes < 1, "confusion matrix: num_classes must be >= 1, got {}", num_classes);
   counts_.assign(static_cast<size_t>(num_classes) * num_classes, 0);
 }
 
 ConfusionMatrix ConfusionMatrix::from_counts(int num_classes, std::vector<int64_t> counts) {
   ConfusionMatrix matrix(num_classes);
-  if (counts.size() != matrix.counts_.size()) {
-    throw Error("confusion matrix: " + std::to_string(counts.size()) + " counts for " +
-                std::to_string(num_classes) + " classes (expected " +
-                std::to_string(matrix.counts_.size()) + ")");
-  }
-  if (std::any_of(counts.begin(), counts.end(), [](int64_t c) { return c < 0; })) {
-    throw Error("confusion matrix: negative count");
-  }
+  fail_if(counts.size() != matrix.counts_.size(),
+          "confusion matrix: {} counts for {} classes (expected {})", counts.size(), num_classes,
+          matrix.counts_.size());
+  fail_if(std::any_of(counts.begin(), counts.end(), [](int64_t c) { return c < 0; }),
+          "confusion matrix: negative count");
   matrix.counts_ = std::move(counts);
   return matrix;
 }
 
 void ConfusionMatrix::add(int label, int prediction) {
   if (label < 0 || label >= num_classes_ || prediction < 0 || prediction >= num_classes_) {
-    throw Error("confusion matrix: class ids must be in [0, " + std::to_string(num_classes_) +
-                "), got label " + std::to_string(label) + " and prediction " +
-                std::to_string(prediction));
+    throw error("confusion matrix: class ids must be in [0, {}), got label {} and prediction {}",
+                num_classes_, label, prediction);
   }
   ++counts_[static_cast<size_t>(label) * num_classes_ + prediction];
 }
@@ -54,10 +45,9 @@ void ConfusionMatrix::add(const std::vector<int>& labels, const std::vector<int>
 }
 
 ConfusionMatrix& ConfusionMatrix::operator+=(const ConfusionMatrix& other) {
-  if (other.num_classes_ != num_classes_) {
-    throw Error("confusion matrix: cannot add a " + std::to_string(other.num_classes_) +
-                "-class matrix to a " + std::to_string(num_classes_) + "-class one");
-  }
+  fail_if(other.num_classes_ != num_classes_,
+          "confusion matrix: cannot add a {}-class matrix to a {}-class one", other.num_classes_,
+          num_classes_);
   for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
   return *this;
 }
@@ -80,10 +70,8 @@ double ConfusionMatrix::accuracy() const {
 }
 
 double ConfusionMatrix::f1(int positive_class) const {
-  if (positive_class < 0 || positive_class >= num_classes_) {
-    throw Error("F1: positive class " + std::to_string(positive_class) + " is not in [0, " +
-                std::to_string(num_classes_) + ")");
-  }
+  fail_if(positive_class < 0 || positive_class >= num_classes_,
+          "F1: positive class {} is not in [0, {})", positive_class, num_classes_);
   const int64_t tp = count(positive_class, positive_class);
   int64_t predicted = 0, actual = 0;
   for (int c = 0; c < num_classes_; ++c) {
@@ -127,9 +115,8 @@ ConfusionMatrix confusion_matrix(const std::vector<int>& labels,
   int largest = 1;
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] < 0 || predictions[i] < 0) {
-      throw Error("confusion matrix: negative class id at position " + std::to_string(i) +
-                  " (label " + std::to_string(labels[i]) + ", prediction " +
-                  std::to_string(predictions[i]) + ")");
+      throw error("confusion matrix: negative class id at position {} (label {}, prediction {})", i,
+                  labels[i], predictions[i]);
     }
     largest = std::max({largest, labels[i], predictions[i]});
   }
@@ -158,21 +145,16 @@ TopKCount& TopKCount::operator+=(const TopKCount& other) {
 
 TopKCount top_k_count(const std::vector<float>& scores, int num_classes,
                       const std::vector<int>& labels, int k) {
-  if (num_classes < 1 || k < 1) {
-    throw Error("top-k accuracy: num_classes and k must be >= 1, got " +
-                std::to_string(num_classes) + " and " + std::to_string(k));
-  }
-  if (scores.size() != labels.size() * static_cast<size_t>(num_classes)) {
-    throw Error("top-k accuracy: " + std::to_string(scores.size()) + " scores for " +
-                std::to_string(labels.size()) + " samples x " + std::to_string(num_classes) +
-                " classes");
-  }
+  fail_if(num_classes < 1 || k < 1, "top-k accuracy: num_classes and k must be >= 1, got {} and {}",
+          num_classes, k);
+  fail_if(scores.size() != labels.size() * static_cast<size_t>(num_classes),
+          "top-k accuracy: {} scores for {} samples x {} classes", scores.size(), labels.size(),
+          num_classes);
   TopKCount result;
   for (size_t i = 0; i < labels.size(); ++i) {
     const int label = labels[i];
     if (label < 0 || label >= num_classes) {
-      throw Error("top-k accuracy: label " + std::to_string(label) + " of sample " +
-                  std::to_string(i) + " is not in [0, " + std::to_string(num_classes) + ")");
+      throw error("top-k accuracy: label {} of sample {} is not in [0, {})", label, i, num_classes);
     }
     const float* row = scores.data() + i * num_classes;
     // The label's rank in a stable descending sort: better scores, and equal scores of

@@ -13,10 +13,8 @@ namespace {
 
 void check_same_length(const std::vector<double>& x, const std::vector<double>& y,
                        const char* what) {
-  if (x.size() != y.size()) {
-    throw Error(std::string(what) + ": inputs of different lengths (" + std::to_string(x.size()) +
-                " and " + std::to_string(y.size()) + ")");
-  }
+  fail_if(x.size() != y.size(), "{}: inputs of different lengths ({} and {})", what, x.size(),
+          y.size());
 }
 
 double mean(const std::vector<double>& values) {
@@ -51,7 +49,7 @@ double pearson(const std::vector<double>& x, const std::vector<double>& y) {
 
 std::vector<double> average_ranks(const std::vector<double>& values) {
   // NaN has no place in an order (and would break the sort's contract).
-  if (has_nan(values)) throw Error("ranks: the values contain NaN");
+  fail_if(has_nan(values), "ranks: the values contain NaN");
   std::vector<size_t> order(values.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),

@@ -1,5 +1,6 @@
 #include "common/train/checkpoint.h"
 
+#include <fmt/format.h>
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
@@ -34,19 +35,17 @@ int64_t parse_step_name(const std::string& name) {
 bool is_temporary_name(const std::string& name) { return name.find(".tmp-") != std::string::npos; }
 
 void remove_tree(const fs::path& path) {
-  std::error_code error;
-  fs::remove_all(path, error);
-  if (error) {
-    throw Error("cannot remove " + path.string() + ": " + error.message());
-  }
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (ec) throw error("cannot remove {}: {}", path.string(), ec.message());
 }
 
 void retire_checkpoint(const fs::path& dir) {
   fs::path doomed = dir;
-  doomed += ".tmp-delete-" + std::to_string(::getpid());
-  std::error_code error;
-  fs::rename(dir, doomed, error);
-  if (error) throw Error("cannot remove old checkpoint " + dir.string() + ": " + error.message());
+  doomed += fmt::format(".tmp-delete-{}", ::getpid());
+  std::error_code ec;
+  fs::rename(dir, doomed, ec);
+  if (ec) throw error("cannot remove old checkpoint {}: {}", dir.string(), ec.message());
   remove_tree(doomed);
 }
 
@@ -65,7 +64,7 @@ std::string state_to_yaml(const CheckpointState& state) {
       state.config_yaml.empty() ? YAML::Node(YAML::NodeType::Map) : YAML::Load(state.config_yaml);
   out << config;
   out << YAML::EndMap;
-  if (!out.good()) throw Error("cannot format checkpoint state: " + out.GetLastError());
+  if (!out.good()) throw error("cannot format checkpoint state: {}", out.GetLastError());
   return std::string(out.c_str()) + "\n";
 }
 
@@ -89,18 +88,18 @@ std::string checkpoints_dir(const std::string& run_dir) {
 }
 
 std::string checkpoint_path(const std::string& run_dir, int64_t step) {
-  return (fs::path(checkpoints_dir(run_dir)) / (kStepPrefix + std::to_string(step))).string();
+  return (fs::path(checkpoints_dir(run_dir)) / fmt::format("{}{}", kStepPrefix, step)).string();
 }
 
 int remove_stale_checkpoint_temporaries(const std::string& run_dir) {
   fs::path root = checkpoints_dir(run_dir);
-  std::error_code error;
-  if (!fs::is_directory(root, error)) return 0;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return 0;
   std::vector<fs::path> stale;
-  for (const auto& entry : fs::directory_iterator(root, error)) {
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (is_temporary_name(entry.path().filename().string())) stale.push_back(entry.path());
   }
-  if (error) throw Error("cannot list " + root.string() + ": " + error.message());
+  if (ec) throw error("cannot list {}: {}", root.string(), ec.message());
   for (const auto& path : stale) remove_tree(path);
   return static_cast<int>(stale.size());
 }
@@ -111,16 +110,16 @@ CheckpointState read_checkpoint_state(const std::string& dir) {
   try {
     root = YAML::Load(io::read_file(path));
   } catch (const YAML::Exception& e) {
-    throw Error(path + ": not valid YAML: " + e.what());
+    throw error("{}: not valid YAML: {}", path, e.what());
   }
-  if (!root.IsMap()) throw Error(path + ": expected a mapping of checkpoint fields");
+  fail_if(!root.IsMap(), "{}: expected a mapping of checkpoint fields", path);
   auto integer = [&](const char* key) -> int64_t {
     YAML::Node node = root[key];
-    if (!node || !node.IsScalar()) throw Error(path + ": missing key '" + key + "'");
+    fail_if(!node || !node.IsScalar(), "{}: missing key '{}'", path, key);
     try {
       return node.as<int64_t>();
     } catch (const YAML::Exception&) {
-      throw Error(path + ": key '" + key + "' is not an integer: '" + node.Scalar() + "'");
+      throw error("{}: key '{}' is not an integer: '{}'", path, key, node.Scalar());
     }
   };
   CheckpointState state;
@@ -131,10 +130,9 @@ CheckpointState read_checkpoint_state(const std::string& dir) {
   state.seed = integer("seed");
   state.world_size = static_cast<int>(integer("world_size"));
   state.skipped_steps = root["skipped_steps"] ? integer("skipped_steps") : 0;
-  if (state.step < 0 || state.position.epoch < 0 || state.position.samples_in_epoch < 0 ||
-      state.samples_consumed < 0 || state.world_size < 1) {
-    throw Error(path + ": negative step, position or sample count, or world_size < 1");
-  }
+  fail_if(state.step < 0 || state.position.epoch < 0 || state.position.samples_in_epoch < 0 ||
+              state.samples_consumed < 0 || state.world_size < 1,
+          "{}: negative step, position or sample count, or world_size < 1", path);
   if (root["config"]) {
     YAML::Emitter out;
     out << root["config"];
@@ -144,9 +142,9 @@ CheckpointState read_checkpoint_state(const std::string& dir) {
 }
 
 bool is_complete_checkpoint(const std::string& dir) {
-  std::error_code error;
+  std::error_code ec;
   for (const char* file : {kModelFile, kOptimizerFile, kStateFile}) {
-    if (!fs::is_regular_file(fs::path(dir) / file, error)) return false;
+    if (!fs::is_regular_file(fs::path(dir) / file, ec)) return false;
   }
   try {
     CheckpointState state = read_checkpoint_state(dir);
@@ -158,16 +156,16 @@ bool is_complete_checkpoint(const std::string& dir) {
 
 std::vector<std::string> list_checkpoints(const std::string& run_dir) {
   fs::path root = checkpoints_dir(run_dir);
-  std::error_code error;
+  std::error_code ec;
   std::vector<std::pair<int64_t, std::string>> found;
-  if (!fs::is_directory(root, error)) return {};
-  for (const auto& entry : fs::directory_iterator(root, error)) {
+  if (!fs::is_directory(root, ec)) return {};
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
     int64_t step = parse_step_name(entry.path().filename().string());
     if (step >= 0 && is_complete_checkpoint(entry.path().string())) {
       found.emplace_back(step, entry.path().string());
     }
   }
-  if (error) throw Error("cannot list " + root.string() + ": " + error.message());
+  if (ec) throw error("cannot list {}: {}", root.string(), ec.message());
   std::sort(found.begin(), found.end());
   std::vector<std::string> dirs;
   for (auto& [step, dir] : found) dirs.push_back(std::move(dir));
@@ -188,15 +186,15 @@ std::string write_checkpoint(const std::string& run_dir, const io::StateDict& mo
                              int64_t keep) {
   const fs::path root = checkpoints_dir(run_dir);
   const fs::path final_dir = checkpoint_path(run_dir, state.step);
-  std::error_code error;
-  fs::create_directories(root, error);
-  if (error) throw Error("cannot create " + root.string() + ": " + error.message());
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) throw error("cannot create {}: {}", root.string(), ec.message());
 
   fs::path temp_dir = final_dir;
-  temp_dir += ".tmp-" + std::to_string(::getpid());
+  temp_dir += fmt::format(".tmp-{}", ::getpid());
   remove_tree(temp_dir);
-  fs::create_directory(temp_dir, error);
-  if (error) throw Error("cannot create " + temp_dir.string() + ": " + error.message());
+  fs::create_directory(temp_dir, ec);
+  if (ec) throw error("cannot create {}: {}", temp_dir.string(), ec.message());
   try {
     // Each writer fsyncs its file before the directory is published by the rename below.
     io::save_torch_state_dict((temp_dir / kModelFile).string(), model);
@@ -207,10 +205,10 @@ std::string write_checkpoint(const std::string& run_dir, const io::StateDict& mo
     // that did not resume) is moved aside first: a crash right here loses only that step, and
     // the previous checkpoint is used.
     if (fs::exists(final_dir)) retire_checkpoint(final_dir);
-    fs::rename(temp_dir, final_dir, error);
-    if (error) {
-      throw Error("cannot rename " + temp_dir.string() + " to " + final_dir.string() + ": " +
-                  error.message());
+    fs::rename(temp_dir, final_dir, ec);
+    if (ec) {
+      throw error("cannot rename {} to {}: {}", temp_dir.string(), final_dir.string(),
+                  ec.message());
     }
     io::fsync_directory(root.string());
   } catch (...) {
@@ -244,8 +242,8 @@ void load_checkpoint_optimizer(const std::string& dir, torch::optim::Optimizer& 
     optimizer.load(archive);
   } catch (const c10::Error& e) {
     std::string message = e.what_without_backtrace();
-    throw Error(path +
-                ": cannot restore the optimizer state: " + message.substr(0, message.find('\n')));
+    throw error("{}: cannot restore the optimizer state: {}", path,
+                message.substr(0, message.find('\n')));
   }
 }
 

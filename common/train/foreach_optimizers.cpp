@@ -25,9 +25,8 @@ at::Tensor evaluate(const torch::optim::Optimizer::LossClosure& closure) {
 const at::Tensor& dense_grad(const at::Tensor& param, const char* optimizer) {
   const at::Tensor& grad = param.grad();
   if (grad.is_sparse()) {
-    throw Error(std::string(optimizer) +
-                ": sparse gradients are not supported (parameter of shape " +
-                c10::str(param.sizes()) + ")");
+    throw error("{}: sparse gradients are not supported (parameter of shape {})", optimizer,
+                c10::str(param.sizes()));
   }
   return grad;
 }
@@ -41,7 +40,7 @@ at::Tensor ForeachSgd::step(LossClosure closure) {
     const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
     const double momentum = options.momentum();
     if (options.nesterov() && (momentum <= 0.0 || options.dampening() != 0.0)) {
-      throw Error("sgd: Nesterov momentum needs momentum > 0 and no dampening");
+      throw error("sgd: Nesterov momentum needs momentum > 0 and no dampening");
     }
     std::vector<at::Tensor> params;
     std::vector<at::Tensor> grads;

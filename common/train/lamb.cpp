@@ -20,18 +20,18 @@ namespace {
 
 void validate(const LambOptions& options) {
   if (!(options.lr() >= 0.0)) {
-    throw usage_error("lamb: learning rate must be >= 0, got " + format_double(options.lr()));
+    throw usage_error("lamb: learning rate must be >= 0, got {}", format_double(options.lr()));
   }
   if (!(options.eps() > 0.0)) {
-    throw usage_error("lamb: eps must be > 0, got " + format_double(options.eps()));
+    throw usage_error("lamb: eps must be > 0, got {}", format_double(options.eps()));
   }
   const auto [beta1, beta2] = options.betas();
   if (!(beta1 >= 0.0 && beta1 < 1.0) || !(beta2 >= 0.0 && beta2 < 1.0)) {
-    throw usage_error("lamb: betas must be in [0, 1), got (" + format_double(beta1) + ", " +
-                      format_double(beta2) + ")");
+    throw usage_error("lamb: betas must be in [0, 1), got ({}, {})", format_double(beta1),
+                      format_double(beta2));
   }
   if (!(options.weight_decay() >= 0.0)) {
-    throw usage_error("lamb: weight_decay must be >= 0, got " +
+    throw usage_error("lamb: weight_decay must be >= 0, got {}",
                       format_double(options.weight_decay()));
   }
 }
@@ -97,8 +97,8 @@ at::Tensor Lamb::step(LossClosure closure) {
       if (!param.grad().defined()) continue;
       const at::Tensor& grad = param.grad();
       if (grad.is_sparse()) {
-        throw Error("lamb: sparse gradients are not supported (parameter of shape " +
-                    c10::str(param.sizes()) + ")");
+        throw error("lamb: sparse gradients are not supported (parameter of shape {})",
+                    c10::str(param.sizes()));
       }
       auto* existing = find_param_state<LambParamState>(state_, param);
       if (existing == nullptr) {

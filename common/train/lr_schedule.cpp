@@ -29,56 +29,53 @@ bool decays_to_floor(const std::string& name) {
 
 void validate(double peak_lr, const ScheduleOptions& options) {
   if (!known_name(options.name)) {
-    throw usage_error("schedule.name: unknown schedule '" + options.name +
-                      "' (expected constant, step, cosine, linear or polynomial)");
+    throw usage_error(
+        "schedule.name: unknown schedule '{}' (expected constant, step, cosine, linear or "
+        "polynomial)",
+        options.name);
   }
   if (!(peak_lr >= 0.0) || !std::isfinite(peak_lr)) {
-    throw usage_error("schedule: peak learning rate must be a finite value >= 0, got " +
+    throw usage_error("schedule: peak learning rate must be a finite value >= 0, got {}",
                       format_double(peak_lr));
   }
   if (options.warmup_steps < 0) {
-    throw usage_error("schedule.warmup_steps must be >= 0, got " +
-                      std::to_string(options.warmup_steps));
+    throw usage_error("schedule.warmup_steps must be >= 0, got {}", options.warmup_steps);
   }
   if (!(options.warmup_start_factor >= 0.0 && options.warmup_start_factor <= 1.0)) {
-    throw usage_error("schedule.warmup_start_factor must be in [0, 1], got " +
+    throw usage_error("schedule.warmup_start_factor must be in [0, 1], got {}",
                       format_double(options.warmup_start_factor));
   }
   if (options.total_steps < 0) {
-    throw usage_error("schedule: total_steps must be >= 0, got " +
-                      std::to_string(options.total_steps));
+    throw usage_error("schedule: total_steps must be >= 0, got {}", options.total_steps);
   }
   if (decays_to_floor(options.name)) {
     if (options.total_steps <= 0) {
-      throw usage_error("schedule.name=" + options.name +
-                        " needs the run's total number of steps (> 0), got " +
-                        std::to_string(options.total_steps));
+      throw usage_error("schedule.name={} needs the run's total number of steps (> 0), got {}",
+                        options.name, options.total_steps);
     }
     if (options.warmup_steps > options.total_steps) {
-      throw usage_error("schedule.warmup_steps (" + std::to_string(options.warmup_steps) +
-                        ") exceeds the total number of steps (" +
-                        std::to_string(options.total_steps) + ")");
+      throw usage_error("schedule.warmup_steps ({}) exceeds the total number of steps ({})",
+                        options.warmup_steps, options.total_steps);
     }
   }
   if (!(options.final_lr_fraction >= 0.0 && options.final_lr_fraction <= 1.0)) {
-    throw usage_error("schedule.final_lr_fraction must be in [0, 1], got " +
+    throw usage_error("schedule.final_lr_fraction must be in [0, 1], got {}",
                       format_double(options.final_lr_fraction));
   }
   if (!(options.gamma > 0.0 && options.gamma <= 1.0)) {
-    throw usage_error("schedule.gamma must be in (0, 1], got " + format_double(options.gamma));
+    throw usage_error("schedule.gamma must be in (0, 1], got {}", format_double(options.gamma));
   }
   if (!(options.power > 0.0) || !std::isfinite(options.power)) {
-    throw usage_error("schedule.power must be > 0, got " + format_double(options.power));
+    throw usage_error("schedule.power must be > 0, got {}", format_double(options.power));
   }
   for (size_t i = 0; i < options.milestones.size(); ++i) {
     if (options.milestones[i] <= 0) {
-      throw usage_error("schedule.milestones: milestone " + std::to_string(i) + " is " +
-                        std::to_string(options.milestones[i]) + ", must be > 0");
+      throw usage_error("schedule.milestones: milestone {} is {}, must be > 0", i,
+                        options.milestones[i]);
     }
     if (i > 0 && options.milestones[i] <= options.milestones[i - 1]) {
-      throw usage_error("schedule.milestones must be strictly increasing, got " +
-                        std::to_string(options.milestones[i - 1]) + " then " +
-                        std::to_string(options.milestones[i]));
+      throw usage_error("schedule.milestones must be strictly increasing, got {} then {}",
+                        options.milestones[i - 1], options.milestones[i]);
     }
   }
   if (options.name == "step" && options.milestones.empty()) {

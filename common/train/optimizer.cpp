@@ -39,30 +39,30 @@ std::vector<torch::optim::OptimizerParamGroup> make_groups(std::vector<at::Tenso
 
 void validate(const OptimizerOptions& options) {
   if (!known_name(options.name)) {
-    throw usage_error("optim.name: unknown optimizer '" + options.name +
-                      "' (expected sgd, adamw or lamb)");
+    throw usage_error("optim.name: unknown optimizer '{}' (expected sgd, adamw or lamb)",
+                      options.name);
   }
   if (!(options.lr > 0.0) || !std::isfinite(options.lr)) {
-    throw usage_error("optim.lr: the learning rate must be a finite value > 0, got " +
+    throw usage_error("optim.lr: the learning rate must be a finite value > 0, got {}",
                       format_double(options.lr));
   }
   if (!(options.momentum >= 0.0 && options.momentum < 1.0)) {
-    throw usage_error("optim.momentum must be in [0, 1), got " + format_double(options.momentum));
+    throw usage_error("optim.momentum must be in [0, 1), got {}", format_double(options.momentum));
   }
   if (options.name == "sgd" && options.nesterov && options.momentum == 0.0) {
     throw usage_error("optim.nesterov=true needs optim.momentum > 0");
   }
   if (!(options.weight_decay >= 0.0) || !std::isfinite(options.weight_decay)) {
-    throw usage_error("optim.weight_decay must be >= 0, got " +
+    throw usage_error("optim.weight_decay must be >= 0, got {}",
                       format_double(options.weight_decay));
   }
   if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) ||
       !(options.beta2 >= 0.0 && options.beta2 < 1.0)) {
-    throw usage_error("optim.betas must both be in [0, 1), got [" + format_double(options.beta1) +
-                      ", " + format_double(options.beta2) + "]");
+    throw usage_error("optim.betas must both be in [0, 1), got [{}, {}]",
+                      format_double(options.beta1), format_double(options.beta2));
   }
   if (!(options.eps > 0.0) || !std::isfinite(options.eps)) {
-    throw usage_error("optim.eps must be > 0, got " + format_double(options.eps));
+    throw usage_error("optim.eps must be > 0, got {}", format_double(options.eps));
   }
   for (const auto& pattern : options.no_decay_patterns) {
     // An empty pattern is a substring of every name: it would silently disable weight decay.
@@ -80,14 +80,14 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(
   std::unordered_set<const void*> tensors;
   for (const auto& [name, tensor] : named_parameters) {
     if (!names.insert(name).second) {
-      throw Error("make_optimizer: parameter name '" + name + "' appears twice");
+      throw error("make_optimizer: parameter name '{}' appears twice", name);
     }
-    if (!tensor.defined()) throw Error("make_optimizer: parameter '" + name + "' is undefined");
+    fail_if(!tensor.defined(), "make_optimizer: parameter '{}' is undefined", name);
     if (!tensor.requires_grad()) continue;  // frozen (e.g. a linear probe's backbone)
-    if (!tensor.is_leaf()) {
-      throw Error("make_optimizer: parameter '" + name +
-                  "' is not a leaf tensor (it was computed from other tensors)");
-    }
+    fail_if(!tensor.is_leaf(),
+            "make_optimizer: parameter '{}' is not a leaf tensor (it was computed from other "
+            "tensors)",
+            name);
     // A tied weight (BERT's decoder and word embeddings) is one tensor under two names: it must
     // be updated once, in the group of its first name.
     if (!tensors.insert(tensor.unsafeGetTensorImpl()).second) continue;

@@ -47,8 +47,7 @@ config::Schema optimizer_schema() { return optim_table().schema(); }
 
 double scaled_lr(double lr_per_256, int64_t global_batch) {
   if (global_batch <= 0) {
-    throw usage_error("linear LR scaling needs a global batch > 0, got " +
-                      std::to_string(global_batch));
+    throw usage_error("linear LR scaling needs a global batch > 0, got {}", global_batch);
   }
   return lr_per_256 * static_cast<double>(global_batch) / 256.0;
 }
@@ -60,13 +59,13 @@ OptimizerOptions optimizer_options(const config::Config& config, int64_t global_
     options.lr = section.lr;
   } else {
     if (!(section.lr_per_256 > 0.0) || !std::isfinite(section.lr_per_256)) {
-      throw usage_error("optim.lr_per_256 must be > 0, got " + format_double(section.lr_per_256));
+      throw usage_error("optim.lr_per_256 must be > 0, got {}", format_double(section.lr_per_256));
     }
     options.lr = scaled_lr(section.lr_per_256, global_batch);
   }
   if (section.betas.size() != 2) {
-    throw usage_error("optim.betas must hold two values [beta1, beta2], got " +
-                      std::to_string(section.betas.size()));
+    throw usage_error("optim.betas must hold two values [beta1, beta2], got {}",
+                      section.betas.size());
   }
   options.beta1 = section.betas[0];
   options.beta2 = section.betas[1];

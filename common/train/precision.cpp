@@ -41,12 +41,13 @@ Precision resolve_precision(const std::string& name, const c10::Device& device) 
   if (name == "auto") return device.is_cuda() ? Precision::kBf16 : Precision::kFp32;
   if (name == "bf16") {
     if (!device.is_cuda()) {
-      throw usage_error("train.precision=bf16 needs a CUDA device (the run is on " + device.str() +
-                        "); use fp32 or auto");
+      throw usage_error(
+          "train.precision=bf16 needs a CUDA device (the run is on {}); use fp32 or auto",
+          device.str());
     }
     return Precision::kBf16;
   }
-  throw usage_error("train.precision must be auto | fp32 | bf16, got '" + name + "'");
+  throw usage_error("train.precision must be auto | fp32 | bf16, got '{}'", name);
 }
 
 const char* precision_name(Precision precision) {

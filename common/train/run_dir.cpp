@@ -18,11 +18,11 @@ RunDir prepare_run_dir(const std::string& path, int rank, const std::string& con
                        bool start_over) {
   RunDir run;
   run.path = path;
-  std::error_code error;
-  fs::create_directories(checkpoints_dir(path), error);
-  if (error) {
-    throw Error("cannot create run directory " + path + ": " + error.message() +
-                " (set run.dir to a writable place)");
+  std::error_code ec;
+  fs::create_directories(checkpoints_dir(path), ec);
+  if (ec) {
+    throw error("cannot create run directory {}: {} (set run.dir to a writable place)", path,
+                ec.message());
   }
   if (rank == 0) {
     run.removed_temporaries = remove_stale_checkpoint_temporaries(path);

@@ -30,7 +30,7 @@ void install_stop_signal_handlers() {
   action.sa_flags = SA_RESTART;
   for (int signal_number : {SIGTERM, SIGUSR1}) {
     if (sigaction(signal_number, &action, nullptr) != 0) {
-      throw Error("cannot install the handler for signal " + std::to_string(signal_number) + ": " +
+      throw error("cannot install the handler for signal {}: {}", signal_number,
                   std::strerror(errno));
     }
   }

@@ -5,10 +5,8 @@
 namespace ptk::train {
 
 LoaderPosition advance(LoaderPosition position, int64_t global_batch, int64_t samples_per_epoch) {
-  if (global_batch <= 0 || global_batch > samples_per_epoch) {
-    throw Error("global batch " + std::to_string(global_batch) + " does not fit an epoch of " +
-                std::to_string(samples_per_epoch) + " samples");
-  }
+  fail_if(global_batch <= 0 || global_batch > samples_per_epoch,
+          "global batch {} does not fit an epoch of {} samples", global_batch, samples_per_epoch);
   position.samples_in_epoch += global_batch;
   // Drop the last partial global batch: every step sees a full batch on every rank.
   if (position.samples_in_epoch + global_batch > samples_per_epoch) {
@@ -19,10 +17,9 @@ LoaderPosition advance(LoaderPosition position, int64_t global_batch, int64_t sa
 }
 
 SampleSlice slice_for(const StreamSpec& spec, int64_t batch_index, int64_t micro_step) {
-  if (spec.global_batch <= 0 || spec.global_batch > spec.samples_per_epoch) {
-    throw Error("global batch " + std::to_string(spec.global_batch) + " does not fit an epoch of " +
-                std::to_string(spec.samples_per_epoch) + " samples");
-  }
+  fail_if(spec.global_batch <= 0 || spec.global_batch > spec.samples_per_epoch,
+          "global batch {} does not fit an epoch of {} samples", spec.global_batch,
+          spec.samples_per_epoch);
   LoaderPosition position = spec.start;
   // A position left over from a run with a larger global batch may sit past the last full
   // batch of this run's layout: normalise it the same way advance() would.
@@ -55,7 +52,7 @@ const at::Tensor& Batch::at(const std::string& name) const {
   if (it == fields.end()) {
     std::string present;
     for (const auto& [key, tensor] : fields) present += (present.empty() ? "" : ", ") + key;
-    throw Error("batch has no field '" + name + "' (fields: " + present + ")");
+    throw error("batch has no field '{}' (fields: {})", name, present);
   }
   return it->second;
 }

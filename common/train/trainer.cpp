@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 #include <torch/nn/module.h>
@@ -199,23 +200,21 @@ TrainingRun::TrainingRun(const TrainerSettings& settings, const TrainingSetup& s
       micro_batch_(checked_micro_batch()),
       scheduler_(o_),
       schedule_(settings.optimizer.lr, settings.schedule) {
-  if (!keeps_files() && o_.checkpoint_every > 0) {
-    throw Error("a run without a run directory cannot write checkpoints (checkpoint every " +
-                std::to_string(o_.checkpoint_every) + " steps)");
-  }
+  fail_if(!keeps_files() && o_.checkpoint_every > 0,
+          "a run without a run directory cannot write checkpoints (checkpoint every {} steps)",
+          o_.checkpoint_every);
 }
 
 // The micro-batch of the layout; a usage error (before any work) when the layout cannot be.
 int64_t TrainingRun::checked_micro_batch() const {
   if (o_.global_batch % (world_ * o_.accumulation) != 0) {
-    throw usage_error("train.global_batch=" + std::to_string(o_.global_batch) +
-                      " must be divisible by world size (" + std::to_string(world_) +
-                      ") x train.accumulation (" + std::to_string(o_.accumulation) + ")");
+    throw usage_error(
+        "train.global_batch={} must be divisible by world size ({}) x train.accumulation ({})",
+        o_.global_batch, world_, o_.accumulation);
   }
   if (o_.global_batch > samples_per_epoch_) {
-    throw usage_error("train.global_batch=" + std::to_string(o_.global_batch) +
-                      " is larger than an epoch (" + std::to_string(samples_per_epoch_) +
-                      " samples)");
+    throw usage_error("train.global_batch={} is larger than an epoch ({} samples)", o_.global_batch,
+                      samples_per_epoch_);
   }
   return o_.global_batch / (world_ * o_.accumulation);
 }
@@ -320,7 +319,7 @@ void TrainingRun::import_initial_weights() {
                imported.loaded, imported.kept_initial.size(),
                imported.ignored.empty()
                    ? std::string()
-                   : ", " + std::to_string(imported.ignored.size()) + " in the file ignored");
+                   : fmt::format(", {} in the file ignored", imported.ignored.size()));
 }
 
 // Every rank must continue from the same checkpoint (a shared run directory); a rank that saw
@@ -328,9 +327,10 @@ void TrainingRun::import_initial_weights() {
 void TrainingRun::check_ranks_agree_on_step() {
   const double step = static_cast<double>(progress_.step);
   if (dist::all_reduce_scalar_sum(group_, step) != step * world_) {
-    throw Error("ranks disagree on the checkpoint to resume from in " + o_.run_dir +
-                " (this rank: step " + std::to_string(progress_.step) +
-                "); run.dir must be one directory shared by all ranks");
+    throw error(
+        "ranks disagree on the checkpoint to resume from in {} (this rank: step {}); run.dir "
+        "must be one directory shared by all ranks",
+        o_.run_dir, progress_.step);
   }
 }
 
@@ -371,10 +371,11 @@ void TrainingRun::train_step(BatchStream& stream) {
                  progress_.step, consecutive_bad_, progress_.skipped_steps);
     if (consecutive_bad_ > o_.max_bad_steps) {
       metrics_.flush();
-      throw Error("non-finite loss or gradient in " + std::to_string(consecutive_bad_) +
-                  " consecutive steps (last at step " + std::to_string(progress_.step) +
-                  ", train.max_bad_steps=" + std::to_string(o_.max_bad_steps) +
-                  "): lower the learning rate, enable train.clip_norm or check the data");
+      throw error(
+          "non-finite loss or gradient in {} consecutive steps (last at step {}, "
+          "train.max_bad_steps={}): lower the learning rate, enable train.clip_norm or check the "
+          "data",
+          consecutive_bad_, progress_.step, o_.max_bad_steps);
     }
   } else {
     consecutive_bad_ = 0;
@@ -430,9 +431,9 @@ void TrainingRun::save_checkpoint() {
     }
   }
   if (dist::any_rank(group_, !failure.empty())) {
-    throw Error(rank_ == 0 ? failure
-                           : "rank 0 failed to write the checkpoint of step " +
-                                 std::to_string(progress_.step));
+    throw error(rank_ == 0 ? failure
+                           : fmt::format("rank 0 failed to write the checkpoint of step {}",
+                                         progress_.step));
   }
   if (rank_ != 0) result_.last_checkpoint = checkpoint_path(o_.run_dir, progress_.step);
   last_checkpoint_step_ = progress_.step;
@@ -445,7 +446,7 @@ Trainer::Trainer(const config::Config& config, TrainingSetup setup)
 
 Trainer::Trainer(TrainerSettings settings, TrainingSetup setup)
     : settings_(std::move(settings)), setup_(std::move(setup)) {
-  if (!setup_.group) throw Error("Trainer needs a process group (see setup_training)");
+  fail_if(!setup_.group, "Trainer needs a process group (see setup_training)");
 }
 
 TrainResult Trainer::fit(Task& task) { return TrainingRun(settings_, setup_, task).run(); }

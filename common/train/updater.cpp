@@ -95,7 +95,7 @@ void Updater::backward_micro_batches(BatchStream& stream, UpdateResult& result, 
       output = task_.compute_loss(batch);
     }
     if (!output.loss.defined() || output.loss.numel() != 1) {
-      throw Error("Task::compute_loss must return a scalar loss (the micro-batch mean)");
+      throw error("Task::compute_loss must return a scalar loss (the micro-batch mean)");
     }
     const double loss_value = output.loss.detach().to(at::kDouble).item<double>();
     if (!std::isfinite(loss_value)) local_bad = true;

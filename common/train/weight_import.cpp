@@ -41,25 +41,25 @@ void list_keys(std::ostringstream& out, const char* what, const std::vector<std:
 }  // namespace
 
 io::StateDict read_weight_file(const std::string& path) {
-  std::error_code error;
-  if (fs::is_directory(path, error)) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
     for (const char* name : {"model.safetensors", "pytorch_model.bin"}) {
       const fs::path file = fs::path(path) / name;
-      if (fs::is_regular_file(file, error)) return read_weight_file(file.string());
+      if (fs::is_regular_file(file, ec)) return read_weight_file(file.string());
     }
-    throw usage_error("init.from: folder '" + path +
-                      "' holds neither model.safetensors nor pytorch_model.bin");
+    throw usage_error(
+        "init.from: folder '{}' holds neither model.safetensors nor pytorch_model.bin", path);
   }
-  if (!fs::is_regular_file(path, error)) {
-    throw usage_error("init.from: '" + path + "' does not exist");
+  if (!fs::is_regular_file(path, ec)) {
+    throw usage_error("init.from: '{}' does not exist", path);
   }
   const std::string extension = fs::path(path).extension().string();
   if (extension == ".safetensors") return io::load_safetensors(path);
   if (extension == ".pth" || extension == ".pt" || extension == ".bin") {
     return io::load_torch_state_dict(path);
   }
-  throw usage_error("init.from: '" + path +
-                    "' is not a .safetensors, .pth, .pt or .bin file or an HF model folder");
+  throw usage_error(
+      "init.from: '{}' is not a .safetensors, .pth, .pt or .bin file or an HF model folder", path);
 }
 
 ImportSummary import_weights(torch::nn::Module& module, const io::StateDict& state,
@@ -103,7 +103,7 @@ ImportSummary import_weights(torch::nn::Module& module, const io::StateDict& sta
     list_keys(out, "different shapes", shape_mismatches);
     out << "\n  (init.exclude=[prefix, ...] keeps the model's own values for keys with those "
            "prefixes, e.g. a new head: init.exclude=[fc.])";
-    throw Error(out.str());
+    throw error(out.str());
   }
   io::load_module_state_dict(module, selected, /*strict=*/false);
   summary.loaded = selected.size();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "common/base/error.h"
 #include "common/config/option_table.h"
 
@@ -53,12 +55,11 @@ std::vector<BertPhase> bert_phases(const config::Config& config) {
   const size_t n = steps.size();
   auto ints = [&](const char* list_key, std::vector<int64_t> values, const char* single_key) {
     if (single && !values.empty()) {
-      throw usage_error(std::string(list_key) + " is set but phases.steps is empty");
+      throw usage_error("{} is set but phases.steps is empty", list_key);
     }
     if (values.empty()) values.assign(n, config.get_int(single_key));
     if (values.size() != n) {
-      throw usage_error(std::string(list_key) + " has " + std::to_string(values.size()) +
-                        " entries but phases.steps has " + std::to_string(n));
+      throw usage_error("{} has {} entries but phases.steps has {}", list_key, values.size(), n);
     }
     return values;
   };
@@ -75,8 +76,7 @@ std::vector<BertPhase> bert_phases(const config::Config& config) {
   for (const auto& [key, size] : {std::pair<const char*, size_t>{"phases.lr", lrs.size()},
                                   {"phases.warmup_steps", warmups.size()}}) {
     if (size != 0 && (single || size != n)) {
-      throw usage_error(std::string(key) + " has " + std::to_string(size) +
-                        " entries but phases.steps has " + std::to_string(single ? 0 : n));
+      throw usage_error("{} has {} entries but phases.steps has {}", key, size, single ? 0 : n);
     }
   }
   std::vector<BertPhase> phases;
@@ -90,17 +90,17 @@ std::vector<BertPhase> bert_phases(const config::Config& config) {
     p.max_predictions = caps[i];
     p.lr = lrs.empty() ? 0.0 : lrs[i];
     p.warmup_steps = warmups.empty() ? -1 : warmups[i];
-    const std::string where = single ? "" : " (phase " + std::to_string(p.index) + ")";
-    if (p.steps < 1) throw usage_error("phases.steps must be >= 1" + where);
-    if (p.global_batch < 1) throw usage_error("phases.global_batch must be >= 1" + where);
-    if (p.accumulation < 1) throw usage_error("phases.accumulation must be >= 1" + where);
-    if (p.max_seq_length < 8) throw usage_error("phases.max_seq_length must be >= 8" + where);
-    if (p.max_predictions < 1) throw usage_error("phases.max_predictions must be >= 1" + where);
-    if (p.lr < 0) throw usage_error("phases.lr must be > 0" + where);
+    const std::string where = single ? "" : fmt::format(" (phase {})", p.index);
+    if (p.steps < 1) throw usage_error("phases.steps must be >= 1{}", where);
+    if (p.global_batch < 1) throw usage_error("phases.global_batch must be >= 1{}", where);
+    if (p.accumulation < 1) throw usage_error("phases.accumulation must be >= 1{}", where);
+    if (p.max_seq_length < 8) throw usage_error("phases.max_seq_length must be >= 8{}", where);
+    if (p.max_predictions < 1) throw usage_error("phases.max_predictions must be >= 1{}", where);
+    if (p.lr < 0) throw usage_error("phases.lr must be > 0{}", where);
     if (!warmups.empty() && p.warmup_steps < 0) {
-      throw usage_error("phases.warmup_steps must be >= 0" + where);
+      throw usage_error("phases.warmup_steps must be >= 0{}", where);
     }
-    p.run_dir = (fs::path(run_dir) / ("phase" + std::to_string(p.index))).string();
+    p.run_dir = (fs::path(run_dir) / fmt::format("phase{}", p.index)).string();
     phases.push_back(p);
   }
   return phases;
@@ -115,7 +115,7 @@ std::vector<int64_t> phase_lengths(const config::Config& config) {
 }
 
 std::string shard_dir_for_length(const std::string& dir, int64_t length) {
-  return (fs::path(dir) / ("seq" + std::to_string(length))).string();
+  return (fs::path(dir) / fmt::format("seq{}", length)).string();
 }
 
 std::string resolve_phase_shards(const config::Config& config, const BertPhase& phase) {
@@ -127,8 +127,10 @@ std::string resolve_phase_shards(const config::Config& config, const BertPhase& 
   const std::string per_length = shard_dir_for_length(base, phase.max_seq_length);
   if (fs::exists(fs::path(per_length) / "manifest.yaml")) return per_length;
   if (fs::exists(fs::path(base) / "manifest.yaml")) return base;
-  throw usage_error("data.shards: neither '" + per_length + "/manifest.yaml' nor '" + base +
-                    "/manifest.yaml' exists (run `ptk-bert prepare` with the same phases first)");
+  throw usage_error(
+      "data.shards: neither '{}/manifest.yaml' nor '{}/manifest.yaml' exists (run `ptk-bert "
+      "prepare` with the same phases first)",
+      per_length, base);
 }
 
 config::Config phase_config(const config::Config& config, const BertPhase& phase) {

@@ -1,5 +1,6 @@
 #include "recipes/bert/bert_train.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -63,11 +64,10 @@ int run_bert_train(const config::Config& config) {
       std::string previous;
       const int64_t step = checkpoint_step(phases[k - 1].run_dir, &previous);
       if (step != phases[k - 1].steps) {
-        throw Error("phase " + std::to_string(phase.index) +
-                    " starts from the final checkpoint of " + phases[k - 1].run_dir + ", which " +
-                    (step < 0 ? std::string("has no checkpoint")
-                              : "stops at step " + std::to_string(step) + " of " +
-                                    std::to_string(phases[k - 1].steps)));
+        throw error("phase {} starts from the final checkpoint of {}, which {}", phase.index,
+                    phases[k - 1].run_dir,
+                    step < 0 ? std::string("has no checkpoint")
+                             : fmt::format("stops at step {} of {}", step, phases[k - 1].steps));
       }
       task.load_weights(previous);
       spdlog::info("phase {}: starting from the weights of {}", phase.index, previous);

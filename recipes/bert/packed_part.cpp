@@ -55,8 +55,10 @@ text::CorpusSummary parse_packed_part(const std::string& text, const std::string
     }
     part.manifest = data::Manifest::parse(node["manifest"].as<std::string>(), where);
   } catch (const YAML::Exception& e) {
-    throw Error("'" + where + "' is not a packed-part marker (" + e.what() +
-                "): remove it and run the same command again to redo that part");
+    throw error(
+        "'{}' is not a packed-part marker ({}): remove it and run the same command again to "
+        "redo that part",
+        where, e.what());
   }
   part.shards = part.manifest.shards.size();
   return part;

@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
       return command_line.help ? 0 : 2;
     }
     if (!command_line.positionals.empty()) {
-      throw ptk::usage_error("unexpected argument '" + command_line.positionals.front() +
-                             "' (options are key=value)");
+      throw ptk::usage_error("unexpected argument '{}' (options are key=value)",
+                             command_line.positionals.front());
     }
     const ptk::config::Config config = ptk::config::resolve_command_line(schema, command_line);
     if (command_line.dump_config) return 0;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <filesystem>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/base/error.h"
@@ -39,9 +41,9 @@ std::string results_table(const EvalReport& report) {
 }
 
 void write_report(const std::string& dir, const EvalReport& report) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) throw Error("eval.out: cannot create '" + dir + "': " + error.message());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw error("eval.out: cannot create '{}': {}", dir, ec.message());
 
   nlohmann::json json = {{"task", report.task},
                          {"data", report.data},
@@ -68,21 +70,19 @@ void write_report(const std::string& dir, const EvalReport& report) {
   io::write_file_atomic(dir + "/results.json", json.dump(2) + "\n");
 
   std::string md = "# ImageNet evaluation\n\n";
-  md += "- data: `" + report.data + "` (" + report.layout + "), " + std::to_string(report.classes) +
-        " classes, " + std::to_string(report.train_images) + " train / " +
-        std::to_string(report.val_images) + " val images\n";
-  md += "- backbone: " + backbone_text(report) + ", " + std::to_string(report.feature_dim) +
-        "-d features\n\n";
+  md += fmt::format("- data: `{}` ({}), {} classes, {} train / {} val images\n", report.data,
+                    report.layout, report.classes, report.train_images, report.val_images);
+  md += fmt::format("- backbone: {}, {}-d features\n\n", backbone_text(report), report.feature_dim);
   md += results_table(report);
   io::write_file_atomic(dir + "/results.md", md);
 }
 
 std::string summary_paragraph(const std::string& dir, const EvalReport& report) {
-  std::string text = "ptk-eval imagenet: read " + std::to_string(report.train_images) +
-                     " train and " + std::to_string(report.val_images) + " val images of " +
-                     std::to_string(report.classes) + " classes from " + report.data + " (" +
-                     report.layout + "); backbone " + backbone_text(report) + " (" +
-                     std::to_string(report.feature_dim) + "-d features";
+  std::string text = fmt::format(
+      "ptk-eval imagenet: read {} train and {} val images of {} classes from {} ({}); backbone {} "
+      "({}-d features",
+      report.train_images, report.val_images, report.classes, report.data, report.layout,
+      backbone_text(report), report.feature_dim);
   for (const auto& [split, state] : report.feature_cache)
     text += "; " + split + " features " + state;
   text += ").";

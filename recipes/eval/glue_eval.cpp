@@ -1,6 +1,7 @@
 #include "recipes/eval/glue_eval.h"
 
 #include <ATen/Parallel.h>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <filesystem>
@@ -32,7 +33,7 @@ using text::glue::GlueMetricValues;
 const at::Tensor& word_embeddings(const io::StateDict& state, const std::string& origin) {
   const at::Tensor* tensor = io::find_tensor(state, "bert.embeddings.word_embeddings.weight");
   if (tensor == nullptr || tensor->dim() != 2) {
-    throw Error(origin + ": no bert.embeddings.word_embeddings.weight (is it a BERT?)");
+    throw error("{}: no bert.embeddings.word_embeddings.weight (is it a BERT?)", origin);
   }
   return *tensor;
 }
@@ -42,7 +43,7 @@ const at::Tensor& word_embeddings(const io::StateDict& state, const std::string&
 std::string hf_tokenizer(const std::string& folder) {
   const std::string tokenizer = text::hf_folder_tokenizer(folder);
   if (tokenizer.empty()) {
-    throw usage_error(folder + " holds no vocab.txt or SentencePiece .model; give eval.tokenizer");
+    throw usage_error("{} holds no vocab.txt or SentencePiece .model; give eval.tokenizer", folder);
   }
   return tokenizer;
 }
@@ -52,19 +53,20 @@ text::glue::GlueBackbone load_backbone(const GlueEvalOptions& options) {
   if (!options.checkpoint.empty()) {
     const config::StoredCheckpoint checkpoint = config::open_stored_checkpoint(options.checkpoint);
     if (checkpoint.recipe != config::RecipeKind::kBert) {
-      throw usage_error("eval.checkpoint: " + checkpoint.step_dir +
-                        " is a wsl checkpoint; ptk-eval glue needs a ptk-bert one");
+      throw usage_error(
+          "eval.checkpoint: {} is a wsl checkpoint; ptk-eval glue needs a ptk-bert one",
+          checkpoint.step_dir);
     }
     const text::BertSource source = text::stored_bert_source(checkpoint.config, options.tokenizer);
     backbone.config = source.config;
     backbone.weights = train::read_checkpoint_model(checkpoint.step_dir);
     backbone.tokenizer = text::require_tokenizer(source, checkpoint.step_dir);
-    backbone.description = checkpoint.step_dir + " (step " + std::to_string(checkpoint.step) + ")";
+    backbone.description = fmt::format("{} (step {})", checkpoint.step_dir, checkpoint.step);
   } else {
     if (!fs::is_directory(options.init_from) ||
         !fs::exists(fs::path(options.init_from) / "config.json")) {
-      throw usage_error("init.from: '" + options.init_from +
-                        "' is not an HF BERT folder with config.json");
+      throw usage_error("init.from: '{}' is not an HF BERT folder with config.json",
+                        options.init_from);
     }
     backbone.config = text::load_hf_config((fs::path(options.init_from) / "config.json").string());
     backbone.weights = text::from_hf_bert_keys(train::read_weight_file(options.init_from));
@@ -110,7 +112,7 @@ ordered_json score_json(const std::map<std::string, GlueMetricValues>& best,
                         text::glue::GlueAverage convention, std::string* line) {
   try {
     const text::glue::GlueScore score = text::glue::glue_score(best, convention);
-    *line = percent(score.average) + " over " + std::to_string(score.averaged) + " tasks";
+    *line = fmt::format("{} over {} tasks", percent(score.average), score.averaged);
     return {{"average", std::isnan(score.average) ? ordered_json() : ordered_json(score.average)},
             {"tasks", score.averaged}};
   } catch (const Error& e) {

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -139,7 +140,7 @@ SplitFeatures split_features(const std::string& split,
   std::vector<vision::LabeledImage> dealt;
   if (group.size() > 1) {
     dealt = rank_share(images, static_cast<size_t>(o.batch), group.rank(), group.size());
-    options.label += " (rank " + std::to_string(group.rank()) + ")";
+    options.label += fmt::format(" (rank {})", group.rank());
   }
   const std::vector<vision::LabeledImage>& share = group.size() > 1 ? dealt : images;
   const at::Tensor local = share.empty()
@@ -148,8 +149,8 @@ SplitFeatures split_features(const std::string& split,
                                    return backbone.features(x);
                                  }).contiguous();
   if (local.dim() != 2 || local.size(1) != feature_dim) {
-    throw Error("the backbone gave features of shape " + c10::str(local.sizes()) +
-                ", expected [N, " + std::to_string(feature_dim) + "]");
+    throw error("the backbone gave features of shape {}, expected [N, {}]", c10::str(local.sizes()),
+                feature_dim);
   }
   out.features =
       group.size() == 1
@@ -180,10 +181,10 @@ c10::Device eval_device(const vision::ImageNetEvalOptions& o, const dist::JobRan
   try {
     device = c10::Device(ranks.device_for_rank(o.device));
   } catch (const std::exception&) {
-    throw usage_error("eval.device: '" + o.device + "' is not a device (cpu | cuda | cuda:N)");
+    throw usage_error("eval.device: '{}' is not a device (cpu | cuda | cuda:N)", o.device);
   }
   if (device.is_cuda() && !at::hasCUDA()) {
-    throw usage_error("eval.device is " + o.device + " but this LibTorch has no usable CUDA");
+    throw usage_error("eval.device is {} but this LibTorch has no usable CUDA", o.device);
   }
   return device;
 }
@@ -193,11 +194,10 @@ vision::ImageFolderSet read_data(const vision::ImageNetEvalOptions& o) {
   folder_options.val_ground_truth = o.val_ground_truth;
   folder_options.val_synsets = o.val_synsets;
   vision::ImageFolderSet data = vision::read_imagenet_folder(o.data, folder_options);
-  spdlog::info("imagenet: {} classes, {} train / {} val images in {}{}", data.classes.size(),
-               data.train.size(), data.val.size(), o.data,
-               data.skipped_files
-                   ? " (" + std::to_string(data.skipped_files) + " non-image files skipped)"
-                   : "");
+  spdlog::info(
+      "imagenet: {} classes, {} train / {} val images in {}{}", data.classes.size(),
+      data.train.size(), data.val.size(), o.data,
+      data.skipped_files ? fmt::format(" ({} non-image files skipped)", data.skipped_files) : "");
   return data;
 }
 

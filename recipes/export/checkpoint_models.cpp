@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/base/error.h"
@@ -24,8 +25,8 @@ const at::Tensor& require(const io::StateDict& state, const std::string& name,
                           const ExportSource& source, int64_t dim) {
   const at::Tensor* tensor = io::find_tensor(state, name);
   if (tensor == nullptr || tensor->dim() != dim) {
-    throw Error(source.checkpoint_dir + "/model.pt: no " + std::to_string(dim) + "-d tensor '" +
-                name + "' (is it a " + config::to_string(source.kind) + " checkpoint?)");
+    throw error("{}/model.pt: no {}-d tensor '{}' (is it a {} checkpoint?)", source.checkpoint_dir,
+                dim, name, config::to_string(source.kind));
   }
   return *tensor;
 }
@@ -46,15 +47,16 @@ text::PretrainingVocab export_vocab(const ExportSource& source, bool allow_other
   text::TokenizerProcess run_tokenizer(source.bert.run_tokenizer_path);
   const text::PretrainingVocab run_vocab = text::PretrainingVocab::read(run_tokenizer.vocab_file());
   if (run_vocab.tokenizer_hash == vocab.tokenizer_hash) return vocab;
-  const std::string difference =
-      "export.tokenizer " + source.bert.tokenizer_path + " (tokenizer " + vocab.tokenizer_hash +
-      ", " + std::to_string(vocab.size()) + " tokens) is not the tokenizer the run trained with, " +
-      source.bert.run_tokenizer_path + " (tokenizer " + run_vocab.tokenizer_hash + ", " +
-      std::to_string(run_vocab.size()) + " tokens)";
+  const std::string difference = fmt::format(
+      "export.tokenizer {} (tokenizer {}, {} tokens) is not the tokenizer the run trained with, "
+      "{} (tokenizer {}, {} tokens)",
+      source.bert.tokenizer_path, vocab.tokenizer_hash, vocab.size(),
+      source.bert.run_tokenizer_path, run_vocab.tokenizer_hash, run_vocab.size());
   if (!allow_other) {
-    throw usage_error(difference +
-                      ": the export would pair the weights with other token ids; set "
-                      "export.allow_other_tokenizer=true to export with it anyway");
+    throw usage_error(
+        "{}: the export would pair the weights with other token ids; set "
+        "export.allow_other_tokenizer=true to export with it anyway",
+        difference);
   }
   spdlog::warn("{} (export.allow_other_tokenizer=true)", difference);
   return vocab;
@@ -81,7 +83,7 @@ std::shared_ptr<vision::ResNetImpl> load_resnet(const ExportSource& source,
       io::load_module_state_dict(*model, state, /*strict=*/true);
     }
   } catch (const Error& e) {
-    throw Error(source.checkpoint_dir + ": weights do not fit model.arch " + source.arch + ": " +
+    throw error("{}: weights do not fit model.arch {}: {}", source.checkpoint_dir, source.arch,
                 e.what());
   }
   model->eval();
@@ -95,9 +97,9 @@ std::shared_ptr<text::BertForPreTrainingImpl> load_bert(const ExportSource& sour
   config.vocab_size = require(state, "bert.embeddings.word_embeddings.weight", source, 2).size(0);
   if (vocab != nullptr) {
     if (vocab->size() != config.vocab_size) {
-      throw Error(source.checkpoint_dir + ": the model has " + std::to_string(config.vocab_size) +
-                  " word embeddings but the tokenizer " + source.bert.tokenizer_path + " has " +
-                  std::to_string(vocab->size()) + " tokens");
+      throw error("{}: the model has {} word embeddings but the tokenizer {} has {} tokens",
+                  source.checkpoint_dir, config.vocab_size, source.bert.tokenizer_path,
+                  vocab->size());
     }
     config.pad_token_id = vocab->specials.pad;
   } else {
@@ -107,8 +109,8 @@ std::shared_ptr<text::BertForPreTrainingImpl> load_bert(const ExportSource& sour
   try {
     io::load_module_state_dict(*model, state, /*strict=*/true);
   } catch (const Error& e) {
-    throw Error(source.checkpoint_dir +
-                ": weights do not fit the stored model.* config: " + e.what());
+    throw error("{}: weights do not fit the stored model.* config: {}", source.checkpoint_dir,
+                e.what());
   }
   model->eval();
   return model;

@@ -108,8 +108,8 @@ ExportOptions export_options(const config::Config& config) {
   const bool weights_given = config.has("init.from") && !config.get_string("init.from").empty();
   const std::string& checkpoint = config.get_string("export.checkpoint");
   if (checkpoint.empty() && !weights_given) {
-    throw usage_error(std::string("export.checkpoint is required (a run or step dir)") +
-                      (config.has("init.from") ? " unless init.from names weights" : ""));
+    throw usage_error("export.checkpoint is required (a run or step dir){}",
+                      config.has("init.from") ? " unless init.from names weights" : "");
   }
   if (!checkpoint.empty() && weights_given) {
     throw usage_error("give export.checkpoint or init.from, not both");

@@ -26,24 +26,26 @@ ExportSource open_export_source(const std::string& path, const std::string& toke
 
 ExportSource open_weights_source(const std::string& path, const std::string& arch,
                                  const std::string& tokenizer) {
-  if (!fs::exists(path)) throw usage_error("init.from: '" + path + "' does not exist");
+  if (!fs::exists(path)) throw usage_error("init.from: '{}' does not exist", path);
   ExportSource source;
   source.checkpoint_dir = path;
   source.weights_path = path;
   if (fs::is_directory(path)) {
     if (!fs::exists(fs::path(path) / "config.json")) {
-      throw usage_error("init.from: '" + path +
-                        "' is a folder without config.json (an HF BERT folder has one); a ResNet "
-                        "comes as a .pth / .pt / .safetensors file");
+      throw usage_error(
+          "init.from: '{}' is a folder without config.json (an HF BERT folder has one); a ResNet "
+          "comes as a .pth / .pt / .safetensors file",
+          path);
     }
     source.kind = config::RecipeKind::kBert;
     source.bert = text::hf_folder_source(path, tokenizer);
     return source;
   }
   if (arch.empty()) {
-    throw usage_error("init.from: '" + path +
-                      "' is a weights file; export.arch names its architecture (a preset such as "
-                      "resnet50 or resnext101_32x8d)");
+    throw usage_error(
+        "init.from: '{}' is a weights file; export.arch names its architecture (a preset such as "
+        "resnet50 or resnext101_32x8d)",
+        path);
   }
   source.kind = config::RecipeKind::kWsl;
   source.arch = arch;

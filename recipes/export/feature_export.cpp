@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -43,15 +44,16 @@ void append(FeatureFileWriter& writer, const at::Tensor& rows) {
 
 // "at step N" of a checkpoint, "from PATH" for init.from.
 std::string weights_origin(const ExportSource& source) {
-  return source.weights_path.empty() ? "at step " + std::to_string(source.step)
+  return source.weights_path.empty() ? fmt::format("at step {}", source.step)
                                      : "from " + source.weights_path;
 }
 
 std::string image_features(const ExportOptions& options, const FeatureOptions& features,
                            const ExportSource& source) {
   if (!fs::is_directory(features.input)) {
-    throw usage_error("features.input: '" + features.input +
-                      "' is not a folder (a wsl checkpoint embeds the images of a folder)");
+    throw usage_error(
+        "features.input: '{}' is not a folder (a wsl checkpoint embeds the images of a folder)",
+        features.input);
   }
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(features.input)) {
@@ -61,7 +63,7 @@ std::string image_features(const ExportOptions& options, const FeatureOptions& f
   }
   std::sort(names.begin(), names.end());
   if (names.empty())
-    throw usage_error("features.input: no .jpg/.jpeg/.png files in " + features.input);
+    throw usage_error("features.input: no .jpg/.jpeg/.png files in {}", features.input);
 
   const auto model = load_resnet(source, source_weights(source));
   vision::EvalTransform transform;
@@ -100,14 +102,15 @@ std::string image_features(const ExportOptions& options, const FeatureOptions& f
 std::string text_features(const ExportOptions& options, const FeatureOptions& features,
                           const ExportSource& source) {
   if (!fs::is_regular_file(features.input)) {
-    throw usage_error("features.input: '" + features.input +
-                      "' is not a file (a bert checkpoint embeds the lines of a text file)");
+    throw usage_error(
+        "features.input: '{}' is not a file (a bert checkpoint embeds the lines of a text file)",
+        features.input);
   }
   // ptk-tokenize encodes the lines (the process split: text/tokenizers/tokenizer_process.h).
   const text::PretrainingVocab vocab = export_vocab(source, options.allow_other_tokenizer);
   text::TokenizerProcess tokenizer(text::require_tokenizer(source.bert, source.checkpoint_dir));
   const text::EncodedLines encoded = tokenizer.encode_file(features.input);
-  if (encoded.ids.empty()) throw usage_error("features.input: '" + features.input + "' is empty");
+  if (encoded.ids.empty()) throw usage_error("features.input: '{}' is empty", features.input);
   const auto model = load_bert(source, source_weights(source), &vocab);
   const int64_t max_length = std::min(features.max_length, model->config().max_position_embeddings);
   const text::SpecialIds& special = vocab.specials;
@@ -186,7 +189,7 @@ std::string run_feature_export(const ExportOptions& options, const FeatureOption
     return source.kind == config::RecipeKind::kWsl ? image_features(options, features, source)
                                                    : text_features(options, features, source);
   } catch (const c10::Error& e) {
-    throw Error(source.checkpoint_dir + ": " + e.what_without_backtrace());
+    throw error("{}: {}", source.checkpoint_dir, e.what_without_backtrace());
   }
 }
 

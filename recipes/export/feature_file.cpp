@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "common/base/error.h"
 
 namespace ptk::recipes {
@@ -13,16 +15,16 @@ namespace ptk::recipes {
 namespace {
 
 void check(herr_t status, const std::string& path, const char* what) {
-  if (status < 0) throw Error(path + ": HDF5 failed to " + what);
+  fail_if(status < 0, "{}: HDF5 failed to {}", path, what);
 }
 
 }  // namespace
 
 FeatureFileWriter::FeatureFileWriter(const std::string& path, int64_t dim)
-    : path_(path), temporary_(path + ".tmp-" + std::to_string(::getpid())), dim_(dim) {
+    : path_(path), temporary_(fmt::format("{}.tmp-{}", path, ::getpid())), dim_(dim) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become ptk::Error, not stderr noise
   file_ = H5Fcreate(temporary_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file_ < 0) throw Error("export.out: cannot create HDF5 file '" + path + "'");
+  fail_if(file_ < 0, "export.out: cannot create HDF5 file '{}'", path);
   const hsize_t dims[2] = {0, static_cast<hsize_t>(dim)};
   const hsize_t max_dims[2] = {H5S_UNLIMITED, static_cast<hsize_t>(dim)};
   const hsize_t chunk[2] = {
@@ -35,7 +37,7 @@ FeatureFileWriter::FeatureFileWriter(const std::string& path, int64_t dim)
       H5Dcreate2(file_, "features", H5T_IEEE_F32LE, space, H5P_DEFAULT, properties, H5P_DEFAULT);
   H5Pclose(properties);
   H5Sclose(space);
-  if (features_ < 0) throw Error(path + ": HDF5 failed to create dataset 'features'");
+  fail_if(features_ < 0, "{}: HDF5 failed to create dataset 'features'", path);
 }
 
 FeatureFileWriter::~FeatureFileWriter() {
@@ -64,7 +66,7 @@ void FeatureFileWriter::append(const float* data, int64_t rows) {
 }
 
 void FeatureFileWriter::finish(const std::vector<std::string>& ids) {
-  if (static_cast<int64_t>(ids.size()) != rows_) throw Error(path_ + ": ids do not match rows");
+  fail_if(static_cast<int64_t>(ids.size()) != rows_, "{}: ids do not match rows", path_);
   std::vector<const char*> pointers;
   for (const std::string& id : ids) pointers.push_back(id.c_str());
   const hsize_t n = ids.size();
@@ -83,7 +85,7 @@ void FeatureFileWriter::finish(const std::vector<std::string>& ids) {
 }
 
 void FeatureFileWriter::finish(const std::vector<int64_t>& ids) {
-  if (static_cast<int64_t>(ids.size()) != rows_) throw Error(path_ + ": ids do not match rows");
+  fail_if(static_cast<int64_t>(ids.size()) != rows_, "{}: ids do not match rows", path_);
   const hsize_t n = ids.size();
   const hid_t space = H5Screate_simple(1, &n, nullptr);
   const hid_t set =
@@ -104,11 +106,11 @@ void FeatureFileWriter::close_and_rename() {
   const herr_t status = H5Fclose(file_);
   file_ = -1;
   check(status, path_, "close the file");
-  std::error_code error;
-  std::filesystem::rename(temporary_, path_, error);
-  if (error) {
+  std::error_code ec;
+  std::filesystem::rename(temporary_, path_, ec);
+  if (ec) {
     std::remove(temporary_.c_str());
-    throw Error("export.out: cannot write '" + path_ + "': " + error.message());
+    throw error("export.out: cannot write '{}': {}", path_, ec.message());
   }
 }
 

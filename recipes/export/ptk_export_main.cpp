@@ -36,7 +36,7 @@ std::vector<std::string> canonical_arguments(int argc, char** argv) {
     } else if (i + 1 < argc) {
       args.push_back(flag->second + "=" + argv[++i]);
     } else {
-      throw ptk::usage_error(arg + " needs a value");
+      throw ptk::usage_error("{} needs a value", arg);
     }
   }
   if (args.size() > 1 && args[1].rfind("export.", 0) == 0) args.insert(args.begin() + 1, "weights");
@@ -79,8 +79,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (!command_line.positionals.empty()) {
-      throw ptk::usage_error("unexpected argument '" + command_line.positionals.front() +
-                             "' (options are key=value, e.g. export.checkpoint=runs/x)");
+      throw ptk::usage_error(
+          "unexpected argument '{}' (options are key=value, e.g. export.checkpoint=runs/x)",
+          command_line.positionals.front());
     }
     const ptk::config::Config config =
         ptk::config::resolve_command_line(ptk::recipes::export_schema(), command_line);

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <map>
@@ -34,7 +35,7 @@ void write_json(const std::string& path, const ordered_json& json) {
 
 std::string join_layers(const std::vector<int64_t>& layers) {
   std::string text = "[";
-  for (size_t i = 0; i < layers.size(); ++i) text += (i ? ", " : "") + std::to_string(layers[i]);
+  for (size_t i = 0; i < layers.size(); ++i) text += fmt::format("{}{}", i ? ", " : "", layers[i]);
   return text + "]";
 }
 
@@ -45,17 +46,19 @@ std::string torchvision_model(const vision::ResNetConfig& config) {
   std::string call = "torchvision.models.resnet.ResNet(torchvision.models.resnet.";
   call += config.bottleneck ? "Bottleneck" : "BasicBlock";
   call += ", " + join_layers(config.layers);
-  if (config.groups != 1) call += ", groups=" + std::to_string(config.groups);
+  if (config.groups != 1) call += fmt::format(", groups={}", config.groups);
   if (config.width_per_group != 64) {
-    call += ", width_per_group=" + std::to_string(config.width_per_group);
+    call += fmt::format(", width_per_group={}", config.width_per_group);
   }
-  return call + ", num_classes=" + std::to_string(config.num_classes) + ")";
+  return fmt::format("{}, num_classes={})", call, config.num_classes);
 }
 
 std::string export_vision(const ExportOptions& options, const ExportSource& source) {
   if (options.format == ExportFormat::kHf) {
-    throw usage_error("export.format=hf is for bert checkpoints; " + source.checkpoint_dir +
-                      " is a wsl checkpoint (use torchvision or safetensors)");
+    throw usage_error(
+        "export.format=hf is for bert checkpoints; {} is a wsl checkpoint (use torchvision or "
+        "safetensors)",
+        source.checkpoint_dir);
   }
   const auto model = load_resnet(source, train::read_checkpoint_model(source.checkpoint_dir));
   io::StateDict state;
@@ -107,7 +110,7 @@ std::string export_vision(const ExportOptions& options, const ExportSource& sour
           << source.checkpoint_dir << " -> " << options.out << "/{";
   for (size_t i = 0; i < written.size(); ++i) summary << (i ? ", " : "") << written[i];
   summary << "}; " << state.size() << " tensors, "
-          << (options.head ? "with the hashtag head (" + std::to_string(classes) + " outputs)"
+          << (options.head ? fmt::format("with the hashtag head ({} outputs)", classes)
                            : std::string("without the head (fc.* dropped)"))
           << "; load with "
           << (constructor.empty() ? "this toolkit (no torchvision constructor for this shape)"
@@ -153,8 +156,10 @@ std::vector<std::string> write_hf_tokenizer(const std::string& out, const std::s
 
 std::string export_bert(const ExportOptions& options, const ExportSource& source) {
   if (options.format == ExportFormat::kTorchvision) {
-    throw usage_error("export.format=torchvision is for wsl checkpoints; " + source.checkpoint_dir +
-                      " is a bert checkpoint (use hf or safetensors)");
+    throw usage_error(
+        "export.format=torchvision is for wsl checkpoints; {} is a bert checkpoint (use hf or "
+        "safetensors)",
+        source.checkpoint_dir);
   }
   const bool hf = options.format != ExportFormat::kSafetensors;
   // The tokenizer's vocabulary facts come from ptk-tokenize (the process split).
@@ -166,8 +171,8 @@ std::string export_bert(const ExportOptions& options, const ExportSource& source
   const text::BertConfig& config = model->config();
   if (hf && config.pre_layer_norm) {
     throw usage_error(
-        source.checkpoint_dir +
-        ": a pre-LN BERT has no HF BertModel equivalent; use export.format=safetensors");
+        "{}: a pre-LN BERT has no HF BertModel equivalent; use export.format=safetensors",
+        source.checkpoint_dir);
   }
   io::StateDict state;
   for (auto& [name, tensor] : io::module_state_dict(*model)) {
@@ -234,18 +239,18 @@ std::string export_bert(const ExportOptions& options, const ExportSource& source
 
 std::string run_weights_export(const ExportOptions& options) {
   const ExportSource source = open_export_source(options.checkpoint, options.tokenizer);
-  std::error_code error;
-  fs::create_directories(options.out, error);
-  if (error || !fs::is_directory(options.out)) {
-    throw Error("export.out: cannot create directory '" + options.out + "'");
+  std::error_code ec;
+  fs::create_directories(options.out, ec);
+  if (ec || !fs::is_directory(options.out)) {
+    throw error("export.out: cannot create directory '{}'", options.out);
   }
   try {
     return source.kind == config::RecipeKind::kWsl ? export_vision(options, source)
                                                    : export_bert(options, source);
   } catch (const fs::filesystem_error& e) {
-    throw Error(std::string("writing ") + options.out + ": " + e.what());
+    throw error("writing {}: {}", options.out, e.what());
   } catch (const c10::Error& e) {
-    throw Error(source.checkpoint_dir + ": " + e.what_without_backtrace());
+    throw error("{}: {}", source.checkpoint_dir, e.what_without_backtrace());
   }
 }
 

@@ -2,6 +2,8 @@
 //   ptk-shards inspect [SET_DIR] [shards.dir=DIR] [inspect.shard=0] [inspect.record=0]
 //   ptk-shards verify  [SET_DIR] [verify.jobs=2]   exit 1 when anything is damaged
 //   ptk-shards stats   [SET_DIR] [stats.top=20] [stats.bins=16]
+#include <fmt/format.h>
+
 #include <iostream>
 
 #include "common/base/error.h"
@@ -53,8 +55,8 @@ int run(int argc, char** argv) {
   const ShardsOptions options = table.read(config);
   std::string dir = options.dir;
   if (command_line.positionals.size() > 1) {
-    throw ptk::usage_error("expected at most one shard set directory, got " +
-                           std::to_string(command_line.positionals.size()));
+    throw ptk::usage_error("expected at most one shard set directory, got {}",
+                           command_line.positionals.size());
   }
   if (!command_line.positionals.empty()) dir = command_line.positionals[0];
   if (dir.empty()) throw ptk::usage_error("no shard set given: pass SET_DIR or shards.dir=DIR");
@@ -74,7 +76,7 @@ int run(int argc, char** argv) {
   std::cout << "verified " << report.shards_checked << " shards, " << report.records_checked
             << " records, " << report.bytes_checked << " bytes in " << dir << ": "
             << (report.ok() ? "all checksums match"
-                            : std::to_string(report.problems.size()) + " problems")
+                            : fmt::format("{} problems", report.problems.size()))
             << "\n";
   return report.ok() ? 0 : 1;
 }

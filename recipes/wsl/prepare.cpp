@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "common/base/error.h"
 #include "common/config/option_table.h"
 #include "common/data/input_parts.h"
@@ -117,7 +119,7 @@ vision::ImagePrepareJob read_job(const PrepareOptions& o, int local_world) {
   std::vector<std::string> files = {job.manifest};
   if (!job.val_manifest.empty()) files.push_back(job.val_manifest);
   for (const auto& file : files) {
-    if (!fs::is_regular_file(file)) throw Error("cannot open manifest " + file + ": no such file");
+    fail_if(!fs::is_regular_file(file), "cannot open manifest {}: no such file", file);
   }
   int64_t parts = o.parts;
   if (parts == 0) {
@@ -142,7 +144,7 @@ std::string fingerprint(const config::Config& config, const vision::ImagePrepare
   std::string text = config::Config(values).to_yaml();
   for (const auto& part : job.plan) {
     if (part.begin == 0) {
-      text += "# " + part.file + ": " + std::to_string(part.file_bytes) + " bytes\n";
+      text += fmt::format("# {}: {} bytes\n", part.file, part.file_bytes);
     }
   }
   return text;

@@ -130,17 +130,15 @@ CorpusBuilder::CorpusBuilder(CorpusOptions options, const Tokenizer& tokenizer)
   if (options_.inputs.empty()) throw usage_error("corpus.inputs: no input files given");
   if (options_.output_dir.empty()) throw usage_error("corpus.output_dir must be set");
   if (options_.threads < 1) {
-    throw usage_error("corpus.threads must be >= 1, got " + std::to_string(options_.threads));
+    throw usage_error("corpus.threads must be >= 1, got {}", options_.threads);
   }
   if (options_.dupe_factor < 1) {
-    throw usage_error("corpus.dupe_factor must be >= 1, got " +
-                      std::to_string(options_.dupe_factor));
+    throw usage_error("corpus.dupe_factor must be >= 1, got {}", options_.dupe_factor);
   }
   if (options_.mode == PackingMode::kClassic) {
     classic_packing_options(options_).validate();
   } else if (options_.max_seq_length < 3) {
-    throw usage_error("corpus.max_seq_length must be >= 3, got " +
-                      std::to_string(options_.max_seq_length));
+    throw usage_error("corpus.max_seq_length must be >= 3, got {}", options_.max_seq_length);
   }
 }
 
@@ -300,11 +298,11 @@ void pack_contiguous(const std::vector<TokenizedDocument>& kept, const PackingId
 CorpusSummary CorpusBuilder::pack(const TokenizedText& text) const {
   const std::vector<TokenizedDocument>& kept = text.documents;
   if (options_.mode == PackingMode::kClassic && kept.size() == 1) {
-    throw usage_error(text.source +
-                      " holds one document; classic (NSP) packing needs at least two documents "
-                      "in each part, since a random next sentence comes from another document of "
-                      "the same part: use fewer parts (prepare.parts), separate documents by blank "
-                      "lines, or use contiguous packing");
+    throw usage_error(
+        "{} holds one document; classic (NSP) packing needs at least two documents in each part, "
+        "since a random next sentence comes from another document of the same part: use fewer "
+        "parts (prepare.parts), separate documents by blank lines, or use contiguous packing",
+        text.source);
   }
   CorpusSummary summary = text.counts;
   summary.max_seq_length = options_.max_seq_length;

@@ -1,5 +1,6 @@
 #include "text/corpus/document_reader.h"
 
+#include <fmt/format.h>
 #include <unicode/brkiter.h>
 #include <unicode/filteredbrk.h>
 #include <unicode/locid.h>
@@ -41,8 +42,7 @@ std::unique_ptr<icu::BreakIterator> make_sentence_breaker() {
   std::unique_ptr<icu::FilteredBreakIteratorBuilder> filter(
       icu::FilteredBreakIteratorBuilder::createInstance(icu::Locale::getEnglish(), status));
   if (U_FAILURE(status) || !base || !filter) {
-    throw Error(std::string("ICU: cannot create the English sentence BreakIterator: ") +
-                u_errorName(status));
+    throw error("ICU: cannot create the English sentence BreakIterator: {}", u_errorName(status));
   }
   for (const char* abbreviation : kAbbreviations) {
     filter->suppressBreakAfter(icu::UnicodeString::fromUTF8(abbreviation), status);
@@ -50,7 +50,7 @@ std::unique_ptr<icu::BreakIterator> make_sentence_breaker() {
   std::unique_ptr<icu::BreakIterator> filtered(
       filter->wrapIteratorWithFilter(base.release(), status));
   if (U_FAILURE(status) || !filtered) {
-    throw Error(std::string("ICU: cannot add abbreviation rules to the sentence BreakIterator: ") +
+    throw error("ICU: cannot add abbreviation rules to the sentence BreakIterator: {}",
                 u_errorName(status));
   }
   return filtered;
@@ -105,8 +105,8 @@ void DocumentReader::add_line(std::string_view raw, const Where& where,
   if (const auto defect = find_utf8_defect(raw)) {
     ++stats_.invalid_utf8_lines;
     if (stats_.invalid_utf8_examples.size() < ReaderStats::kMaxExamples) {
-      stats_.invalid_utf8_examples.push_back(where() + ": invalid UTF-8 at byte " +
-                                             std::to_string(defect->offset) + ": " + defect->what);
+      stats_.invalid_utf8_examples.push_back(
+          fmt::format("{}: invalid UTF-8 at byte {}: {}", where(), defect->offset, defect->what));
     }
     return;  // skipped; the document goes on
   }
@@ -131,7 +131,7 @@ void DocumentReader::read_text(std::string_view text, const std::string& name,
     pos = end + 1;
     ++line_number;
     add_line(
-        raw, [&] { return name + ":" + std::to_string(line_number); }, out);
+        raw, [&] { return fmt::format("{}:{}", name, line_number); }, out);
   }
   finish_document(out);
 }
@@ -142,7 +142,7 @@ void DocumentReader::read_part(const data::InputPart& part, std::vector<Document
   std::string raw;
   while (reader.next(raw)) {
     add_line(
-        raw, [&] { return part.file + ", line at byte " + std::to_string(reader.line_offset()); },
+        raw, [&] { return fmt::format("{}, line at byte {}", part.file, reader.line_offset()); },
         out);
   }
   finish_document(out);
@@ -153,7 +153,7 @@ void DocumentReader::read_file(const std::string& path, std::vector<Document>* o
   try {
     text = io::read_file(path);
   } catch (const Error& e) {
-    throw Error(std::string("corpus: ") + e.what());
+    throw error("corpus: {}", e.what());
   }
   read_text(text, path, out);
 }

@@ -60,7 +60,7 @@ uint64_t SentenceSample::offer_part(const data::InputPart& part, uint32_t file, 
 
 void SentenceSample::offer_saved(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open the sentence sample '" + path + "'");
+  fail_if(!in, "cannot open the sentence sample '{}'", path);
   std::string line;
   uint64_t number = 0;
   while (std::getline(in, line)) {
@@ -71,14 +71,14 @@ void SentenceSample::offer_saved(const std::string& path) {
     if (std::sscanf(line.c_str(), "%" SCNx64 "\t%u\t%" SCNu64 "\t%n", &sentence.key, &file,
                     &sentence.offset, &consumed) != 3 ||
         consumed == 0) {
-      throw Error("'" + path + "' line " + std::to_string(number) +
-                  ": not a sentence sample line (<key>\\t<file>\\t<offset>\\t<text>)");
+      throw error("'{}' line {}: not a sentence sample line (<key>\\t<file>\\t<offset>\\t<text>)",
+                  path, number);
     }
     sentence.file = file;
     sentence.text = line.substr(static_cast<size_t>(consumed));
     offer(std::move(sentence));
   }
-  if (in.bad()) throw Error("error reading the sentence sample '" + path + "'");
+  fail_if(in.bad(), "error reading the sentence sample '{}'", path);
 }
 
 std::vector<SampledSentence> SentenceSample::sorted() const {

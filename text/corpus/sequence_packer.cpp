@@ -9,15 +9,13 @@ namespace ptk::text {
 
 void ClassicPackingOptions::validate() const {
   if (max_seq_length < 8) {
-    throw usage_error("corpus.max_seq_length must be >= 8, got " + std::to_string(max_seq_length));
+    throw usage_error("corpus.max_seq_length must be >= 8, got {}", max_seq_length);
   }
   if (!(short_seq_prob >= 0 && short_seq_prob <= 1)) {
-    throw usage_error("corpus.short_seq_prob must be in [0, 1], got " +
-                      std::to_string(short_seq_prob));
+    throw usage_error("corpus.short_seq_prob must be in [0, 1], got {:.6f}", short_seq_prob);
   }
   if (!(random_next_prob >= 0 && random_next_prob <= 1)) {
-    throw usage_error("corpus.random_next_prob must be in [0, 1], got " +
-                      std::to_string(random_next_prob));
+    throw usage_error("corpus.random_next_prob must be in [0, 1], got {:.6f}", random_next_prob);
   }
 }
 
@@ -26,9 +24,10 @@ ClassicPacker::ClassicPacker(const std::vector<TokenizedDocument>& documents, Pa
     : documents_(documents), ids_(ids), options_(options) {
   options_.validate();
   if (documents_.size() < 2) {
-    throw usage_error("classic (NSP) packing needs at least two documents, got " +
-                      std::to_string(documents_.size()) +
-                      "; separate documents by blank lines or use contiguous packing");
+    throw usage_error(
+        "classic (NSP) packing needs at least two documents, got {}; separate documents by blank "
+        "lines or use contiguous packing",
+        documents_.size());
   }
 }
 
@@ -115,7 +114,7 @@ std::vector<data::TokenRecord> ClassicPacker::pack(size_t document_index, uint64
 
 ContiguousPacker::ContiguousPacker(PackingIds ids, int32_t max_seq_length) : ids_(ids) {
   if (max_seq_length < 3) {
-    throw usage_error("corpus.max_seq_length must be >= 3, got " + std::to_string(max_seq_length));
+    throw usage_error("corpus.max_seq_length must be >= 3, got {}", max_seq_length);
   }
   budget_ = static_cast<size_t>(max_seq_length) - 2;
 }

@@ -346,9 +346,8 @@ GlueRunResult run_glue_finetune(const GlueBackbone& backbone, const GlueFinetune
   TokenizerProcess tokenizer(backbone.tokenizer);
   const PretrainingVocab vocab = PretrainingVocab::read(tokenizer.vocab_file());
   if (vocab.size() != backbone.config.vocab_size) {
-    throw Error("tokenizer " + backbone.tokenizer + " has " + std::to_string(vocab.size()) +
-                " tokens but the backbone (" + backbone.description + ") has " +
-                std::to_string(backbone.config.vocab_size) + " word embeddings");
+    throw error("tokenizer {} has {} tokens but the backbone ({}) has {} word embeddings",
+                backbone.tokenizer, vocab.size(), backbone.description, backbone.config.vocab_size);
   }
   Sweep sweep{backbone, options, tokenizer, vocab.specials, c10::Device(options.device), group};
   sweep.options.max_length = std::min(options.max_length, backbone.config.max_position_embeddings);

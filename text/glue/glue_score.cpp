@@ -14,7 +14,7 @@ double metric_of(const std::map<std::string, GlueMetricValues>& results, const s
   const auto& values = results.at(name);
   const auto found = values.find(metric);
   if (found == values.end()) {
-    throw Error("GLUE score: " + name + " has no " + glue_metric_name(metric) + " value");
+    throw error("GLUE score: {} has no {} value", name, glue_metric_name(metric));
   }
   return found->second;
 }
@@ -55,7 +55,7 @@ void check_names(const std::map<std::string, GlueMetricValues>& results) {
     if (known.count(name)) continue;
     std::string list;
     for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw Error("GLUE score: unknown entry '" + name + "' (known: " + list + ")");
+    throw error("GLUE score: unknown entry '{}' (known: {})", name, list);
   }
 }
 
@@ -67,8 +67,10 @@ void add_leaderboard_entries(const GlueTaskSpec& spec,
     const bool mismatched = results.count("MNLI-mm") != 0;
     if (!matched && !mismatched) return;
     if (matched != mismatched) {
-      throw Error(std::string("GLUE score: the leaderboard's MNLI score averages MNLI-m and ") +
-                  "MNLI-mm, but only " + (matched ? "MNLI-m" : "MNLI-mm") + " was given");
+      throw error(
+          "GLUE score: the leaderboard's MNLI score averages MNLI-m and MNLI-mm, but only {} was "
+          "given",
+          matched ? "MNLI-m" : "MNLI-mm");
     }
     entries.push_back({"MNLI", 0.5 * (metric_of(results, "MNLI-m", GlueMetric::kAccuracy) +
                                       metric_of(results, "MNLI-mm", GlueMetric::kAccuracy))});
@@ -98,7 +100,7 @@ GlueMetricValues glue_classification_metrics(GlueTask task, const std::vector<in
                                              const std::vector<int>& predictions) {
   const GlueTaskSpec& spec = glue_task_spec(task);
   if (spec.regression) {
-    throw Error("GLUE " + spec.name + " is a regression task: use glue_regression_metrics");
+    throw error("GLUE {} is a regression task: use glue_regression_metrics", spec.name);
   }
   metrics::ConfusionMatrix matrix(static_cast<int>(spec.labels.size()));
   matrix.add(labels, predictions);
@@ -134,7 +136,7 @@ GlueScore glue_score(const std::map<std::string, GlueMetricValues>& results,
     sum += entry.score;
     ++score.averaged;
   }
-  if (score.averaged == 0) throw Error("GLUE score: no task that counts towards the average");
+  fail_if(score.averaged == 0, "GLUE score: no task that counts towards the average");
   score.average = sum / score.averaged;
   return score;
 }

@@ -11,15 +11,15 @@ namespace {
 
 void check_count(const GlueTaskSpec& spec, size_t indices, size_t predictions) {
   if (indices != predictions) {
-    throw Error("GLUE " + spec.name + " submission: " + std::to_string(predictions) +
-                " predictions for " + std::to_string(indices) + " test examples");
+    throw error("GLUE {} submission: {} predictions for {} test examples", spec.name, predictions,
+                indices);
   }
 }
 
 std::string format_score(const GlueTaskSpec& spec, const std::string& index, double score) {
   if (!std::isfinite(score)) {
-    throw Error("GLUE " + spec.name + " submission: prediction for index " + index +
-                " is not a finite number");
+    throw error("GLUE {} submission: prediction for index {} is not a finite number", spec.name,
+                index);
   }
   char text[64];
   std::snprintf(text, sizeof(text), "%.3f", score);
@@ -29,9 +29,8 @@ std::string format_score(const GlueTaskSpec& spec, const std::string& index, dou
 
 std::string format_label(const GlueTaskSpec& spec, const std::string& index, int label) {
   if (label < 0 || label >= static_cast<int>(spec.labels.size())) {
-    throw Error("GLUE " + spec.name + " submission: class id " + std::to_string(label) +
-                " for index " + index + " is not in [0, " + std::to_string(spec.labels.size()) +
-                ")");
+    throw error("GLUE {} submission: class id {} for index {} is not in [0, {})", spec.name, label,
+                index, spec.labels.size());
   }
   return spec.labels[label];
 }
@@ -44,19 +43,19 @@ std::string format_glue_submission(GlueTask task, const GluePredictions& predict
   if (spec.regression) {
     check_count(spec, indices.size(), predictions.scores.size());
     if (!predictions.labels.empty()) {
-      throw Error("GLUE " + spec.name + " submission takes scores, not class ids");
+      throw error("GLUE {} submission takes scores, not class ids", spec.name);
     }
   } else {
     check_count(spec, indices.size(), predictions.labels.size());
     if (!predictions.scores.empty()) {
-      throw Error("GLUE " + spec.name + " submission takes class ids, not scores");
+      throw error("GLUE {} submission takes class ids, not scores", spec.name);
     }
   }
   std::string text = "index\tprediction\n";
   for (size_t i = 0; i < indices.size(); ++i) {
     if (indices[i].find_first_of("\t\r\n") != std::string::npos) {
-      throw Error("GLUE " + spec.name + " submission: index '" + indices[i] +
-                  "' holds a tab or line break");
+      throw error("GLUE {} submission: index '{}' holds a tab or line break", spec.name,
+                  indices[i]);
     }
     text += indices[i] + '\t';
     text += spec.regression ? format_score(spec, indices[i], predictions.scores[i])
@@ -73,8 +72,8 @@ std::string glue_submission_file_name(GlueTask task, const std::string& split) {
     if (file.split == split) return file.file_name;
     known += (known.empty() ? "" : ", ") + file.split;
   }
-  throw usage_error("GLUE " + spec.name + " has no leaderboard submission for split '" + split +
-                    "' (only " + known + ")");
+  throw usage_error("GLUE {} has no leaderboard submission for split '{}' (only {})", spec.name,
+                    split, known);
 }
 
 std::string write_glue_submission(const std::string& out_dir, GlueTask task,

@@ -70,7 +70,7 @@ train::TrainResult train_glue_model(BertForSequenceClassification& model,
                                     const std::vector<EncodedExample>& train, double lr,
                                     const GlueFinetuneOptions& options, int64_t pad,
                                     bool regression) {
-  if (train.empty()) throw Error("GLUE fine-tuning needs at least one training example");
+  fail_if(train.empty(), "GLUE fine-tuning needs at least one training example");
   GlueTrainTask task(model, train, options.seed, pad, regression);
   return train::Trainer(glue_trainer_settings(lr, options, static_cast<int64_t>(train.size())),
                         train::single_process_setup(c10::Device(options.device)))

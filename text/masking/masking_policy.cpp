@@ -12,20 +12,19 @@ namespace ptk::text {
 void MaskingPolicy::validate() const {
   auto probability = [](double p, const char* name) {
     if (!(p >= 0.0 && p <= 1.0)) {
-      throw usage_error(std::string("masking.") + name + " must be in [0, 1], got " +
-                        std::to_string(p));
+      throw usage_error("masking.{} must be in [0, 1], got {:.6f}", name, p);
     }
   };
   probability(mask_prob, "mask_prob");
   probability(mask_token_frac, "mask_token_frac");
   probability(random_token_frac, "random_token_frac");
   if (mask_token_frac + random_token_frac > 1.0 + 1e-12) {
-    throw usage_error("masking.mask_token_frac + masking.random_token_frac must be <= 1, got " +
-                      std::to_string(mask_token_frac + random_token_frac));
+    throw usage_error(
+        "masking.mask_token_frac + masking.random_token_frac must be <= 1, got {:.6f}",
+        mask_token_frac + random_token_frac);
   }
   if (max_predictions < 0) {
-    throw usage_error("masking.max_predictions must be >= 0, got " +
-                      std::to_string(max_predictions));
+    throw usage_error("masking.max_predictions must be >= 0, got {}", max_predictions);
   }
 }
 
@@ -35,15 +34,15 @@ bool MaskingVocab::is_special(int32_t id) const {
 
 void MaskingVocab::validate() const {
   if (mask_id < 0 || mask_id >= vocab_size) {
-    throw usage_error("masking: [MASK] id " + std::to_string(mask_id) +
-                      " is outside the vocabulary of " + std::to_string(vocab_size));
+    throw usage_error("masking: [MASK] id {} is outside the vocabulary of {}", mask_id, vocab_size);
   }
   if (!is_special(mask_id)) throw usage_error("masking: [MASK] id is not among the special ids");
   int32_t specials_in_range = 0;
   for (int32_t id : special_ids) specials_in_range += (id >= 0 && id < vocab_size) ? 1 : 0;
   if (specials_in_range >= vocab_size) {
-    throw usage_error("masking: vocabulary of " + std::to_string(vocab_size) +
-                      " has no non-special token to draw random replacements from");
+    throw usage_error(
+        "masking: vocabulary of {} has no non-special token to draw random replacements from",
+        vocab_size);
   }
 }
 
@@ -84,8 +83,8 @@ MaskedSequence mask_tokens(const std::vector<int32_t>& tokens, const MaskingPoli
   for (size_t i = 0; i < tokens.size(); ++i) {
     const int32_t id = tokens[i];
     if (id < 0 || id >= vocab.vocab_size) {
-      throw Error("masking: token id " + std::to_string(id) + " at position " + std::to_string(i) +
-                  " is outside the vocabulary of " + std::to_string(vocab.vocab_size));
+      throw error("masking: token id {} at position {} is outside the vocabulary of {}", id, i,
+                  vocab.vocab_size);
     }
     if (vocab.is_special(id)) {
       previous_candidate = false;

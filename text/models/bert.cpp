@@ -42,23 +42,21 @@ std::string shape_string(const at::Tensor& x) { return shape_string(x.sizes()); 
 at::Tensor checked_ids(const at::Tensor& ids, const char* name, int64_t limit,
                        at::IntArrayRef shape, const at::Device& device) {
   if (ids.sizes() != shape) {
-    throw Error(std::string("bert: ") + name + " must have the shape of input_ids " +
-                shape_string(shape) + " (got " + shape_string(ids) + ")");
+    throw error("bert: {} must have the shape of input_ids {} (got {})", name, shape_string(shape),
+                shape_string(ids));
   }
   if (!at::isIntegralType(ids.scalar_type(), /*includeBool=*/false)) {
-    throw Error(std::string("bert: ") + name + " must be an integer tensor (got " +
-                std::string(c10::toString(ids.scalar_type())) + ")");
+    throw error("bert: {} must be an integer tensor (got {})", name,
+                c10::toString(ids.scalar_type()));
   }
   if (ids.device() != device) {
-    throw Error(std::string("bert: ") + name + " is on " + ids.device().str() +
-                " but the model is on " + device.str());
+    throw error("bert: {} is on {} but the model is on {}", name, ids.device().str(), device.str());
   }
   at::Tensor out = ids.to(at::kLong);
   // One host sync; an out-of-range index would otherwise be a crash (CPU) or a device assert.
   if (out.numel() > 0 && (out.lt(0) | out.ge(limit)).any().item<bool>()) {
     const int64_t low = out.min().item<int64_t>(), high = out.max().item<int64_t>();
-    throw Error(std::string("bert: ") + name + " must be in [0, " + std::to_string(limit) +
-                ") (got values in [" + std::to_string(low) + ", " + std::to_string(high) + "])");
+    throw error("bert: {} must be in [0, {}) (got values in [{}, {}])", name, limit, low, high);
   }
   return out;
 }
@@ -185,14 +183,14 @@ BertModelOutput BertModelImpl::forward(const at::Tensor& input_ids,
                                        const at::Tensor& token_type_ids,
                                        const at::Tensor& attention_mask) {
   if (!input_ids.defined() || input_ids.dim() != 2) {
-    throw Error("bert: input_ids must be [batch, length] (got " +
-                (input_ids.defined() ? shape_string(input_ids) : std::string("undefined")) + ")");
+    throw error("bert: input_ids must be [batch, length] (got {})",
+                input_ids.defined() ? shape_string(input_ids) : std::string("undefined"));
   }
   const int64_t batch = input_ids.size(0), length = input_ids.size(1);
   if (batch < 1 || length < 1 || length > config_.max_position_embeddings) {
-    throw Error("bert: input_ids " + shape_string(input_ids) +
-                " needs batch >= 1 and 1 <= length <= max_position_embeddings = " +
-                std::to_string(config_.max_position_embeddings));
+    throw error(
+        "bert: input_ids {} needs batch >= 1 and 1 <= length <= max_position_embeddings = {}",
+        shape_string(input_ids), config_.max_position_embeddings);
   }
   const at::Device device = word_embeddings_->weight.device();
   const at::Tensor ids =
@@ -204,12 +202,12 @@ BertModelOutput BertModelImpl::forward(const at::Tensor& input_ids,
   at::Tensor mask;
   if (attention_mask.defined()) {
     if (attention_mask.sizes() != input_ids.sizes()) {
-      throw Error("bert: attention_mask must have the shape of input_ids " +
-                  shape_string(input_ids) + " (got " + shape_string(attention_mask) + ")");
+      throw error("bert: attention_mask must have the shape of input_ids {} (got {})",
+                  shape_string(input_ids), shape_string(attention_mask));
     }
     if (attention_mask.device() != device) {
-      throw Error("bert: attention_mask is on " + attention_mask.device().str() +
-                  " but the model is on " + device.str());
+      throw error("bert: attention_mask is on {} but the model is on {}",
+                  attention_mask.device().str(), device.str());
     }
     mask = additive_attention_mask(attention_mask, word_embeddings_->weight.scalar_type());
   }

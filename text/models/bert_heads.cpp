@@ -28,9 +28,8 @@ at::Tensor activation(const std::string& name, const at::Tensor& x) {
 // Throws unless every element of the integer tensor `index` is in [0, limit).
 void check_range(const at::Tensor& index, int64_t limit, const std::string& what) {
   if (index.numel() > 0 && (index.lt(0) | index.ge(limit)).any().item<bool>()) {
-    throw Error("bert: " + what + " must be in [0, " + std::to_string(limit) +
-                ") (got values in [" + std::to_string(index.min().item<int64_t>()) + ", " +
-                std::to_string(index.max().item<int64_t>()) + "])");
+    throw error("bert: {} must be in [0, {}) (got values in [{}, {}])", what, limit,
+                index.min().item<int64_t>(), index.max().item<int64_t>());
   }
 }
 
@@ -64,19 +63,19 @@ at::Tensor BertForPreTrainingImpl::select_masked(const at::Tensor& sequence_outp
   const int64_t batch = sequence_output.size(0), length = sequence_output.size(1);
   const at::Tensor flat = sequence_output.reshape({batch * length, sequence_output.size(2)});
   if (masked.device() != sequence_output.device()) {
-    throw Error("bert: masked positions are on " + masked.device().str() + " but the model is on " +
+    throw error("bert: masked positions are on {} but the model is on {}", masked.device().str(),
                 sequence_output.device().str());
   }
   if (masked.scalar_type() == at::kBool) {
     if (masked.sizes() != sequence_output.sizes().slice(0, 2)) {
-      throw Error("bert: a boolean MLM mask must be [batch, length] = [" + std::to_string(batch) +
-                  ", " + std::to_string(length) + "] (got " + shape_string(masked) + ")");
+      throw error("bert: a boolean MLM mask must be [batch, length] = [{}, {}] (got {})", batch,
+                  length, shape_string(masked));
     }
     return flat.index_select(0, masked.reshape({-1}).nonzero().squeeze(1));
   }
   if (!at::isIntegralType(masked.scalar_type(), /*includeBool=*/false)) {
-    throw Error("bert: MLM positions must be a bool mask or an integer tensor (got " +
-                std::string(c10::toString(masked.scalar_type())) + ")");
+    throw error("bert: MLM positions must be a bool mask or an integer tensor (got {})",
+                c10::toString(masked.scalar_type()));
   }
   const at::Tensor index = masked.to(at::kLong);
   if (index.dim() == 1) {
@@ -88,8 +87,8 @@ at::Tensor BertForPreTrainingImpl::select_masked(const at::Tensor& sequence_outp
     const at::Tensor rows = at::arange(batch, index.options()).unsqueeze(1) * length;
     return flat.index_select(0, (index + rows).reshape({-1}));
   }
-  throw Error("bert: MLM positions must be [N] flat indices or [batch = " + std::to_string(batch) +
-              ", P] positions (got " + shape_string(masked) + ")");
+  throw error("bert: MLM positions must be [N] flat indices or [batch = {}, P] positions (got {})",
+              batch, shape_string(masked));
 }
 
 BertPreTrainingOutput BertForPreTrainingImpl::forward(const at::Tensor& input_ids,
@@ -109,8 +108,7 @@ BertForSequenceClassificationImpl::BertForSequenceClassificationImpl(const BertC
                                                                      int64_t num_labels)
     : num_labels_(num_labels) {
   if (num_labels < 1) {
-    throw usage_error("bert: num_labels must be >= 1, 1 meaning regression (got " +
-                      std::to_string(num_labels) + ")");
+    throw usage_error("bert: num_labels must be >= 1, 1 meaning regression (got {})", num_labels);
   }
   bert_ = register_module("bert", BertModel(config));
   classifier_ = register_module("classifier", nn::Linear(config.hidden_size, num_labels));
@@ -127,14 +125,15 @@ at::Tensor BertForSequenceClassificationImpl::forward(const at::Tensor& input_id
 
 at::Tensor sequence_classification_loss(const at::Tensor& logits, const at::Tensor& labels) {
   if (logits.dim() != 2 || labels.dim() != 1 || labels.size(0) != logits.size(0)) {
-    throw Error("bert: classification loss needs logits [B, num_labels] and labels [B] (got " +
-                shape_string(logits) + " and " + shape_string(labels) + ")");
+    throw error(
+        "bert: classification loss needs logits [B, num_labels] and labels [B] (got {} and {})",
+        shape_string(logits), shape_string(labels));
   }
   if (logits.size(1) == 1) {
     return at::mse_loss(logits.squeeze(1), labels.to(logits.scalar_type()));
   }
   if (!at::isIntegralType(labels.scalar_type(), /*includeBool=*/false)) {
-    throw Error("bert: classification labels must be integer class ids");
+    throw error("bert: classification labels must be integer class ids");
   }
   const at::Tensor ids = labels.to(at::kLong);
   check_range(ids, logits.size(1), "classification labels (num_labels)");
@@ -145,17 +144,18 @@ at::Tensor pretraining_loss(const BertPreTrainingOutput& output, const at::Tenso
                             const at::Tensor& nsp_labels, int64_t ignore_index) {
   const at::Tensor& mlm = output.mlm_logits;
   if (!mlm.defined() || mlm_labels.dim() != 1 || mlm_labels.size(0) != mlm.size(0)) {
-    throw Error("bert: pretraining loss needs one MLM label per MLM logit row (got logits " +
-                (mlm.defined() ? shape_string(mlm) : std::string("undefined")) + " and labels " +
-                shape_string(mlm_labels) + ")");
+    throw error(
+        "bert: pretraining loss needs one MLM label per MLM logit row (got logits {} and labels "
+        "{})",
+        mlm.defined() ? shape_string(mlm) : std::string("undefined"), shape_string(mlm_labels));
   }
   const at::Tensor labels = mlm_labels.to(at::kLong);
   check_range(labels.masked_select(labels.ne(ignore_index)), mlm.size(1), "MLM labels (vocab)");
   at::Tensor loss = at::cross_entropy_loss(mlm, labels, {}, at::Reduction::Mean, ignore_index);
   if (nsp_labels.defined()) {
     if (nsp_labels.dim() != 1 || nsp_labels.size(0) != output.nsp_logits.size(0)) {
-      throw Error("bert: NSP labels must be [batch = " + std::to_string(output.nsp_logits.size(0)) +
-                  "] (got " + shape_string(nsp_labels) + ")");
+      throw error("bert: NSP labels must be [batch = {}] (got {})", output.nsp_logits.size(0),
+                  shape_string(nsp_labels));
     }
     const at::Tensor nsp = nsp_labels.to(at::kLong);
     check_range(nsp, 2, "NSP labels");

@@ -68,7 +68,7 @@ void choose_tokenizer(const std::string& tokenizer, BertSource* source) {
     return;
   }
   if (!fs::exists(tokenizer)) {
-    throw usage_error("export.tokenizer: '" + tokenizer + "' does not exist");
+    throw usage_error("export.tokenizer: '{}' does not exist", tokenizer);
   }
   source->tokenizer_path = tokenizer;
 }
@@ -106,8 +106,8 @@ std::string hf_folder_tokenizer(const std::string& folder) {
 
 const std::string& require_tokenizer(const BertSource& source, const std::string& origin) {
   if (source.tokenizer_path.empty()) {
-    throw usage_error("no tokenizer for " + origin + ": " + source.tokenizer_problem +
-                      "; give one with export.tokenizer=PATH");
+    throw usage_error("no tokenizer for {}: {}; give one with export.tokenizer=PATH", origin,
+                      source.tokenizer_problem);
   }
   return source.tokenizer_path;
 }

@@ -16,9 +16,10 @@ train::Batch collate_bert(const std::vector<BertSample>& samples, int64_t length
     if (static_cast<int64_t>(sample.input_ids.size()) > length ||
         sample.token_types.size() != sample.input_ids.size() ||
         sample.masked_positions.size() != sample.masked_labels.size()) {
-      throw Error("collate_bert: a sample of " + std::to_string(sample.input_ids.size()) +
-                  " tokens does not fit length " + std::to_string(length) +
-                  " or its fields disagree in size");
+      throw error(
+          "collate_bert: a sample of {} tokens does not fit length {} or its fields disagree in "
+          "size",
+          sample.input_ids.size(), length);
     }
     masked += static_cast<int64_t>(sample.masked_positions.size());
   }
@@ -43,8 +44,7 @@ train::Batch collate_bert(const std::vector<BertSample>& samples, int64_t length
     for (size_t j = 0; j < sample.masked_positions.size(); ++j) {
       const int32_t p = sample.masked_positions[j];
       if (p < 0 || static_cast<size_t>(p) >= tokens) {
-        throw Error("collate_bert: masked position " + std::to_string(p) + " outside a sample of " +
-                    std::to_string(tokens) + " tokens");
+        throw error("collate_bert: masked position {} outside a sample of {} tokens", p, tokens);
       }
       pos[m] = b * length + p;
       lab[m] = sample.masked_labels[j];

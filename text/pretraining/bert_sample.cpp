@@ -10,19 +10,20 @@ BertSample make_bert_sample(const data::RecordView& record, int64_t max_seq_leng
                             const MaskingPolicy& policy, const MaskingVocab& vocab,
                             data::SampleRng& rng) {
   const int64_t length = static_cast<int64_t>(record.tokens.size);
-  if (length == 0) throw Error("token record is empty");
+  if (length == 0) throw error("token record is empty");
   if (length > max_seq_length) {
-    throw Error("token record has " + std::to_string(length) +
-                " tokens, more than the phase's max_seq_length " + std::to_string(max_seq_length) +
-                " (prepare the shards at this length)");
+    throw error(
+        "token record has {} tokens, more than the phase's max_seq_length {} (prepare the shards "
+        "at this length)",
+        length, max_seq_length);
   }
   if (record.b_start != -1 && (record.b_start <= 0 || record.b_start >= length)) {
-    throw Error("token record of " + std::to_string(length) + " tokens has b_start " +
-                std::to_string(record.b_start) + " (must be -1 or inside the sequence)");
+    throw error("token record of {} tokens has b_start {} (must be -1 or inside the sequence)",
+                length, record.b_start);
   }
   if (record.nsp_label < -1 || record.nsp_label > 1) {
-    throw Error("token record has NSP label " + std::to_string(record.nsp_label) +
-                " (must be -1, 0 or 1)");
+    throw error("token record has NSP label {} (must be -1, 0 or 1)",
+                static_cast<int>(record.nsp_label));
   }
   const std::vector<int32_t> tokens(record.tokens.data, record.tokens.data + length);
   MaskedSequence masked = mask_tokens(tokens, policy, vocab, rng);
@@ -47,9 +48,8 @@ MlmBaseline mlm_baseline(const data::ShardSet& shards, const MaskingVocab& vocab
       for (size_t t = 0; t < record.tokens.size; ++t) {
         const int32_t id = record.tokens.data[t];
         if (id < 0 || id >= vocab.vocab_size) {
-          throw Error(shard->path() + ": record " + std::to_string(i) + " has token id " +
-                      std::to_string(id) + " outside the tokenizer's vocabulary of " +
-                      std::to_string(vocab.vocab_size));
+          throw error("{}: record {} has token id {} outside the tokenizer's vocabulary of {}",
+                      shard->path(), i, id, vocab.vocab_size);
         }
         ++counts[static_cast<size_t>(id)];
       }

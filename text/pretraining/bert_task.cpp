@@ -34,9 +34,9 @@ class BertStream : public train::BatchStream {
              const MaskingVocab& vocab, int32_t pad_id)
       : length_(options.max_seq_length), pad_id_(pad_id) {
     if (static_cast<int64_t>(order.epoch_length()) != spec.samples_per_epoch) {
-      throw Error("bert stream: the epoch order has " + std::to_string(order.epoch_length()) +
-                  " samples per epoch but the trainer expects " +
-                  std::to_string(spec.samples_per_epoch));
+      throw error(
+          "bert stream: the epoch order has {} samples per epoch but the trainer expects {}",
+          order.epoch_length(), spec.samples_per_epoch);
     }
     const int per_loader = data::threads_per_loader(spec, options.threads);
     const int64_t length = options.max_seq_length;
@@ -55,7 +55,7 @@ class BertStream : public train::BatchStream {
   train::Batch next() override {
     std::optional<data::Batch<BertSample>> batch = loaders_[micro_step_]->next();
     micro_step_ = (micro_step_ + 1) % loaders_.size();
-    if (!batch) throw Error("bert stream: the loader ended (it is opened without an end)");
+    fail_if(!batch, "bert stream: the loader ended (it is opened without an end)");
     return collate_bert(batch->samples, length_, pad_id_);
   }
 
@@ -74,8 +74,8 @@ PretrainingVocab read_shard_vocab(const data::ShardSet& shards) {
   const auto& attributes = shards.manifest().attributes;
   auto hash = attributes.find(data::kAttrTokenizerHash);
   if (hash != attributes.end() && hash->second != vocab.tokenizer_hash) {
-    throw Error(shards.dir() + ": the shards were tokenized with tokenizer " + hash->second +
-                " but " + path + " describes tokenizer " + vocab.tokenizer_hash);
+    throw error("{}: the shards were tokenized with tokenizer {} but {} describes tokenizer {}",
+                shards.dir(), hash->second, path, vocab.tokenizer_hash);
   }
   return vocab;
 }
@@ -84,18 +84,18 @@ BertTask::BertTask(BertTaskOptions options) : options_(std::move(options)) {
   if (options_.shards.empty()) throw usage_error("data.shards is required (a token shard set)");
   shards_ = std::make_shared<const data::ShardSet>(options_.shards);
   if (shards_->kind() != data::ShardKind::kToken) {
-    throw usage_error("data.shards: '" + options_.shards + "' is not a token shard set");
+    throw usage_error("data.shards: '{}' is not a token shard set", options_.shards);
   }
   shards_->check_files();
   if (shards_->num_samples() == 0) {
-    throw Error("data.shards: '" + options_.shards + "' has no samples");
+    throw error("data.shards: '{}' has no samples", options_.shards);
   }
   const auto& attributes = shards_->manifest().attributes;
   auto packed = attributes.find("max_seq_length");
   if (packed != attributes.end() && std::stoll(packed->second) > options_.max_seq_length) {
-    throw usage_error("data.shards: '" + options_.shards + "' was packed at length " +
-                      packed->second + ", longer than this phase's max_seq_length " +
-                      std::to_string(options_.max_seq_length));
+    throw usage_error(
+        "data.shards: '{}' was packed at length {}, longer than this phase's max_seq_length {}",
+        options_.shards, packed->second, options_.max_seq_length);
   }
   vocab_ = read_shard_vocab(*shards_);
   masking_ = vocab_.masking_vocab();

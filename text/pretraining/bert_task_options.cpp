@@ -86,9 +86,8 @@ BertTaskOptions bert_task_options(const config::Config& config) {
   }
   validate(o.model);
   if (o.max_seq_length > o.model.max_position_embeddings) {
-    throw usage_error("data.max_seq_length " + std::to_string(o.max_seq_length) +
-                      " exceeds the model's max_position_embeddings " +
-                      std::to_string(o.model.max_position_embeddings));
+    throw usage_error("data.max_seq_length {} exceeds the model's max_position_embeddings {}",
+                      o.max_seq_length, o.model.max_position_embeddings);
   }
   o.masking.validate();
   o.seed = static_cast<uint64_t>(config.get_int("train.seed"));

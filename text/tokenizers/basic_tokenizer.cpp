@@ -108,7 +108,7 @@ BasicTokenizer::BasicTokenizer(bool do_lower_case) : do_lower_case_(do_lower_cas
   UErrorCode status = U_ZERO_ERROR;
   nfd_ = icu::Normalizer2::getNFDInstance(status);
   if (U_FAILURE(status) || nfd_ == nullptr) {
-    throw Error(std::string("ICU: cannot load NFD normalisation data: ") + u_errorName(status));
+    throw error("ICU: cannot load NFD normalisation data: {}", u_errorName(status));
   }
 }
 
@@ -128,7 +128,7 @@ void BasicTokenizer::lower_and_strip_accents(const std::u32string& word,
   UErrorCode status = U_ZERO_ERROR;
   const icu::UnicodeString decomposed =
       static_cast<const icu::Normalizer2*>(nfd_)->normalize(text, status);
-  if (U_FAILURE(status)) throw Error(std::string("ICU: NFD failed: ") + u_errorName(status));
+  if (U_FAILURE(status)) throw error("ICU: NFD failed: {}", u_errorName(status));
   for (int32_t i = 0; i < decomposed.length(); i = decomposed.moveIndex32(i, 1)) {
     const UChar32 c = decomposed.char32At(i);
     if (u_charType(c) != U_NON_SPACING_MARK) out->push_back(static_cast<char32_t>(c));

@@ -32,14 +32,14 @@ void PretrainingVocab::write(const std::string& path) const {
     for (size_t id = 0; id < pieces.size(); ++id) {
       out << id << '\t' << int(word_start[id]) << '\t' << pieces[id] << '\n';
     }
-    if (!out) throw Error("cannot write " + tmp);
+    fail_if(!out, "cannot write {}", tmp);
   }
   std::filesystem::rename(tmp, path);
 }
 
 PretrainingVocab PretrainingVocab::read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path + " (written by ptk-bert prepare beside the shards)");
+  fail_if(!in, "cannot read {} (written by ptk-bert prepare beside the shards)", path);
   PretrainingVocab vocab;
   std::string line;
   std::getline(in, line);
@@ -50,7 +50,7 @@ PretrainingVocab PretrainingVocab::read(const std::string& path) {
           vocab.specials.unk >> cls >> vocab.specials.cls >> sep >> vocab.specials.sep >> mask >>
           vocab.specials.mask) ||
         hash != "tokenizer_hash") {
-      throw Error(path + ":1: bad header '" + line + "'");
+      throw error("{}:1: bad header '{}'", path, line);
     }
   }
   int64_t line_number = 1;
@@ -60,8 +60,7 @@ PretrainingVocab PretrainingVocab::read(const std::string& path) {
     const size_t tab2 = tab1 == std::string::npos ? tab1 : line.find('\t', tab1 + 1);
     if (tab2 == std::string::npos || line.substr(0, tab1) != std::to_string(vocab.pieces.size()) ||
         (line[tab1 + 1] != '0' && line[tab1 + 1] != '1') || tab2 != tab1 + 2) {
-      throw Error(path + ":" + std::to_string(line_number) + ": expected '" +
-                  std::to_string(vocab.pieces.size()) + "\\t<0|1>\\t<piece>'");
+      throw error("{}:{}: expected '{}\\t<0|1>\\t<piece>'", path, line_number, vocab.pieces.size());
     }
     vocab.word_start.push_back(line[tab1 + 1] == '1' ? 1 : 0);
     vocab.pieces.push_back(line.substr(tab2 + 1));
@@ -69,7 +68,7 @@ PretrainingVocab PretrainingVocab::read(const std::string& path) {
   try {
     vocab.masking_vocab();
   } catch (const Error& e) {
-    throw Error(path + ": " + e.what());
+    throw error("{}: {}", path, e.what());
   }
   return vocab;
 }

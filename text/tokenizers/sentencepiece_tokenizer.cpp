@@ -1,5 +1,6 @@
 #include "text/tokenizers/sentencepiece_tokenizer.h"
 
+#include <fmt/format.h>
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 #include <xxhash.h>
@@ -28,7 +29,7 @@ class CheckedLineIterator : public sentencepiece::SentenceIterator {
  public:
   CheckedLineIterator(const std::string& path, bool lenient)
       : path_(path), lenient_(lenient), in_(path, std::ios::binary) {
-    if (!in_) throw Error(path + ": cannot open training text for reading");
+    fail_if(!in_, "{}: cannot open training text for reading", path);
     Next();
   }
 
@@ -42,7 +43,7 @@ class CheckedLineIterator : public sentencepiece::SentenceIterator {
   void Next() override {
     if (done_) return;
     if (!std::getline(in_, line_)) {
-      if (in_.bad()) error_ = path_ + ": read failed after line " + std::to_string(line_number_);
+      if (in_.bad()) error_ = fmt::format("{}: read failed after line {}", path_, line_number_);
       done_ = true;
       return;
     }
@@ -50,8 +51,8 @@ class CheckedLineIterator : public sentencepiece::SentenceIterator {
     if (!line_.empty() && line_.back() == '\r') line_.pop_back();
     if (auto defect = find_utf8_defect(line_)) {
       if (!lenient_) {
-        error_ = path_ + ":" + std::to_string(line_number_) + ": invalid UTF-8 at byte offset " +
-                 std::to_string(defect->offset) + " of the line: " + defect->what;
+        error_ = fmt::format("{}:{}: invalid UTF-8 at byte offset {} of the line: {}", path_,
+                             line_number_, defect->offset, defect->what);
         done_ = true;
         return;
       }
@@ -88,14 +89,14 @@ void write_atomically(const std::string& path, const std::string& bytes) {
   const std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(temporary + ": cannot open for writing");
+    fail_if(!out, "{}: cannot open for writing", temporary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
-    if (!out) throw Error(temporary + ": write failed (disk full?)");
+    fail_if(!out, "{}: write failed (disk full?)", temporary);
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     std::remove(temporary.c_str());
-    throw Error(path + ": cannot rename the finished model into place");
+    throw error("{}: cannot rename the finished model into place", path);
   }
 }
 
@@ -106,11 +107,11 @@ SentencePieceTrainSummary train_sentencepiece(const std::string& text_file,
                                               const SentencePieceTrainOptions& options,
                                               bool lenient_utf8) {
   if (options.vocab_size <= 5) {
-    throw usage_error("sentencepiece: vocab_size must exceed the 5 reserved pieces, got " +
-                      std::to_string(options.vocab_size));
+    throw usage_error("sentencepiece: vocab_size must exceed the 5 reserved pieces, got {}",
+                      options.vocab_size);
   }
   if (!(options.character_coverage > 0.0 && options.character_coverage <= 1.0)) {
-    throw usage_error("sentencepiece: character_coverage must be in (0, 1], got " +
+    throw usage_error("sentencepiece: character_coverage must be in (0, 1], got {}",
                       format_double(options.character_coverage));
   }
   if (options.num_threads < 1) {
@@ -144,11 +145,11 @@ SentencePieceTrainSummary train_sentencepiece(const std::string& text_file,
   CheckedLineIterator lines(text_file, lenient_utf8);
   std::string model;
   const auto status = sentencepiece::SentencePieceTrainer::Train(arguments, &lines, &model);
-  if (!lines.error().empty()) throw Error(lines.error());
+  if (!lines.error().empty()) throw error(lines.error());
   if (!status.ok()) {
-    throw Error(text_file + ": SentencePiece training failed: " + status.ToString());
+    throw error("{}: SentencePiece training failed: {}", text_file, status.ToString());
   }
-  if (lines.summary().lines == 0) throw Error(text_file + ": no lines to train on");
+  fail_if(lines.summary().lines == 0, "{}: no lines to train on", text_file);
   write_atomically(model_path, model);
   return lines.summary();
 }
@@ -158,7 +159,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path)
   const std::string bytes = io::read_file(model_path);
   const auto status = processor_->LoadFromSerializedProto(bytes);
   if (!status.ok()) {
-    throw Error(model_path + ": not a SentencePiece model: " + status.ToString());
+    throw error("{}: not a SentencePiece model: {}", model_path, status.ToString());
   }
   content_hash_ = XXH64(bytes.data(), bytes.size(), 0);
 
@@ -174,8 +175,10 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path)
   special_ids_.sep = special("[SEP]");
   special_ids_.mask = special("[MASK]");
   if (!missing.empty()) {
-    throw Error(model_path + ": SentencePiece model lacks the reserved pieces " + missing +
-                " (train it with train_sentencepiece)");
+    throw error(
+        "{}: SentencePiece model lacks the reserved pieces {} (train it with "
+        "train_sentencepiece)",
+        model_path, missing);
   }
 
   const int size = processor_->GetPieceSize();
@@ -191,14 +194,14 @@ SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 std::vector<int32_t> SentencePieceTokenizer::encode_valid(std::string_view text) const {
   std::vector<int> ids;
   const auto status = processor_->Encode(text, &ids);
-  if (!status.ok()) throw Error(path_ + ": SentencePiece encode failed: " + status.ToString());
+  if (!status.ok()) throw error("{}: SentencePiece encode failed: {}", path_, status.ToString());
   return std::vector<int32_t>(ids.begin(), ids.end());
 }
 
 std::vector<std::string> SentencePieceTokenizer::pieces_valid(std::string_view text) const {
   std::vector<std::string> pieces;
   const auto status = processor_->Encode(text, &pieces);
-  if (!status.ok()) throw Error(path_ + ": SentencePiece encode failed: " + status.ToString());
+  if (!status.ok()) throw error("{}: SentencePiece encode failed: {}", path_, status.ToString());
   return pieces;
 }
 
@@ -208,15 +211,14 @@ std::string SentencePieceTokenizer::decode(const std::vector<int32_t>& ids) cons
   checked.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] < 0 || ids[i] >= size) {
-      throw Error(path_ + ": decode: id " + std::to_string(ids[i]) + " at position " +
-                  std::to_string(i) + " is outside the vocabulary [0, " + std::to_string(size) +
-                  ")");
+      throw error("{}: decode: id {} at position {} is outside the vocabulary [0, {})", path_,
+                  ids[i], i, size);
     }
     checked.push_back(ids[i]);
   }
   std::string text;
   const auto status = processor_->Decode(checked, &text);
-  if (!status.ok()) throw Error(path_ + ": SentencePiece decode failed: " + status.ToString());
+  if (!status.ok()) throw error("{}: SentencePiece decode failed: {}", path_, status.ToString());
   return text;
 }
 
@@ -233,8 +235,7 @@ std::optional<int32_t> SentencePieceTokenizer::id_of(std::string_view token) con
 
 std::string SentencePieceTokenizer::token_of(int32_t id) const {
   if (id < 0 || id >= vocab_size()) {
-    throw Error(path_ + ": id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                std::to_string(vocab_size()) + ")");
+    throw error("{}: id {} is outside the vocabulary [0, {})", path_, id, vocab_size());
   }
   return processor_->IdToPiece(id);
 }

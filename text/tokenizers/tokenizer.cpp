@@ -45,19 +45,21 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path,
     if (fs::is_regular_file(vocab, ec)) {
       return std::make_unique<WordPieceTokenizer>(vocab.string(), options.do_lower_case);
     }
-    throw Error(path +
-                ": directory holds no vocab.txt (expected a SentencePiece .model file, "
-                "a WordPiece vocab.txt, or an HF BERT folder)");
+    throw error(
+        "{}: directory holds no vocab.txt (expected a SentencePiece .model file, a WordPiece "
+        "vocab.txt, or an HF BERT folder)",
+        path);
   }
-  if (!fs::exists(p, ec)) throw Error(path + ": tokenizer file does not exist");
+  fail_if(!fs::exists(p, ec), "{}: tokenizer file does not exist", path);
   const std::string extension = p.extension().string();
   if (extension == ".model") return std::make_unique<SentencePieceTokenizer>(path);
   if (extension == ".txt") {
     return std::make_unique<WordPieceTokenizer>(path, options.do_lower_case);
   }
-  throw Error(path +
-              ": unknown tokenizer file type (expected a SentencePiece .model file or a "
-              "WordPiece vocab.txt)");
+  throw error(
+      "{}: unknown tokenizer file type (expected a SentencePiece .model file or a WordPiece "
+      "vocab.txt)",
+      path);
 }
 
 }  // namespace ptk::text

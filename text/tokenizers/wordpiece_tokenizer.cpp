@@ -1,5 +1,6 @@
 #include "text/tokenizers/wordpiece_tokenizer.h"
 
+#include <fmt/format.h>
 #include <xxhash.h>
 
 #include "common/base/error.h"
@@ -25,18 +26,17 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string& vocab_path, bool do_lo
     std::string token = bytes.substr(begin, end - begin);
     begin = end + 1;
     if (!token.empty() && token.back() == '\r') token.pop_back();
-    const std::string where = vocab_path + ":" + std::to_string(line_number);
+    const std::string where = fmt::format("{}:{}", vocab_path, line_number);
     if (token.empty()) {
-      throw Error(where +
-                  ": empty line in vocabulary (every line is one token; its id is the "
-                  "line number - 1)");
+      throw error(
+          "{}: empty line in vocabulary (every line is one token; its id is the line number - 1)",
+          where);
     }
     check_utf8(token, where);
     const auto id = static_cast<int32_t>(tokens_.size());
     const auto [it, inserted] = ids_.emplace(token, id);
     if (!inserted) {
-      throw Error(where + ": duplicate token \"" + token + "\" (first on line " +
-                  std::to_string(it->second + 1) + ")");
+      throw error("{}: duplicate token \"{}\" (first on line {})", where, token, it->second + 1);
     }
     tokens_.push_back(std::move(token));
   }
@@ -53,7 +53,7 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string& vocab_path, bool do_lo
   special_ids_.sep = special("[SEP]");
   special_ids_.mask = special("[MASK]");
   if (!missing.empty()) {
-    throw Error(vocab_path + ": vocabulary lacks the special tokens " + missing);
+    throw error("{}: vocabulary lacks the special tokens {}", vocab_path, missing);
   }
 
   word_start_.resize(tokens_.size());
@@ -119,9 +119,8 @@ std::string WordPieceTokenizer::decode(const std::vector<int32_t>& ids) const {
   for (size_t i = 0; i < ids.size(); ++i) {
     const int32_t id = ids[i];
     if (id < 0 || id >= vocab_size()) {
-      throw Error(path_ + ": decode: id " + std::to_string(id) + " at position " +
-                  std::to_string(i) + " is outside the vocabulary [0, " +
-                  std::to_string(vocab_size()) + ")");
+      throw error("{}: decode: id {} at position {} is outside the vocabulary [0, {})", path_, id,
+                  i, vocab_size());
     }
     const std::string& token = tokens_[static_cast<size_t>(id)];
     // HF: " ".join(tokens).replace(" ##", ""), so a leading "##" piece keeps its marks.
@@ -143,8 +142,7 @@ std::optional<int32_t> WordPieceTokenizer::id_of(std::string_view token) const {
 
 std::string WordPieceTokenizer::token_of(int32_t id) const {
   if (id < 0 || id >= vocab_size()) {
-    throw Error(path_ + ": id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                std::to_string(vocab_size()) + ")");
+    throw error("{}: id {} is outside the vocabulary [0, {})", path_, id, vocab_size());
   }
   return tokens_[static_cast<size_t>(id)];
 }

@@ -16,7 +16,7 @@ void check_shapes(const at::Tensor& logits, const at::Tensor& targets) {
     std::ostringstream shapes;
     shapes << "hashtag loss: logits " << logits.sizes() << " and targets " << targets.sizes()
            << " must both be [batch, classes]";
-    throw Error(shapes.str());
+    throw error(shapes.str());
   }
 }
 
@@ -35,7 +35,7 @@ at::Tensor hashtag_loss(const at::Tensor& logits, const at::Tensor& targets, Tar
 
 double hashtag_topk_hits(const at::Tensor& logits, const at::Tensor& targets, int64_t k) {
   check_shapes(logits, targets);
-  if (k < 1) throw Error("hashtag top-k: k must be >= 1, got " + std::to_string(k));
+  fail_if(k < 1, "hashtag top-k: k must be >= 1, got {}", k);
   k = std::min<int64_t>(k, logits.size(1));
   const at::Tensor top = std::get<1>(logits.detach().topk(k, 1));
   const at::Tensor hit = targets.to(top.device()).gather(1, top).gt(0).any(1);

@@ -16,12 +16,10 @@ HashtagStream::HashtagStream(std::shared_ptr<const data::ShardSet> shards,
                              const data::EpochOrder& order, const train::StreamSpec& spec,
                              HashtagStreamOptions options)
     : spec_(spec), options_(std::move(options)) {
-  if (static_cast<int64_t>(order.epoch_length()) != spec.samples_per_epoch) {
-    throw Error("hashtag stream: the epoch order has " + std::to_string(order.epoch_length()) +
-                " samples per epoch but the trainer expects " +
-                std::to_string(spec.samples_per_epoch));
-  }
-  if (options_.num_classes == 0) throw Error("hashtag stream: the vocabulary is empty");
+  fail_if(static_cast<int64_t>(order.epoch_length()) != spec.samples_per_epoch,
+          "hashtag stream: the epoch order has {} samples per epoch but the trainer expects {}",
+          order.epoch_length(), spec.samples_per_epoch);
+  fail_if(options_.num_classes == 0, "hashtag stream: the vocabulary is empty");
   options_.transform.validate();
   // Split the decode threads over the micro-step loaders (each holds its own pool).
   const int per_loader = data::threads_per_loader(spec, options_.threads);
@@ -29,12 +27,11 @@ HashtagStream::HashtagStream(std::shared_ptr<const data::ShardSet> shards,
   const size_t classes = options_.num_classes;
   auto decode = [transform, classes](const data::RecordView& record, data::SampleRng& rng) {
     // A record the vocabulary cannot label is bad data: the loader logs and replaces it.
-    if (record.labels.size == 0)
-      throw Error("record '" + std::string(record.key) + "' has no class");
+    if (record.labels.size == 0) throw error("record '{}' has no class", record.key);
     for (int32_t c : record.labels) {
       if (c < 0 || static_cast<size_t>(c) >= classes) {
-        throw Error("record '" + std::string(record.key) + "' has class id " + std::to_string(c) +
-                    " outside the vocabulary of " + std::to_string(classes) + " classes");
+        throw error("record '{}' has class id {} outside the vocabulary of {} classes", record.key,
+                    c, classes);
       }
     }
     HashtagSample sample;
@@ -55,7 +52,7 @@ HashtagStream::HashtagStream(std::shared_ptr<const data::ShardSet> shards,
 train::Batch HashtagStream::next() {
   std::optional<data::Batch<HashtagSample>> batch = loaders_[micro_step_]->next();
   micro_step_ = (micro_step_ + 1) % loaders_.size();
-  if (!batch) throw Error("hashtag stream: the loader ended (it is opened without an end)");
+  fail_if(!batch, "hashtag stream: the loader ended (it is opened without an end)");
   const int64_t n = static_cast<int64_t>(batch->samples.size());
   const int64_t side = options_.transform.output_size;
   const size_t classes = options_.num_classes;

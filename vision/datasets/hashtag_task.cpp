@@ -1,6 +1,7 @@
 #include "vision/datasets/hashtag_task.h"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,9 +25,9 @@ std::shared_ptr<const data::ShardSet> open_image_set(const std::string& dir, con
   auto set =
       std::make_shared<const data::ShardSet>(dir, static_cast<size_t>(max_open_shards), read_ahead);
   if (set->kind() != data::ShardKind::kImage) {
-    throw usage_error(std::string(key) + ": '" + dir + "' is not an image shard set");
+    throw usage_error("{}: '{}' is not an image shard set", key, dir);
   }
-  if (set->num_samples() == 0) throw Error(std::string(key) + ": '" + dir + "' has no samples");
+  fail_if(set->num_samples() == 0, "{}: '{}' has no samples", key, dir);
   set->check_files();
   return set;
 }
@@ -36,12 +37,11 @@ std::shared_ptr<const data::ShardSet> open_image_set(const std::string& dir, con
 HashtagVocab read_shard_vocab(const data::ShardSet& shards) {
   const auto& files = shards.manifest().files;
   auto it = files.find("vocabulary");
-  if (it == files.end()) {
-    throw Error(shards.dir() + "/manifest.yaml lists no 'vocabulary' file (was the set written " +
-                "by ptk-wsl prepare?)");
-  }
+  fail_if(it == files.end(),
+          "{}/manifest.yaml lists no 'vocabulary' file (was the set written by ptk-wsl prepare?)",
+          shards.dir());
   HashtagVocab vocab = HashtagVocab::read_tsv(shards.dir() + "/" + it->second);
-  if (vocab.size() == 0) throw Error(shards.dir() + "/" + it->second + ": empty vocabulary");
+  fail_if(vocab.size() == 0, "{}/{}: empty vocabulary", shards.dir(), it->second);
   return vocab;
 }
 
@@ -53,8 +53,8 @@ HashtagTask::HashtagTask(HashtagTaskOptions options) : options_(std::move(option
   if (!options_.val_shards.empty()) {
     val_ = open_image_set(options_.val_shards, "data.val_shards", options_.max_open_shards, false);
     if (read_shard_vocab(*val_).size() != vocab_.size()) {
-      throw usage_error("data.val_shards: '" + options_.val_shards +
-                        "' has another vocabulary size than data.shards '" + options_.shards + "'");
+      throw usage_error("data.val_shards: '{}' has another vocabulary size than data.shards '{}'",
+                        options_.val_shards, options_.shards);
     }
   }
   // Nothing here reads every record: the order needs the set's per-shard summary at most, and
@@ -80,7 +80,7 @@ HashtagTask::HashtagTask(HashtagTaskOptions options) : options_(std::move(option
       "resampling){}",
       options_.arch, vocab_.size(), count_parameters(*model_), n, length,
       to_string(options_.resampling),
-      val_ ? ", " + std::to_string(val_->num_samples()) + " validation images" : "");
+      val_ ? fmt::format(", {} validation images", val_->num_samples()) : "");
 }
 
 HashtagTask::~HashtagTask() {
@@ -165,7 +165,7 @@ std::map<std::string, dist::SumCount> HashtagTask::evaluate(const train::EvalCon
             const data::RecordView record = shard->record(where.record);
             transform.apply(
                 record.image_bytes.data, record.image_bytes.size,
-                val_->shard_path(where.shard) + " record " + std::to_string(where.record),
+                fmt::format("{} record {}", val_->shard_path(where.shard), where.record),
                 image_data + j * floats);
             fill_target(record.labels.data, record.labels.size, classes, options_.loss,
                         target_data + j * classes);
@@ -176,8 +176,8 @@ std::map<std::string, dist::SumCount> HashtagTask::evaluate(const train::EvalCon
       });
     }
     for (auto& thread : pool) thread.join();
-    for (const auto& error : errors) {
-      if (!error.empty()) throw Error("wsl evaluation: " + error);
+    for (const auto& failure : errors) {
+      fail_if(!failure.empty(), "wsl evaluation: {}", failure);
     }
     const at::Tensor logits = model_->forward(input_layout(images.to(context.device)));
     const at::Tensor on_device = targets.to(context.device);

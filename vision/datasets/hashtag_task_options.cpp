@@ -57,8 +57,8 @@ HashtagTaskOptions hashtag_task_options(const config::Config& config) {
   o.seed = static_cast<uint64_t>(config.get_int("train.seed"));
   if (o.eval_resize == 0) o.eval_resize = (o.image_size * 256 + 112) / 224;
   if (o.eval_resize < o.image_size) {
-    throw usage_error("data.eval_resize (" + std::to_string(o.eval_resize) +
-                      ") must be >= data.image_size (" + std::to_string(o.image_size) + ")");
+    throw usage_error("data.eval_resize ({}) must be >= data.image_size ({})", o.eval_resize,
+                      o.image_size);
   }
   return o;
 }

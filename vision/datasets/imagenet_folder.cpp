@@ -24,14 +24,14 @@ std::string lower(std::string text) {
 // Names of the entries of `dir` of one kind, sorted bytewise (as Python's sorted() on str,
 // which is what torchvision's ImageFolder uses for class order).
 std::vector<std::string> sorted_entries(const fs::path& dir, bool directories) {
-  std::error_code error;
-  fs::directory_iterator it(dir, error);
-  if (error) throw Error("cannot list " + dir.string() + ": " + error.message());
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw error("cannot list {}: {}", dir.string(), ec.message());
   std::vector<std::string> names;
   for (const fs::directory_entry& entry : it) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] == '.') continue;
-    const bool is_dir = entry.is_directory(error);
+    const bool is_dir = entry.is_directory(ec);
     if (is_dir == directories) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
@@ -52,11 +52,12 @@ std::vector<std::string> image_files(const fs::path& dir, int64_t& skipped) {
 }
 
 void require_dir(const fs::path& path, const std::string& what) {
-  std::error_code error;
-  if (!fs::is_directory(path, error)) {
-    throw Error(path.string() + ": no " + what +
-                " folder (expected the ImageNet layout: train/<wnid>/*.JPEG and val/<wnid>/*.JPEG "
-                "or a flat val/ with the devkit ground truth)");
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    throw error(
+        "{}: no {} folder (expected the ImageNet layout: train/<wnid>/*.JPEG and val/<wnid>/*.JPEG "
+        "or a flat val/ with the devkit ground truth)",
+        path.string(), what);
   }
 }
 
@@ -69,11 +70,12 @@ std::vector<LabeledImage> list_class_folders(const fs::path& split_dir,
   for (const std::string& wnid : wnids) {
     const auto label = index.find(wnid);
     if (label == index.end()) {
-      throw Error((split_dir / wnid).string() +
-                  ": class folder has no counterpart in train/ (class index = sorted train wnids)");
+      throw error(
+          "{}: class folder has no counterpart in train/ (class index = sorted train wnids)",
+          (split_dir / wnid).string());
     }
     const std::vector<std::string> files = image_files(split_dir / wnid, skipped);
-    if (files.empty()) throw Error((split_dir / wnid).string() + ": class folder has no images");
+    if (files.empty()) throw error("{}: class folder has no images", (split_dir / wnid).string());
     for (const std::string& file : files) {
       images.push_back({(split_dir / wnid / file).string(), label->second});
     }
@@ -94,7 +96,7 @@ bool is_image_file_name(const std::string& name) {
 
 std::vector<std::string> read_synset_list(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open the synset list");
+  fail_if(!in, "{}: cannot open the synset list", path);
   std::vector<std::string> wnids;
   std::set<std::string> seen;
   std::string line;
@@ -103,21 +105,21 @@ std::vector<std::string> read_synset_list(const std::string& path) {
     if (begin == std::string::npos) {
       // A trailing newline at the end of the file is fine; a blank line inside is not.
       if (in.peek() == std::ifstream::traits_type::eof()) break;
-      throw Error(path + ":" + std::to_string(number) + ": blank line in the synset list");
+      throw error("{}:{}: blank line in the synset list", path, number);
     }
     const std::string wnid = line.substr(begin, line.find_first_of(" \t\r", begin) - begin);
     if (!seen.insert(wnid).second) {
-      throw Error(path + ":" + std::to_string(number) + ": wnid '" + wnid + "' listed twice");
+      throw error("{}:{}: wnid '{}' listed twice", path, number, wnid);
     }
     wnids.push_back(wnid);
   }
-  if (wnids.empty()) throw Error(path + ": the synset list is empty");
+  fail_if(wnids.empty(), "{}: the synset list is empty", path);
   return wnids;
 }
 
 std::vector<int32_t> read_ground_truth(const std::string& path, size_t num_classes) {
   std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open the ground-truth file");
+  fail_if(!in, "{}: cannot open the ground-truth file", path);
   std::vector<int32_t> classes;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -131,8 +133,7 @@ std::vector<int32_t> read_ground_truth(const std::string& path, size_t num_class
       used = 0;
     }
     if (used == 0 || used != line.size() || value < 1 || static_cast<size_t>(value) > num_classes) {
-      throw Error(path + ":" + std::to_string(number) + ": '" + line +
-                  "' is not a class number in 1.." + std::to_string(num_classes));
+      throw error("{}:{}: '{}' is not a class number in 1..{}", path, number, line, num_classes);
     }
     classes.push_back(static_cast<int32_t>(value));
   }
@@ -148,7 +149,9 @@ ImageFolderSet read_imagenet_folder(const std::string& root, const ImageFolderOp
   require_dir(val_dir, "val/");
 
   set.classes = sorted_entries(train_dir, true);
-  if (set.classes.empty()) throw Error(train_dir.string() + ": no class folders (train/<wnid>/)");
+  if (set.classes.empty()) {
+    throw error("{}: no class folders (train/<wnid>/)", train_dir.string());
+  }
   std::map<std::string, int32_t> index;
   for (size_t i = 0; i < set.classes.size(); ++i) {
     index[set.classes[i]] = static_cast<int32_t>(i);
@@ -164,24 +167,24 @@ ImageFolderSet read_imagenet_folder(const std::string& root, const ImageFolderOp
   // Devkit form: a flat val/ labelled through the ground truth and the synset order.
   set.devkit_val = true;
   const std::vector<std::string> files = image_files(val_dir, set.skipped_files);
-  if (files.empty()) throw Error(val_dir.string() + ": no class folders and no images");
+  if (files.empty()) throw error("{}: no class folders and no images", val_dir.string());
   if (options.val_ground_truth.empty() || options.val_synsets.empty()) {
-    throw usage_error(val_dir.string() +
-                      " is flat (the devkit form): set eval.val_ground_truth (one 1-based class "
-                      "number per image) and eval.val_synsets (the wnid of each class number)");
+    throw usage_error(
+        "{} is flat (the devkit form): set eval.val_ground_truth (one 1-based class number per "
+        "image) and eval.val_synsets (the wnid of each class number)",
+        val_dir.string());
   }
   const std::vector<std::string> synsets = read_synset_list(options.val_synsets);
   for (size_t i = 0; i < synsets.size(); ++i) {
     if (index.count(synsets[i]) == 0) {
-      throw Error(options.val_synsets + ":" + std::to_string(i + 1) + ": wnid '" + synsets[i] +
-                  "' has no folder in " + train_dir.string());
+      throw error("{}:{}: wnid '{}' has no folder in {}", options.val_synsets, i + 1, synsets[i],
+                  train_dir.string());
     }
   }
   const std::vector<int32_t> truth = read_ground_truth(options.val_ground_truth, synsets.size());
   if (truth.size() != files.size()) {
-    throw Error(options.val_ground_truth + ": " + std::to_string(truth.size()) + " labels for " +
-                std::to_string(files.size()) + " images in " + val_dir.string() +
-                " (one line per image, in sorted file-name order)");
+    throw error("{}: {} labels for {} images in {} (one line per image, in sorted file-name order)",
+                options.val_ground_truth, truth.size(), files.size(), val_dir.string());
   }
   for (size_t i = 0; i < files.size(); ++i) {
     set.val.push_back({(val_dir / files[i]).string(), index.at(synsets[truth[i] - 1])});

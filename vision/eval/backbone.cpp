@@ -1,6 +1,7 @@
 #include "vision/eval/backbone.h"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 #include <xxhash.h>
 #include <yaml-cpp/yaml.h>
 
@@ -30,7 +31,7 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 // xxh64 of a file's bytes, as 16 hex digits: the weights' identity independent of their path.
 std::string file_hash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open the weight file");
+  fail_if(!in, "{}: cannot open the weight file", path);
   XXH64_state_t* state = XXH64_createState();
   XXH64_reset(state, 0);
   std::vector<char> buffer(1 << 20);
@@ -52,7 +53,7 @@ std::string arch_of_config(const std::string& config_yaml, const std::string& or
     const YAML::Node root = YAML::Load(config_yaml);
     if (root["model"] && root["model"]["arch"]) return root["model"]["arch"].as<std::string>();
   } catch (const YAML::Exception& e) {
-    throw Error(origin + ": unreadable config in state.yaml: " + e.what());
+    throw error("{}: unreadable config in state.yaml: {}", origin, e.what());
   }
   return "";
 }
@@ -76,20 +77,21 @@ std::string resolve_checkpoint_weights(const std::string& path, std::string* con
   std::error_code error;
   if (fs::is_regular_file(path, error)) {
     if (!ends_with(path, ".pt") && !ends_with(path, ".pth") && !ends_with(path, ".safetensors")) {
-      throw usage_error("eval.checkpoint: '" + path +
-                        "' is a file but not a .pt / .pth / .safetensors state dict");
+      throw usage_error(
+          "eval.checkpoint: '{}' is a file but not a .pt / .pth / .safetensors state dict", path);
     }
     return path;
   }
   if (!fs::is_directory(path, error)) {
-    throw usage_error("eval.checkpoint: '" + path + "' does not exist");
+    throw usage_error("eval.checkpoint: '{}' does not exist", path);
   }
   std::string dir = path;
   if (!fs::exists(fs::path(path) / train::kModelFile)) {
     const auto found = train::find_resumable_checkpoint(path);
     if (!found) {
-      throw usage_error("eval.checkpoint: '" + path +
-                        "' holds no model.pt and no complete checkpoint under checkpoints/");
+      throw usage_error(
+          "eval.checkpoint: '{}' holds no model.pt and no complete checkpoint under checkpoints/",
+          path);
     }
     dir = *found;
   }
@@ -113,18 +115,18 @@ Backbone load_backbone(const ImageNetEvalOptions& options) {
   backbone.arch =
       options.arch.empty() ? arch_of_config(config_yaml, backbone.weights_file) : options.arch;
   if (backbone.arch.empty()) {
-    throw usage_error("eval.arch is required: " +
-                      (backbone.weights_file.empty()
-                           ? std::string("no checkpoint given")
-                           : backbone.weights_file + " comes without a config naming model.arch"));
+    throw usage_error(
+        "eval.arch is required: {}",
+        backbone.weights_file.empty()
+            ? std::string("no checkpoint given")
+            : fmt::format("{} comes without a config naming model.arch", backbone.weights_file));
   }
   ResNetConfig config = resnet_config(backbone.arch);
   config.num_classes = 0;
   backbone.in_channels = config.in_channels;
   if (config.in_channels != options.channels) {
-    throw usage_error("eval.channels is " + std::to_string(options.channels) + " but " +
-                      backbone.arch + " takes " + std::to_string(config.in_channels) +
-                      "-channel images");
+    throw usage_error("eval.channels is {} but {} takes {}-channel images", options.channels,
+                      backbone.arch, config.in_channels);
   }
   // Seeded before construction, so the random baseline is the same network on every run.
   at::manual_seed(options.seed);
@@ -132,7 +134,7 @@ Backbone load_backbone(const ImageNetEvalOptions& options) {
 
   if (options.init == BackboneInit::kRandom) {
     backbone.weights_file.clear();
-    backbone.identity = "random arch=" + backbone.arch + " seed=" + std::to_string(options.seed);
+    backbone.identity = fmt::format("random arch={} seed={}", backbone.arch, options.seed);
     return backbone;
   }
   io::StateDict state = read_weights(backbone.weights_file);
@@ -143,7 +145,7 @@ Backbone load_backbone(const ImageNetEvalOptions& options) {
   try {
     io::load_module_state_dict(*backbone.model, without_head, /*strict=*/true);
   } catch (const Error& e) {
-    throw Error(backbone.weights_file + ": weights do not fit " + backbone.arch + ": " + e.what());
+    throw error("{}: weights do not fit {}: {}", backbone.weights_file, backbone.arch, e.what());
   }
   backbone.identity =
       "checkpoint arch=" + backbone.arch + " weights_xxh64=" + file_hash(backbone.weights_file);

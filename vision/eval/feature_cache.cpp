@@ -1,5 +1,6 @@
 #include "vision/eval/feature_cache.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -27,16 +28,14 @@ std::string hex64(uint64_t value) {
 
 H5Id checked(hid_t id, herr_t (*closer)(hid_t), const std::string& what, const std::string& path) {
   if (id < 0) {
-    throw Error("feature cache '" + path + "': " + what +
-                " failed: " + data::detail::hdf5_error_text());
+    throw error("feature cache '{}': {} failed: {}", path, what, data::detail::hdf5_error_text());
   }
   return H5Id(id, closer);
 }
 
 void check(herr_t status, const std::string& what, const std::string& path) {
   if (status < 0) {
-    throw Error("feature cache '" + path + "': " + what +
-                " failed: " + data::detail::hdf5_error_text());
+    throw error("feature cache '{}': {} failed: {}", path, what, data::detail::hdf5_error_text());
   }
 }
 
@@ -105,21 +104,20 @@ std::string describe_images(const std::string& root, const std::vector<LabeledIm
   XXH64_state_t* state = XXH64_createState();
   XXH64_reset(state, 0);
   for (const LabeledImage& image : images) {
-    std::error_code error;
-    const uintmax_t size = fs::file_size(image.path, error);
-    if (error) {
+    std::error_code ec;
+    const uintmax_t size = fs::file_size(image.path, ec);
+    if (ec) {
       XXH64_freeState(state);
-      throw Error(image.path + ": cannot examine image: " + error.message());
+      throw error("{}: cannot examine image: {}", image.path, ec.message());
     }
-    const auto mtime = fs::last_write_time(image.path, error).time_since_epoch().count();
+    const auto mtime = fs::last_write_time(image.path, ec).time_since_epoch().count();
     const std::string relative = fs::path(image.path).lexically_relative(root).string();
-    const std::string record = relative + '\t' + std::to_string(size) + '\t' +
-                               std::to_string(mtime) + '\t' + std::to_string(image.label) + '\n';
+    const std::string record = fmt::format("{}\t{}\t{}\t{}\n", relative, size, mtime, image.label);
     XXH64_update(state, record.data(), record.size());
   }
   const uint64_t hash = XXH64_digest(state);
   XXH64_freeState(state);
-  return "images=" + std::to_string(images.size()) + " listing_xxh64=" + hex64(hash);
+  return fmt::format("images={} listing_xxh64={}", images.size(), hex64(hash));
 }
 
 std::string feature_cache_path(const std::string& dir, const std::string& split,
@@ -161,22 +159,20 @@ std::optional<CachedFeatures> read_feature_cache(const std::string& path, const 
 
 void write_feature_cache(const std::string& path, const std::string& key,
                          const CachedFeatures& features) {
-  if (features.values.size() != static_cast<size_t>(features.rows * features.dim) ||
-      features.labels.size() != static_cast<size_t>(features.rows)) {
-    throw Error("feature cache '" + path + "': features and labels disagree in size");
-  }
+  fail_if(features.values.size() != static_cast<size_t>(features.rows * features.dim) ||
+              features.labels.size() != static_cast<size_t>(features.rows),
+          "feature cache '{}': features and labels disagree in size", path);
   write_feature_cache(path, key, features.rows, features.dim, features.values.data(),
                       features.labels.data());
 }
 
 void write_feature_cache(const std::string& path, const std::string& key, int64_t rows, int64_t dim,
                          const float* values, const int32_t* labels) {
-  if (rows < 0 || dim < 0) throw Error("feature cache '" + path + "': negative size");
-  std::error_code error;
-  fs::create_directories(fs::path(path).parent_path(), error);
-  if (error)
-    throw Error("feature cache '" + path + "': cannot create its folder: " + error.message());
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  fail_if(rows < 0 || dim < 0, "feature cache '{}': negative size", path);
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) throw error("feature cache '{}': cannot create its folder: {}", path, ec.message());
+  const std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
   try {
     std::lock_guard<std::mutex> lock(data::detail::hdf5_mutex());
     data::detail::silence_hdf5_errors();
@@ -189,13 +185,13 @@ void write_feature_cache(const std::string& path, const std::string& key, int64_
     write_string_attribute(file.get(), "key", key, temp);
     check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flushing", temp);
   } catch (const Error&) {
-    fs::remove(temp, error);  // never leave a partial file behind
+    fs::remove(temp, ec);  // never leave a partial file behind
     throw;
   }
-  fs::rename(temp, path, error);
-  if (error) {
+  fs::rename(temp, path, ec);
+  if (ec) {
     fs::remove(temp);
-    throw Error("feature cache '" + path + "': cannot rename the temporary: " + error.message());
+    throw error("feature cache '{}': cannot rename the temporary: {}", path, ec.message());
   }
 }
 

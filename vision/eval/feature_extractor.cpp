@@ -36,12 +36,12 @@ at::Tensor decode_batch(const std::vector<LabeledImage>& images, size_t begin, s
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error(path + ": cannot open image: " + std::strerror(errno));
+  if (!in) throw error("{}: cannot open image: {}", path, std::strerror(errno));
   const std::streamsize size = in.tellg();
   std::vector<uint8_t> bytes(static_cast<size_t>(std::max<std::streamsize>(size, 0)));
   in.seekg(0);
   if (size < 0 || !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-    throw Error(path + ": cannot read image");
+    throw error("{}: cannot read image", path);
   }
   return bytes;
 }
@@ -56,7 +56,7 @@ at::Tensor image_labels(const std::vector<LabeledImage>& images) {
 at::Tensor map_images(const std::vector<LabeledImage>& images, const ImageBatchOptions& options,
                       const std::function<at::Tensor(const at::Tensor&)>& forward) {
   options.transform.validate();
-  if (images.empty()) throw Error("no images to run the network on");
+  fail_if(images.empty(), "no images to run the network on");
   const size_t batch = static_cast<size_t>(options.batch);
   const size_t total = images.size();
   std::vector<at::Tensor> outputs;

@@ -101,7 +101,7 @@ train::TrainerSettings fine_tune_settings(const FineTuneOptions& options, int64_
 
 FineTuneResult fine_tune(const std::shared_ptr<ResNetImpl>& model, const ImageFolderSet& data,
                          const ImageBatchOptions& eval, const FineTuneOptions& options) {
-  if (data.train.empty() || data.val.empty()) throw Error("fine-tuning needs train and val images");
+  fail_if(data.train.empty() || data.val.empty(), "fine-tuning needs train and val images");
   TrainTransform transform;
   transform.output_size = eval.transform.crop_size;
   transform.scale = {options.min_scale, 1.0};

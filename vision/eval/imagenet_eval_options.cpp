@@ -22,14 +22,12 @@ config::Codec<std::array<float, 3>, std::vector<double>> three_floats(bool posit
           },
           [positive](const std::string& key, const std::vector<double>& values) {
             if (values.size() != 3) {
-              throw usage_error(key + " must list 3 values (R, G, B), got " +
-                                std::to_string(values.size()));
+              throw usage_error("{} must list 3 values (R, G, B), got {}", key, values.size());
             }
             std::array<float, 3> out{};
             for (size_t i = 0; i < 3; ++i) {
               if (!std::isfinite(values[i]) || (positive && values[i] <= 0)) {
-                throw usage_error(key + " must hold finite" +
-                                  std::string(positive ? " positive" : "") + " values");
+                throw usage_error("{} must hold finite{} values", key, positive ? " positive" : "");
               }
               out[i] = static_cast<float>(values[i]);
             }
@@ -42,9 +40,9 @@ void check_protocols(const std::string& key, const std::vector<std::string>& pro
   std::set<std::string> seen;
   for (const std::string& p : protocols) {
     if (p != "linear" && p != "knn" && p != "finetune") {
-      throw usage_error(key + ": unknown protocol '" + p + "' (linear | knn | finetune)");
+      throw usage_error("{}: unknown protocol '{}' (linear | knn | finetune)", key, p);
     }
-    if (!seen.insert(p).second) throw usage_error(key + " lists '" + p + "' twice");
+    if (!seen.insert(p).second) throw usage_error("{} lists '{}' twice", key, p);
   }
 }
 
@@ -142,7 +140,7 @@ BackboneInit parse_backbone_init(const std::string& name) {
   if (name == "checkpoint") return BackboneInit::kCheckpoint;
   if (name == "random") return BackboneInit::kRandom;
   if (name == "pixels") return BackboneInit::kPixels;
-  throw usage_error("eval.init must be checkpoint | random | pixels, got '" + name + "'");
+  throw usage_error("eval.init must be checkpoint | random | pixels, got '{}'", name);
 }
 
 const char* to_string(BackboneInit init) {
@@ -179,8 +177,7 @@ ImageNetEvalOptions imagenet_eval_options(const config::Config& config) {
     throw usage_error("eval.protocols: finetune needs a network (eval.init=pixels has none)");
   }
   if (o.resize < o.crop) {
-    throw usage_error("eval.resize (" + std::to_string(o.resize) + ") must be >= eval.crop (" +
-                      std::to_string(o.crop) + ")");
+    throw usage_error("eval.resize ({}) must be >= eval.crop ({})", o.resize, o.crop);
   }
   o.linear.seed = o.seed;
   o.finetune.seed = o.seed;

@@ -20,14 +20,12 @@ at::Tensor l2_normalized(const at::Tensor& x) {
 
 at::Tensor knn_scores(const at::Tensor& features, const at::Tensor& labels,
                       const at::Tensor& queries, int64_t num_classes, const KnnOptions& options) {
-  if (features.dim() != 2 || queries.dim() != 2 || labels.dim() != 1 ||
-      features.size(0) != labels.size(0) || features.size(1) != queries.size(1) ||
-      features.size(0) == 0) {
-    throw Error("kNN: features [N, D], labels [N] and queries [Q, D] expected, N > 0");
-  }
-  if (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= num_classes) {
-    throw Error("kNN: training labels outside [0, " + std::to_string(num_classes) + ")");
-  }
+  fail_if(features.dim() != 2 || queries.dim() != 2 || labels.dim() != 1 ||
+              features.size(0) != labels.size(0) || features.size(1) != queries.size(1) ||
+              features.size(0) == 0,
+          "kNN: features [N, D], labels [N] and queries [Q, D] expected, N > 0");
+  fail_if(labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= num_classes,
+          "kNN: training labels outside [0, {})", num_classes);
   at::NoGradGuard no_grad;
   const at::Tensor bank = l2_normalized(features);
   const at::Tensor bank_labels = labels.to(at::kLong);

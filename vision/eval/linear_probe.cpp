@@ -16,15 +16,11 @@ namespace {
 
 void check_inputs(const at::Tensor& features, const at::Tensor& labels, int64_t num_classes,
                   const char* what) {
-  if (features.dim() != 2 || labels.dim() != 1 || features.size(0) != labels.size(0) ||
-      features.size(0) == 0) {
-    throw Error(std::string("linear probe: ") + what +
-                " features must be [N, D] and labels [N] with N > 0");
-  }
-  if (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= num_classes) {
-    throw Error(std::string("linear probe: ") + what + " labels outside [0, " +
-                std::to_string(num_classes) + ")");
-  }
+  fail_if(features.dim() != 2 || labels.dim() != 1 || features.size(0) != labels.size(0) ||
+              features.size(0) == 0,
+          "linear probe: {} features must be [N, D] and labels [N] with N > 0", what);
+  fail_if(labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= num_classes,
+          "linear probe: {} labels outside [0, {})", what, num_classes);
 }
 
 }  // namespace
@@ -90,9 +86,8 @@ LinearProbeResult linear_probe(const at::Tensor& train_features, const at::Tenso
                                int64_t num_classes, const LinearProbeOptions& options) {
   check_inputs(train_features, train_labels, num_classes, "train");
   check_inputs(val_features, val_labels, num_classes, "val");
-  if (val_features.size(1) != train_features.size(1)) {
-    throw Error("linear probe: train and val features differ in width");
-  }
+  fail_if(val_features.size(1) != train_features.size(1),
+          "linear probe: train and val features differ in width");
   at::NoGradGuard outer;  // only the fits themselves need autograd
   const FeatureStandardizer standardizer = FeatureStandardizer::fit(train_features);
   const at::Tensor train_x = standardizer.apply(train_features);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace ptk::vision {
 
 void LabelStats::add(const LabelStats& other) {
@@ -26,9 +28,9 @@ std::vector<std::pair<std::string, uint32_t>> HashtagLabeler::canonical_tags(
     if (normalized.status == HashtagStatus::kInvalidUtf8) {
       ++stats_.invalid_utf8;
       if (stats_.invalid_utf8_examples.size() < 10) {
-        stats_.invalid_utf8_examples.push_back(source + ":" + std::to_string(record.line) +
-                                               ": hashtag " + std::to_string(i + 1) + " of " +
-                                               record.image + " is not valid UTF-8; dropped");
+        stats_.invalid_utf8_examples.push_back(
+            fmt::format("{}:{}: hashtag {} of {} is not valid UTF-8; dropped", source, record.line,
+                        i + 1, record.image));
       }
       continue;
     }

@@ -38,8 +38,9 @@ const icu::Transliterator& latin_to_ascii() {
         icu::UnicodeString(kLatinToAsciiId, -1, US_INV), UTRANS_FORWARD, status));
     if (U_FAILURE(status) || transliterator == nullptr) {
       transliterator.reset();
-      throw Error(std::string("ICU: cannot load the transliterator \"") + kLatinToAsciiId +
-                  "\": " + u_errorName(status) + "; is libicu's full data installed?");
+      throw error(
+          "ICU: cannot load the transliterator \"{}\": {}; is libicu's full data installed?",
+          kLatinToAsciiId, u_errorName(status));
     }
   }
   return *transliterator;
@@ -68,10 +69,8 @@ const icu::Normalizer2* load_normalizer(const icu::Normalizer2* (*get)(UErrorCod
                                         const char* name) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* normalizer = get(status);
-  if (U_FAILURE(status) || normalizer == nullptr) {
-    throw Error(std::string("ICU: cannot load ") + name +
-                " normalisation data: " + u_errorName(status));
-  }
+  fail_if(U_FAILURE(status) || normalizer == nullptr, "ICU: cannot load {} normalisation data: {}",
+          name, u_errorName(status));
   return normalizer;
 }
 
@@ -80,7 +79,7 @@ icu::UnicodeString apply(const icu::Normalizer2& normalizer, const icu::UnicodeS
   UErrorCode status = U_ZERO_ERROR;
   icu::UnicodeString result = normalizer.normalize(text, status);
   if (U_FAILURE(status)) {
-    throw Error(std::string("ICU: ") + name + " failed: " + u_errorName(status));
+    throw error("ICU: {} failed: {}", name, u_errorName(status));
   }
   return result;
 }

@@ -38,8 +38,7 @@ std::vector<uint64_t> class_counts(const std::vector<std::vector<int32_t>>& labe
   for (size_t i = 0; i < labels.size(); ++i) {
     for (int32_t c : labels[i]) {
       if (c < 0 || static_cast<size_t>(c) >= num_classes) {
-        throw Error("image " + std::to_string(i) + " has class id " + std::to_string(c) +
-                    ", outside [0, " + std::to_string(num_classes) + ")");
+        throw error("image {} has class id {}, outside [0, {})", i, c, num_classes);
       }
       ++counts[static_cast<size_t>(c)];
     }
@@ -66,13 +65,13 @@ std::vector<double> resampling_weights(const std::vector<std::vector<int32_t>>& 
     double sum = 0.0;
     for (int32_t c : labels[i]) {
       if (c < 0 || static_cast<size_t>(c) >= counts.size()) {
-        throw Error("resampling: image " + std::to_string(i) + " has class id " +
-                    std::to_string(c) + ", outside the vocabulary of " +
-                    std::to_string(counts.size()));
+        throw error("resampling: image {} has class id {}, outside the vocabulary of {}", i, c,
+                    counts.size());
       }
       if (counts[static_cast<size_t>(c)] == 0) {
-        throw Error("resampling: image " + std::to_string(i) + " has class " + std::to_string(c) +
-                    " whose count is 0 (counts from another data set?)");
+        throw error(
+            "resampling: image {} has class {} whose count is 0 (counts from another data set?)", i,
+            c);
       }
       sum += class_weight[static_cast<size_t>(c)];
     }
@@ -89,18 +88,15 @@ std::vector<double> resampling_weights(const std::vector<std::vector<int32_t>>& 
 std::vector<double> expected_class_frequencies(const std::vector<std::vector<int32_t>>& labels,
                                                const std::vector<double>& weights,
                                                size_t num_classes) {
-  if (weights.size() != labels.size()) {
-    throw Error("expected_class_frequencies: " + std::to_string(weights.size()) + " weights for " +
-                std::to_string(labels.size()) + " images");
-  }
+  fail_if(weights.size() != labels.size(), "expected_class_frequencies: {} weights for {} images",
+          weights.size(), labels.size());
   std::vector<double> frequencies(num_classes, 0.0);
   double total = 0.0;
   for (size_t i = 0; i < labels.size(); ++i) {
     total += weights[i];
     for (int32_t c : labels[i]) {
       if (c < 0 || static_cast<size_t>(c) >= num_classes) {
-        throw Error("image " + std::to_string(i) + " has class id " + std::to_string(c) +
-                    ", outside [0, " + std::to_string(num_classes) + ")");
+        throw error("image {} has class id {}, outside [0, {})", i, c, num_classes);
       }
       frequencies[static_cast<size_t>(c)] += weights[i];
     }

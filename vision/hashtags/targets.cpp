@@ -25,8 +25,7 @@ void fill_target(const int32_t* ids, size_t count, size_t num_classes, TargetKin
   for (size_t j = 0; j < count; ++j) {
     const int32_t id = ids[j];
     if (id < 0 || static_cast<size_t>(id) >= num_classes) {
-      throw Error("target: class id " + std::to_string(id) + " is outside [0, " +
-                  std::to_string(num_classes) + ")");
+      throw error("target: class id {} is outside [0, {})", id, num_classes);
     }
     if (out[id] == 0.0f) {
       out[id] = 1.0f;

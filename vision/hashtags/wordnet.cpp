@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "common/base/error.h"
 #include "common/io/atomic_file.h"
 
@@ -14,8 +16,9 @@ std::string read_wordnet_file(const std::string& path) {
   try {
     return io::read_file(path);
   } catch (const Error& e) {
-    throw Error(std::string("WordNet: ") + e.what() +
-                " (install wordnet-base or point the WordNet directory at index.noun/data.noun)");
+    throw error(
+        "WordNet: {} (install wordnet-base or point the WordNet directory at index.noun/data.noun)",
+        e.what());
   }
 }
 
@@ -55,7 +58,7 @@ bool parse_uint(std::string_view text, int base, uint64_t& out) {
 }
 
 [[noreturn]] void malformed(const std::string& path, size_t line, const std::string& what) {
-  throw Error("WordNet: " + path + ":" + std::to_string(line) + ": " + what);
+  throw error("WordNet: {}:{}: {}", path, line, what);
 }
 
 // Calls fn(line_number, byte_offset, line) for every line that is not part of the license
@@ -93,8 +96,8 @@ WordNet WordNet::load(const std::string& dir) {
     // was edited or re-encoded, and every pointer into it would be wrong.
     if (offset != byte_offset) {
       malformed(data_path, line_number,
-                "synset offset " + std::string(f[0]) + " does not match its byte offset " +
-                    std::to_string(byte_offset) + " (file altered?)");
+                fmt::format("synset offset {} does not match its byte offset {} (file altered?)",
+                            f[0], byte_offset));
     }
     const size_t pointer_field = 4 + 2 * word_count;
     if (f.size() <= pointer_field || !parse_uint(f[pointer_field], 10, pointer_count) ||
@@ -135,8 +138,7 @@ WordNet WordNet::load(const std::string& dir) {
     }
     const size_t first_offset = 4 + pointer_count + 2;
     if (f.size() != first_offset + synset_count) {
-      malformed(index_path, line_number,
-                "expected " + std::to_string(synset_count) + " synset offsets");
+      malformed(index_path, line_number, fmt::format("expected {} synset offsets", synset_count));
     }
     std::vector<uint32_t> offsets;
     offsets.reserve(synset_count);
@@ -196,7 +198,7 @@ std::string wnid(uint32_t offset) {
 uint32_t parse_wnid(std::string_view id) {
   uint64_t offset = 0;
   if (id.size() != 9 || id[0] != 'n' || !parse_uint(id.substr(1), 10, offset)) {
-    throw Error("'" + std::string(id) + "' is not a WordNet noun id (expected n + 8 digits)");
+    throw error("'{}' is not a WordNet noun id (expected n + 8 digits)", id);
   }
   return static_cast<uint32_t>(offset);
 }

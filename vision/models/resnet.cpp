@@ -138,8 +138,8 @@ void ResNetImpl::initialize() {
 
 at::Tensor ResNetImpl::features(const at::Tensor& x) {
   if (x.dim() != 4 || x.size(1) != config_.in_channels || x.size(2) < 1 || x.size(3) < 1) {
-    throw Error("ResNet input must be images [N, " + std::to_string(config_.in_channels) +
-                ", H, W]; got a tensor of shape " + shape_string(x));
+    throw error("ResNet input must be images [N, {}, H, W]; got a tensor of shape {}",
+                config_.in_channels, shape_string(x));
   }
   at::Tensor out = maxpool_(relu_(bn1_(conv1_(x))));
   out = layer4_->forward(layer3_->forward(layer2_->forward(layer1_->forward(out))));
@@ -153,8 +153,8 @@ at::Tensor ResNetImpl::forward(const at::Tensor& x) {
 
 void ResNetImpl::replace_head(int64_t num_classes) {
   if (num_classes < 0) {
-    throw usage_error("ResNet::replace_head: num_classes must be >= 0, 0 meaning no head (got " +
-                      std::to_string(num_classes) + ")");
+    throw usage_error("ResNet::replace_head: num_classes must be >= 0, 0 meaning no head (got {})",
+                      num_classes);
   }
   if (num_classes == 0) {
     replace_module("fc", nn::Identity());

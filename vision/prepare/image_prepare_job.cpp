@@ -1,5 +1,6 @@
 #include "vision/prepare/image_prepare_job.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -81,7 +82,7 @@ void count_parts(const ImagePrepareJob& job, const std::vector<data::InputPart>&
       const int64_t classes = std::max<int64_t>(1, static_cast<int64_t>(counter.num_classes()));
       counter.build(classes, canonicalizer)
           .write_tsv((fs::path(folder.path()) / "counts" / (part.name() + ".tsv")).string());
-      folder.mark_done(counts_marker(part), std::to_string(counter.images()) + "\n");
+      folder.mark_done(counts_marker(part), fmt::format("{}\n", counter.images()));
     });
     std::lock_guard<std::mutex> lock(progress);
     bar.update(++finished);
@@ -99,12 +100,11 @@ void fix_vocabulary(const ImagePrepareJob& job, const io::ResumableDirectory& fo
         (fs::path(folder.path()) / "counts" / (part.name() + ".tsv")).string());
     counter.merge(counts, std::stoull(folder.read(counts_marker(part))));
   }
-  if (counter.num_classes() == 0) {
-    throw Error(job.manifest + ": no hashtag names a WordNet noun; nothing to train on");
-  }
+  fail_if(counter.num_classes() == 0, "{}: no hashtag names a WordNet noun; nothing to train on",
+          job.manifest);
   counter.build(job.vocab_size, canonicalizer)
       .write_tsv((fs::path(folder.path()) / kVocabFile).string());
-  folder.mark_done(kVocabMarker, std::to_string(counter.num_classes()) + "\n");
+  folder.mark_done(kVocabMarker, fmt::format("{}\n", counter.num_classes()));
 }
 
 data::ShardWriterOptions shard_options(const ImagePrepareJob& job, const std::string& dir,
@@ -114,13 +114,13 @@ data::ShardWriterOptions shard_options(const ImagePrepareJob& job, const std::st
   o.kind = data::ShardKind::kImage;
   o.max_shard_bytes = static_cast<uint64_t>(job.shard_bytes);
   o.files = {{"vocabulary", kVocabFile}};
-  o.built_by =
-      "ptk-wsl prepare (" + role + "): manifest " + fs::path(job.manifest).filename().string() +
-      ", vocab_size " + std::to_string(job.vocab_size) + ", val_fraction " +
-      std::to_string(job.val_fraction) + ", parts " + std::to_string(job.plan.size()) +
-      ", resize_shorter " + std::to_string(job.recode.resize_shorter) +
-      (job.recode.resize_shorter > 0 ? ", jpeg_quality " + std::to_string(job.recode.jpeg_quality)
-                                     : std::string());
+  o.built_by = fmt::format(
+      "ptk-wsl prepare ({}): manifest {}, vocab_size {}, val_fraction {:.6f}, parts {}, "
+      "resize_shorter {}{}",
+      role, fs::path(job.manifest).filename().string(), job.vocab_size, job.val_fraction,
+      job.plan.size(), job.recode.resize_shorter,
+      job.recode.resize_shorter > 0 ? fmt::format(", jpeg_quality {}", job.recode.jpeg_quality)
+                                    : std::string());
   return o;
 }
 
@@ -169,8 +169,8 @@ ImagePrepareSummary assemble(const ImagePrepareJob& job, const io::ResumableDire
     uint64_t& base = lines_before[part.file];
     bad_images += report.bad_images.size();
     for (const auto& image : report.bad_images) {
-      bad += part.file + '\t' + std::to_string(base + image.line) + '\t' + image.image + '\t' +
-             image.problem + '\n';
+      bad +=
+          fmt::format("{}\t{}\t{}\t{}\n", part.file, base + image.line, image.image, image.problem);
     }
     base += report.lines;
     total.add_counts(report);
@@ -180,12 +180,11 @@ ImagePrepareSummary assemble(const ImagePrepareJob& job, const io::ResumableDire
   const std::string kept_report = fs::path(job.out).string() + ".bad_images.tsv";
   if (total.train_images == 0) {
     io::write_file_atomic(kept_report, bad);
-    throw Error(job.manifest + ": no training image was kept (see " + kept_report + ")");
+    throw error("{}: no training image was kept (see {})", job.manifest, kept_report);
   }
-  if (job.has_val() && total.val_images == 0) {
-    throw Error("no validation image was kept; raise prepare.val_fraction or check " +
-                (job.val_manifest.empty() ? job.manifest : job.val_manifest));
-  }
+  fail_if(job.has_val() && total.val_images == 0,
+          "no validation image was kept; raise prepare.val_fraction or check {}",
+          job.val_manifest.empty() ? job.manifest : job.val_manifest);
   io::write_file_atomic((work / "bad_images.tsv").string(), bad);
   const size_t classes = HashtagVocab::read_tsv((work / kVocabFile).string()).size();
   const auto save_set = [&](data::Manifest set, const std::string& role) {

@@ -74,7 +74,7 @@ PartReport PartReport::parse(const std::string& yaml, const std::string& name) {
     const YAML::Node root = YAML::Load(yaml);
     for_each_count(
         [&](const char* key, uint64_t& value) {
-          if (!root[key]) throw Error(name + ": '" + key + "' is missing");
+          if (!root[key]) throw error("{}: '{}' is missing", name, key);
           value = root[key].as<uint64_t>();
         },
         report);
@@ -87,7 +87,7 @@ PartReport PartReport::parse(const std::string& yaml, const std::string& name) {
     report.train = data::Manifest::parse(root["train"].as<std::string>(), name + ": train");
     report.val = data::Manifest::parse(root["val"].as<std::string>(), name + ": val");
   } catch (const YAML::Exception& e) {
-    throw Error(name + ": " + e.what() + " (remove it to redo the part)");
+    throw error("{}: {} (remove it to redo the part)", name, e.what());
   }
   return report;
 }

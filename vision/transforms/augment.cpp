@@ -106,8 +106,8 @@ void resize_and_center_crop(const Image& image, int width, int height, int crop_
 void validate_normalization(const Normalization& n, const std::string& owner) {
   for (int c = 0; c < 3; ++c) {
     if (!(n.std[c] > 0) || !std::isfinite(n.std[c]) || !std::isfinite(n.mean[c])) {
-      throw usage_error(owner + ".normalization: std must be positive and mean finite (channel " +
-                        std::to_string(c) + ")");
+      throw usage_error("{}.normalization: std must be positive and mean finite (channel {})",
+                        owner, c);
     }
   }
 }
@@ -164,10 +164,8 @@ Image resize_region(const Image& image, const CropBox& box, int width, int heigh
   if (box.x < 0 || box.y < 0 || box.width <= 0 || box.height <= 0 ||
       box.x + box.width > image.width || box.y + box.height > image.height || width <= 0 ||
       height <= 0) {
-    throw Error("resize_region: box " + std::to_string(box.width) + "x" +
-                std::to_string(box.height) + "+" + std::to_string(box.x) + "+" +
-                std::to_string(box.y) + " is not inside the " + std::to_string(image.width) + "x" +
-                std::to_string(image.height) + " image");
+    throw error("resize_region: box {}x{}+{}+{} is not inside the {}x{} image", box.width,
+                box.height, box.x, box.y, image.width, image.height);
   }
   // cv::Mat only views the pixels here; nothing writes through the const_cast.
   const cv::Mat source(image.height, image.width, CV_8UC3,
@@ -275,8 +273,8 @@ void TrainTransform::finish(const Image& image, const CropBox& box, data::Sample
 
 void EvalTransform::validate() const {
   if (resize_size <= 0 || crop_size <= 0 || crop_size > resize_size) {
-    throw usage_error("eval transform: need 0 < crop_size <= resize_size (got crop " +
-                      std::to_string(crop_size) + ", resize " + std::to_string(resize_size) + ")");
+    throw usage_error("eval transform: need 0 < crop_size <= resize_size (got crop {}, resize {})",
+                      crop_size, resize_size);
   }
   validate_normalization(normalization, "eval transform");
 }
@@ -311,7 +309,7 @@ std::vector<float> EvalTransform::operator()(const uint8_t* data, size_t size,
 
 void EvalTransform::apply(const Image& image, float* out) const {
   validate();
-  if (image.empty()) throw Error("eval transform: empty image");
+  if (image.empty()) throw error("eval transform: empty image");
   const auto [width, height] = resized_size(image.width, image.height);
   resize_and_center_crop(image, width, height, crop_size, normalization, out);
 }

@@ -14,8 +14,10 @@ namespace ptk::vision {
 constexpr int64_t kMaxDecodedPixels = int64_t{1} << 28;
 
 inline Error image_record_error(const std::string& record_name, const std::string& what) {
-  return Error("image record '" + record_name + "': " + what +
-               " (the record is damaged or not an image; rewrite the shard from its source)");
+  return error(
+      "image record '{}': {} (the record is damaged or not an image; rewrite the shard from its "
+      "source)",
+      record_name, what);
 }
 
 // libjpeg warnings that do not mean lost pixels. Everything else (premature end of file or data

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "common/base/error.h"
 #include "vision/transforms/decode_errors.h"
 #include "vision/transforms/image_decoder.h"
@@ -142,12 +144,14 @@ std::optional<JpegRegion> decode_jpeg_region(const uint8_t* data, size_t size,
   if (setjmp(d.errors.jump) == 0) {
     handled = decode(d, data, size, eighths, x, y, width, height, &region);
   } else {
-    throw image_record_error(record_name, "JPEG data is damaged or truncated: " + d.errors.fatal +
-                                              " (" + std::to_string(size) + " bytes)");
+    throw image_record_error(
+        record_name,
+        fmt::format("JPEG data is damaged or truncated: {} ({} bytes)", d.errors.fatal, size));
   }
   if (!d.errors.damage.empty()) {
-    throw image_record_error(record_name, "JPEG data is damaged or truncated: " + d.errors.damage +
-                                              " (" + std::to_string(size) + " bytes)");
+    throw image_record_error(
+        record_name,
+        fmt::format("JPEG data is damaged or truncated: {} ({} bytes)", d.errors.damage, size));
   }
   if (!handled) return std::nullopt;
   return region;
