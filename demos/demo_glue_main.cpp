@@ -7,7 +7,7 @@
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
 #include "common/config/command_line.h"
-#include "common/config/config.h"
+#include "common/config/option_table.h"
 #include "demos/demo_glue.h"
 
 namespace {
@@ -27,32 +27,34 @@ constexpr char kUsage[] =
     "labels, as in GLUE.\n"
     "\n";
 
-ptk::config::Schema schema() {
-  ptk::config::Schema s;
-  s.add("demo.output_dir", "demo-glue", "output directory (created)");
-  s.add("demo.train_rows", 4000, "rows in each task's train.tsv");
-  s.add("demo.dev_rows", 500, "rows in each task's dev.tsv");
-  s.add("demo.test_rows", 500, "rows in each task's test.tsv");
-  s.add("demo.seed", 1, "seed of every random choice");
-  s.add("demo.wordnet_dir", ptk::demo::kDefaultDemoGlueWordNetDir,
-        "WordNet 3.0 database directory (index.noun, data.noun)");
-  return s;
+struct DemoGlueCommand {
+  std::string output_dir = "demo-glue";
+  ptk::demo::DemoGlueOptions demo;  // its defaults are the keys' defaults
+};
+
+ptk::config::OptionTable<DemoGlueCommand> demo_glue_table() {
+  using C = DemoGlueCommand;
+  using O = ptk::demo::DemoGlueOptions;
+  using ptk::config::nested;
+  ptk::config::OptionTable<C> t;
+  t.add("demo.output_dir", &C::output_dir, "output directory (created)")
+      .add("demo.train_rows", nested(&C::demo, &O::train_rows), "rows in each task's train.tsv")
+      .add("demo.dev_rows", nested(&C::demo, &O::dev_rows), "rows in each task's dev.tsv")
+      .add("demo.test_rows", nested(&C::demo, &O::test_rows), "rows in each task's test.tsv")
+      .add("demo.seed", nested(&C::demo, &O::seed), "seed of every random choice")
+      .add("demo.wordnet_dir", nested(&C::demo, &O::wordnet_dir),
+           "WordNet 3.0 database directory (index.noun, data.noun)");
+  return t;
 }
 
 int run(int argc, char** argv) {
+  const auto table = demo_glue_table();
   const std::optional<ptk::config::Config> resolved =
-      ptk::config::resolve_tool_command_line(kUsage, schema(), argc, argv);
+      ptk::config::resolve_tool_command_line(kUsage, table.schema(), argc, argv);
   if (!resolved) return 0;
-  const ptk::config::Config& config = *resolved;
-
-  ptk::demo::DemoGlueOptions demo;
-  demo.train_rows = config.get_int("demo.train_rows");
-  demo.dev_rows = config.get_int("demo.dev_rows");
-  demo.test_rows = config.get_int("demo.test_rows");
-  demo.seed = static_cast<uint64_t>(config.get_int("demo.seed"));
-  demo.wordnet_dir = config.get_string("demo.wordnet_dir");
-  const std::string out_dir = config.get_string("demo.output_dir");
-  const auto stats = ptk::demo::write_demo_glue(demo, out_dir);
+  const DemoGlueCommand command = table.read(*resolved);
+  const std::string& out_dir = command.output_dir;
+  const auto stats = ptk::demo::write_demo_glue(command.demo, out_dir);
 
   std::cout << "Built 2 GLUE-format tasks from " << stats.definitions
             << " distinct WordNet noun definitions:\n";

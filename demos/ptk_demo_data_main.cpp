@@ -17,7 +17,7 @@
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
 #include "common/config/command_line.h"
-#include "common/config/config.h"
+#include "common/config/option_table.h"
 #include "common/data/epoch_order.h"
 #include "demos/demo_hashtags.h"
 #include "demos/fashion_mnist.h"
@@ -65,29 +65,6 @@ constexpr char kUsage[] =
     "  Bag n02774152 (bag, handbag, pocketbook, purse)   Ankle boot n02872752 (boot)\n"
     "\n";
 
-ptk::config::Schema schema() {
-  ptk::config::Schema s;
-  s.add("demo.output_dir", "demo-hashtags", "output directory (created)");
-  s.add("demo.fashion_mnist_dir", ptk::demo::kDefaultFashionMnistDir,
-        "directory of the gzipped Fashion-MNIST IDX files");
-  s.add("demo.wordnet_dir", ptk::vision::kDefaultWordNetDir,
-        "WordNet 3.0 database directory (index.noun, data.noun, noun.exc)");
-  s.add("demo.train_images", 12000, "train images (<= 60000)");
-  s.add("demo.val_images", 2000, "val images (<= 10000)");
-  s.add("demo.seed", 1, "seed of image selection and hashtag simulation");
-  s.add("demo.image_size", 32, "28 (as stored) or 32 (bilinear upscale)");
-  s.add("demo.rgb", ptk::config::Value(false), "write 3-channel JPEGs instead of greyscale");
-  s.add("demo.jpeg_quality", 90, "JPEG quality 1..100");
-  s.add("demo.class_tag_rate", ptk::config::Value(0.80),
-        "probability of a tag naming the image's class");
-  s.add("demo.hypernym_tag_rate", ptk::config::Value(0.50),
-        "probability of a hypernym tag (#garment, #footwear)");
-  s.add("demo.wrong_tag_rate", ptk::config::Value(0.10), "probability of another class's tag");
-  s.add("demo.popular_tag_rate", ptk::config::Value(0.50),
-        "probability of each of two popular unrelated tags");
-  return s;
-}
-
 // Bilinear resize with pixel centres aligned (as OpenCV's INTER_LINEAR).
 std::vector<uint8_t> resize(const uint8_t* src, int in, int out) {
   std::vector<uint8_t> dst(static_cast<size_t>(out) * out);
@@ -111,7 +88,7 @@ std::vector<uint8_t> resize(const uint8_t* src, int in, int out) {
 class JpegWriter {
  public:
   JpegWriter(int quality, bool rgb) : quality_(quality), rgb_(rgb), handle_(tjInitCompress()) {
-    if (handle_ == nullptr) throw ptk::Error("libjpeg-turbo: tjInitCompress failed");
+    if (handle_ == nullptr) throw ptk::error("libjpeg-turbo: tjInitCompress failed");
   }
   ~JpegWriter() { tjDestroy(handle_); }
   JpegWriter(const JpegWriter&) = delete;
@@ -129,8 +106,7 @@ class JpegWriter {
     unsigned long jpeg_size = 0;
     if (tjCompress2(handle_, pixels, size, 0, size, rgb_ ? TJPF_RGB : TJPF_GRAY, &jpeg, &jpeg_size,
                     rgb_ ? TJSAMP_444 : TJSAMP_GRAY, quality_, TJFLAG_ACCURATEDCT) != 0) {
-      throw ptk::Error(std::string("libjpeg-turbo: tjCompress2 failed: ") +
-                       tjGetErrorStr2(handle_));
+      throw ptk::error("libjpeg-turbo: tjCompress2 failed: {}", tjGetErrorStr2(handle_));
     }
     std::string bytes(reinterpret_cast<const char*>(jpeg), jpeg_size);
     tjFree(jpeg);
@@ -146,15 +122,7 @@ class JpegWriter {
 void write_file(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw ptk::Error("cannot write " + path.string() + ": " + std::strerror(errno));
-}
-
-double rate(const ptk::config::Config& config, const std::string& key) {
-  const double value = config.get_float(key);
-  if (!(value >= 0.0 && value <= 1.0)) {
-    throw ptk::usage_error(key + " = " + std::to_string(value) + " is not a probability in [0, 1]");
-  }
-  return value;
+  if (!out) throw ptk::error("cannot write {}: {}", path.string(), std::strerror(errno));
 }
 
 char name_buffer[64];
@@ -164,48 +132,59 @@ const char* image_name(const char* split, uint64_t i, const char* extension) {
   return name_buffer;
 }
 
-// The numeric options, read from the resolved config; a value out of range is a usage_error
-// naming its key. The image counts are checked once the data set is read (check_image_counts).
+// Every demo.* key. The image counts are checked once the data set is read
+// (check_image_counts).
 struct DemoOptions {
-  fs::path out_dir;
-  int64_t train_images = 0;
-  int64_t val_images = 0;
-  uint64_t seed = 0;
-  int image_size = 0;
-  int quality = 0;
+  std::string out_dir = "demo-hashtags";
+  std::string fashion_mnist_dir = ptk::demo::kDefaultFashionMnistDir;
+  std::string wordnet_dir = ptk::vision::kDefaultWordNetDir;
+  int64_t train_images = 12000;
+  int64_t val_images = 2000;
+  uint64_t seed = 1;
+  int image_size = 32;
+  bool rgb = false;
+  int quality = 90;
   ptk::demo::HashtagRates rates;
 };
 
-DemoOptions read_options(const ptk::config::Config& config) {
-  DemoOptions o;
-  o.out_dir = config.get_string("demo.output_dir");
-  o.train_images = config.get_int("demo.train_images");
-  o.val_images = config.get_int("demo.val_images");
-  o.seed = static_cast<uint64_t>(config.get_int("demo.seed"));
-  o.image_size = static_cast<int>(config.get_int("demo.image_size"));
-  o.quality = static_cast<int>(config.get_int("demo.jpeg_quality"));
-  if (o.image_size != 28 && o.image_size != 32) {
-    throw ptk::usage_error("demo.image_size must be 28 or 32, got " + std::to_string(o.image_size));
-  }
-  if (o.quality < 1 || o.quality > 100) {
-    throw ptk::usage_error("demo.jpeg_quality must be in 1..100, got " + std::to_string(o.quality));
-  }
-  o.rates.class_tag = rate(config, "demo.class_tag_rate");
-  o.rates.hypernym_tag = rate(config, "demo.hypernym_tag_rate");
-  o.rates.wrong_tag = rate(config, "demo.wrong_tag_rate");
-  o.rates.popular_tag = rate(config, "demo.popular_tag_rate");
-  return o;
+ptk::config::OptionTable<DemoOptions> demo_data_table() {
+  using O = DemoOptions;
+  using R = ptk::demo::HashtagRates;
+  using ptk::config::in_range;
+  using ptk::config::nested;
+  ptk::config::OptionTable<O> t;
+  t.add("demo.output_dir", &O::out_dir, "output directory (created)")
+      .add("demo.fashion_mnist_dir", &O::fashion_mnist_dir,
+           "directory of the gzipped Fashion-MNIST IDX files")
+      .add("demo.wordnet_dir", &O::wordnet_dir,
+           "WordNet 3.0 database directory (index.noun, data.noun, noun.exc)")
+      .add("demo.train_images", &O::train_images, "train images (<= 60000)")
+      .add("demo.val_images", &O::val_images, "val images (<= 10000)")
+      .add("demo.seed", &O::seed, "seed of image selection and hashtag simulation")
+      .add("demo.image_size", &O::image_size, "28 (as stored) or 32 (bilinear upscale)",
+           ptk::config::satisfies([](int64_t size) { return size == 28 || size == 32; },
+                                  "must be 28 or 32"))
+      .add("demo.rgb", &O::rgb, "write 3-channel JPEGs instead of greyscale")
+      .add("demo.jpeg_quality", &O::quality, "JPEG quality 1..100", in_range(1, 100))
+      .add("demo.class_tag_rate", nested(&O::rates, &R::class_tag),
+           "probability of a tag naming the image's class", in_range(0.0, 1.0))
+      .add("demo.hypernym_tag_rate", nested(&O::rates, &R::hypernym_tag),
+           "probability of a hypernym tag (#garment, #footwear)", in_range(0.0, 1.0))
+      .add("demo.wrong_tag_rate", nested(&O::rates, &R::wrong_tag),
+           "probability of another class's tag", in_range(0.0, 1.0))
+      .add("demo.popular_tag_rate", nested(&O::rates, &R::popular_tag),
+           "probability of each of two popular unrelated tags", in_range(0.0, 1.0));
+  return t;
 }
 
 void check_image_counts(const DemoOptions& o, const ptk::demo::FashionMnistSplit& train,
                         const ptk::demo::FashionMnistSplit& test) {
   if (o.train_images < 1 || static_cast<uint64_t>(o.train_images) > train.count) {
-    throw ptk::usage_error("demo.train_images must be in 1.." + std::to_string(train.count) +
-                           ", got " + std::to_string(o.train_images));
+    throw ptk::usage_error("demo.train_images must be in 1..{}, got {}", train.count,
+                           o.train_images);
   }
   if (o.val_images < 0 || static_cast<uint64_t>(o.val_images) > test.count) {
-    throw ptk::usage_error("demo.val_images must be in 0.." + std::to_string(test.count) +
-                           ", got " + std::to_string(o.val_images));
+    throw ptk::usage_error("demo.val_images must be in 0..{}, got {}", test.count, o.val_images);
   }
 }
 
@@ -239,12 +218,12 @@ struct TrainTags {
 TrainTags write_train_images(const DemoOptions& o, const ptk::demo::FashionMnistSplit& train,
                              const std::array<ptk::demo::ClassTags, 10>& class_tags,
                              JpegWriter& jpeg) {
-  const fs::path hashtag_dir = o.out_dir / "hashtags";
+  const fs::path hashtag_dir = fs::path(o.out_dir) / "hashtags";
   TrainTags result;
   result.manifest_path = (hashtag_dir / "manifest.jsonl").string();
   const std::string manifest_tmp = result.manifest_path + ".tmp";
   std::ofstream manifest(manifest_tmp, std::ios::trunc);
-  if (!manifest) throw ptk::Error("cannot write " + manifest_tmp + ": " + std::strerror(errno));
+  if (!manifest) throw ptk::error("cannot write {}: {}", manifest_tmp, std::strerror(errno));
   const ptk::data::FeistelPermutation train_pick(train.count, o.seed);
   for (int64_t i = 0; i < o.train_images; ++i) {
     const uint64_t source = train_pick(static_cast<uint64_t>(i));
@@ -253,7 +232,7 @@ TrainTags write_train_images(const DemoOptions& o, const ptk::demo::FashionMnist
     const std::string wnid = ptk::vision::wnid(ptk::demo::kFashionClasses[label].synset);
     const std::string name = image_name("train", static_cast<uint64_t>(i), "jpg");
     write_file(hashtag_dir / "images" / name, bytes);
-    write_file(o.out_dir / "imagenet" / "train" / wnid /
+    write_file(fs::path(o.out_dir) / "imagenet" / "train" / wnid /
                    image_name("train", static_cast<uint64_t>(i), "JPEG"),
                bytes);
     const auto tags = ptk::demo::simulate_hashtags(label, class_tags, o.rates, o.seed, 0,
@@ -268,7 +247,7 @@ TrainTags write_train_images(const DemoOptions& o, const ptk::demo::FashionMnist
     }
   }
   manifest.close();
-  if (!manifest) throw ptk::Error("write to " + manifest_tmp + " failed (disk full?)");
+  if (!manifest) throw ptk::error("write to {} failed (disk full?)", manifest_tmp);
   fs::rename(manifest_tmp, result.manifest_path);
   return result;
 }
@@ -280,7 +259,7 @@ void write_val_images(const DemoOptions& o, const ptk::demo::FashionMnistSplit& 
   for (int64_t i = 0; i < o.val_images; ++i) {
     const uint64_t source = val_pick(static_cast<uint64_t>(i));
     const int label = test.labels[source];
-    write_file(o.out_dir / "imagenet" / "val" /
+    write_file(fs::path(o.out_dir) / "imagenet" / "val" /
                    ptk::vision::wnid(ptk::demo::kFashionClasses[label].synset) /
                    image_name("val", static_cast<uint64_t>(i), "JPEG"),
                encode_image(jpeg, test.image(source), o.image_size));
@@ -302,7 +281,7 @@ void write_classes_tsv(const fs::path& out_dir,
             << '\t' << join(class_tags[k].synonyms) << '\t' << join(class_tags[k].hypernyms)
             << '\n';
   }
-  if (!classes) throw ptk::Error("cannot write " + (out_dir / "classes.tsv").string());
+  if (!classes) throw ptk::error("cannot write {}", (out_dir / "classes.tsv").string());
 }
 
 // summary.json: every option as resolved, and the tag rates actually drawn.
@@ -323,27 +302,26 @@ void write_summary_json(const ptk::config::Config& config, const DemoOptions& o,
   for (const auto& [key, value] : config.values()) {
     std::visit([&](const auto& v) { summary["options"][key] = v; }, value);
   }
-  std::ofstream(o.out_dir / "summary.json", std::ios::trunc) << summary.dump(2) << '\n';
+  std::ofstream(fs::path(o.out_dir) / "summary.json", std::ios::trunc) << summary.dump(2) << '\n';
 }
 
 int run(int argc, char** argv) {
+  const auto table = demo_data_table();
   const std::optional<ptk::config::Config> resolved =
-      ptk::config::resolve_tool_command_line(kUsage, schema(), argc, argv);
+      ptk::config::resolve_tool_command_line(kUsage, table.schema(), argc, argv);
   if (!resolved) return 0;
   const ptk::config::Config& config = *resolved;
-  const DemoOptions o = read_options(config);
+  const DemoOptions o = table.read(config);
 
-  const auto train =
-      ptk::demo::read_fashion_mnist(config.get_string("demo.fashion_mnist_dir"), "train");
-  const auto test =
-      ptk::demo::read_fashion_mnist(config.get_string("demo.fashion_mnist_dir"), "t10k");
+  const auto train = ptk::demo::read_fashion_mnist(o.fashion_mnist_dir, "train");
+  const auto test = ptk::demo::read_fashion_mnist(o.fashion_mnist_dir, "t10k");
   check_image_counts(o, train, test);
-  const auto wordnet = ptk::vision::WordNet::load(config.get_string("demo.wordnet_dir"));
+  const auto wordnet = ptk::vision::WordNet::load(o.wordnet_dir);
   const ptk::vision::Canonicalizer canonicalizer(wordnet);
   const auto class_tags = ptk::demo::resolve_class_tags(canonicalizer);
 
   create_output_dirs(o.out_dir);
-  JpegWriter jpeg(o.quality, config.get_bool("demo.rgb"));
+  JpegWriter jpeg(o.quality, o.rgb);
   const TrainTags tags = write_train_images(o, train, class_tags, jpeg);
   write_val_images(o, test, jpeg);
   if (o.train_images >= 2000) std::cerr << "\n";
@@ -356,10 +334,9 @@ int run(int argc, char** argv) {
             << static_cast<double>(tags.tag_count) / static_cast<double>(o.train_images)
             << " per image, " << tags.untagged << " with none) to " << tags.manifest_path
             << ", and " << o.train_images << " train + " << o.val_images
-            << " val images in ImageNet layout under " << (o.out_dir / "imagenet").string() << " ("
-            << o.image_size << "x" << o.image_size
-            << (config.get_bool("demo.rgb") ? " RGB" : " grey") << " JPEG, seed " << o.seed
-            << ").\n";
+            << " val images in ImageNet layout under "
+            << (fs::path(o.out_dir) / "imagenet").string() << " (" << o.image_size << "x"
+            << o.image_size << (o.rgb ? " RGB" : " grey") << " JPEG, seed " << o.seed << ").\n";
   return 0;
 }
 

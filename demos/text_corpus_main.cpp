@@ -8,7 +8,7 @@
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
 #include "common/config/command_line.h"
-#include "common/config/config.h"
+#include "common/config/option_table.h"
 #include "demos/text_corpus.h"
 
 namespace fs = std::filesystem;
@@ -28,39 +28,42 @@ constexpr char kUsage[] =
     "reaches demo.corpus_kb.\n"
     "\n";
 
-ptk::config::Schema schema() {
-  ptk::config::Schema s;
-  s.add("demo.output_dir", "demo-corpus", "output directory (created)");
-  s.add("demo.corpus_kb", 4096, "corpus size in KiB (stops after the document reaching it)");
-  s.add("demo.seed", 1, "seed of the document order");
-  s.add("demo.wordnet", ptk::config::Value(true), "use WordNet glosses");
-  s.add("demo.gcide", ptk::config::Value(true), "use GCIDE definitions");
-  s.add("demo.wordnet_dir", ptk::demo::kDefaultGlossWordNetDir,
-        "WordNet 3.0 database directory (data.noun, data.verb, data.adj, data.adv)");
-  s.add("demo.gcide_dir", ptk::demo::kDefaultGcideDir,
-        "directory of gcide.index and gcide.dict.dz");
-  s.add("demo.synsets_per_document", 8, "WordNet synsets per document");
-  return s;
+struct TextCorpusCommand {
+  std::string output_dir = "demo-corpus";
+  int64_t corpus_kb = 4096;
+  ptk::demo::TextCorpusOptions corpus;  // its defaults are the keys' defaults
+};
+
+ptk::config::OptionTable<TextCorpusCommand> text_corpus_table() {
+  using C = TextCorpusCommand;
+  using O = ptk::demo::TextCorpusOptions;
+  using ptk::config::nested;
+  ptk::config::OptionTable<C> t;
+  t.add("demo.output_dir", &C::output_dir, "output directory (created)")
+      .add("demo.corpus_kb", &C::corpus_kb,
+           "corpus size in KiB (stops after the document reaching it)", ptk::config::above(0))
+      .add("demo.seed", nested(&C::corpus, &O::seed), "seed of the document order")
+      .add("demo.wordnet", nested(&C::corpus, &O::wordnet), "use WordNet glosses")
+      .add("demo.gcide", nested(&C::corpus, &O::gcide), "use GCIDE definitions")
+      .add("demo.wordnet_dir", nested(&C::corpus, &O::wordnet_dir),
+           "WordNet 3.0 database directory (data.noun, data.verb, data.adj, data.adv)")
+      .add("demo.gcide_dir", nested(&C::corpus, &O::gcide_dir),
+           "directory of gcide.index and gcide.dict.dz")
+      .add("demo.synsets_per_document", nested(&C::corpus, &O::synsets_per_document),
+           "WordNet synsets per document");
+  return t;
 }
 
 int run(int argc, char** argv) {
+  const auto table = text_corpus_table();
   const std::optional<ptk::config::Config> resolved =
-      ptk::config::resolve_tool_command_line(kUsage, schema(), argc, argv);
+      ptk::config::resolve_tool_command_line(kUsage, table.schema(), argc, argv);
   if (!resolved) return 0;
-  const ptk::config::Config& config = *resolved;
+  TextCorpusCommand command = table.read(*resolved);
+  ptk::demo::TextCorpusOptions& corpus = command.corpus;
+  corpus.target_bytes = static_cast<uint64_t>(command.corpus_kb) << 10;
 
-  ptk::demo::TextCorpusOptions corpus;
-  const int64_t kb = config.get_int("demo.corpus_kb");
-  if (kb <= 0) throw ptk::usage_error("demo.corpus_kb must be > 0, got " + std::to_string(kb));
-  corpus.target_bytes = static_cast<uint64_t>(kb) << 10;
-  corpus.seed = static_cast<uint64_t>(config.get_int("demo.seed"));
-  corpus.wordnet = config.get_bool("demo.wordnet");
-  corpus.gcide = config.get_bool("demo.gcide");
-  corpus.wordnet_dir = config.get_string("demo.wordnet_dir");
-  corpus.gcide_dir = config.get_string("demo.gcide_dir");
-  corpus.synsets_per_document = static_cast<int>(config.get_int("demo.synsets_per_document"));
-
-  const fs::path out_dir = config.get_string("demo.output_dir");
+  const fs::path out_dir = command.output_dir;
   fs::create_directories(out_dir);
   const fs::path path = out_dir / "corpus.txt";
   const auto stats = ptk::demo::write_text_corpus(corpus, path.string());

@@ -1,5 +1,6 @@
 #include "recipes/bert/prepare.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -49,10 +50,11 @@ struct Stage {
     return path(kSampleFolder) / (part.name() + ".tsv");
   }
   fs::path tokenizer_path() const { return path(job.tokenizer_file); }
+  const BertPrepareOptions& options() const { return job.options; }
   uint64_t sample_size() const {
-    return static_cast<uint64_t>(job.config.get_int("prepare.tokenizer_sample_sentences"));
+    return static_cast<uint64_t>(options().tokenizer_sample_sentences);
   }
-  uint64_t seed() const { return static_cast<uint64_t>(job.config.get_int("prepare.seed")); }
+  uint64_t seed() const { return static_cast<uint64_t>(options().seed); }
 };
 
 // Sample: each part of this rank keeps its sentences with the smallest keys. The parts run on
@@ -71,27 +73,22 @@ void sample_parts(const Stage& s) {
     const uint64_t offered = sample.offer_part(part, s.job.file_index(part.file), s.seed());
     sample.save(s.sample_file(part).string());
     std::lock_guard<std::mutex> lock(markers);
-    s.folder->mark_done(sample_marker(part), std::to_string(offered) + "\n");
+    s.folder->mark_done(sample_marker(part), fmt::format("{}\n", offered));
   });
   spdlog::info("rank {}: sampled {} part(s) for the tokenizer ({} done earlier)", s.rank,
                todo.size(), mine.size() - todo.size());
 }
 
-text::SentencePieceTrainOptions sentencepiece_options(const config::Config& config) {
+// prepare.model_type is one of these two (the option table checks it).
+text::SentencePieceTrainOptions sentencepiece_options(const BertPrepareOptions& prepare) {
   text::SentencePieceTrainOptions o;
-  o.vocab_size = static_cast<int32_t>(config.get_int("prepare.vocab_size"));
-  const std::string type = config.get_string("prepare.model_type");
-  if (type == "unigram") {
-    o.model_type = text::SentencePieceModelType::kUnigram;
-  } else if (type == "bpe") {
-    o.model_type = text::SentencePieceModelType::kBpe;
-  } else {
-    throw usage_error("prepare.model_type must be 'unigram' or 'bpe', got '" + type + "'");
-  }
-  o.character_coverage = config.get_float("prepare.character_coverage");
+  o.vocab_size = static_cast<int32_t>(prepare.vocab_size);
+  o.model_type = prepare.model_type == "bpe" ? text::SentencePieceModelType::kBpe
+                                             : text::SentencePieceModelType::kUnigram;
+  o.character_coverage = prepare.character_coverage;
   o.input_sentence_size = 0;  // the sample is the training set
-  o.seed = static_cast<uint32_t>(config.get_int("prepare.seed"));
-  o.num_threads = static_cast<int32_t>(config.get_int("prepare.tokenizer_threads"));
+  o.seed = static_cast<uint32_t>(prepare.seed);
+  o.num_threads = static_cast<int32_t>(prepare.tokenizer_threads);
   return o;
 }
 
@@ -99,8 +96,7 @@ text::SentencePieceTrainOptions sentencepiece_options(const config::Config& conf
 void make_tokenizer(const Stage& s) {
   if (s.folder->done(kTokenizerMarker)) return;
   if (!s.job.train_tokenizer) {
-    io::write_file_atomic(s.tokenizer_path().string(),
-                          io::read_file(s.job.config.get_string("prepare.tokenizer")));
+    io::write_file_atomic(s.tokenizer_path().string(), io::read_file(s.options().tokenizer));
     s.folder->mark_done(kTokenizerMarker, "given\n");
     return;
   }
@@ -111,7 +107,7 @@ void make_tokenizer(const Stage& s) {
     sample.offer_saved(s.sample_file(part).string());
   }
   if (sample.size() == 0) {
-    throw Error(
+    throw error(
         "prepare.inputs hold no sentence (non-blank line of valid UTF-8) to train the "
         "tokenizer on");
   }
@@ -119,31 +115,30 @@ void make_tokenizer(const Stage& s) {
   sample.save_text(text_file.string());
   spdlog::info("training SentencePiece on {} of {} sentences", sample.size(), sentences);
   text::train_sentencepiece(text_file.string(), s.tokenizer_path().string(),
-                            sentencepiece_options(s.job.config), /*lenient_utf8=*/true);
-  s.folder->mark_done(kTokenizerMarker, std::to_string(sample.size()) + " of " +
-                                            std::to_string(sentences) + " sentences\n");
+                            sentencepiece_options(s.options()), /*lenient_utf8=*/true);
+  s.folder->mark_done(kTokenizerMarker,
+                      fmt::format("{} of {} sentences\n", sample.size(), sentences));
 }
 
 text::CorpusOptions corpus_options(const Stage& s, int64_t length, const data::InputPart& part) {
-  const config::Config& c = s.job.config;
+  const BertPrepareOptions& prepare = s.options();
   text::CorpusOptions o;
-  o.inputs = s.job.inputs;
-  o.format = text::parse_input_format(c.get_string("prepare.format"));
-  o.mode = text::parse_packing_mode(c.get_string("prepare.packing"));
+  o.inputs = prepare.inputs;
+  o.format = text::parse_input_format(prepare.format);
+  o.mode = text::parse_packing_mode(prepare.packing);
   o.max_seq_length = static_cast<int32_t>(length);
-  o.short_seq_prob = c.get_float("prepare.short_seq_prob");
-  o.random_next_prob = c.get_float("prepare.random_next_prob");
-  o.dupe_factor = static_cast<int32_t>(c.get_int("prepare.dupe_factor"));
+  o.short_seq_prob = prepare.short_seq_prob;
+  o.random_next_prob = prepare.random_next_prob;
+  o.dupe_factor = static_cast<int32_t>(prepare.dupe_factor);
   o.seed = s.seed();
   o.threads = s.threads;
   o.output_dir = shard_dir_for_length(s.folder->path(), length);
-  o.max_shard_bytes = static_cast<uint64_t>(c.get_int("prepare.shard_bytes"));
+  o.max_shard_bytes = static_cast<uint64_t>(prepare.shard_bytes);
   o.tokenizer_file = s.job.tokenizer_file;
   o.progress = false;  // a line per part instead
   // What the set is, not how it was run: no ranks, no threads.
-  o.built_by = "ptk-bert prepare: " + std::string(text::to_string(o.mode)) + " packing at " +
-               std::to_string(length) + " tokens, " + std::to_string(s.job.plan.size()) +
-               " input part(s)";
+  o.built_by = fmt::format("ptk-bert prepare: {} packing at {} tokens, {} input part(s)",
+                           text::to_string(o.mode), length, s.job.plan.size());
   o.shard_prefix = part.name();
   o.write_manifest = false;
   return o;
@@ -159,7 +154,7 @@ void pack_parts(const Stage& s) {
   for (size_t i = 0; i < mine.size(); ++i) {
     const data::InputPart& part = mine[i];
     std::vector<int64_t> lengths;
-    for (const int64_t length : s.job.lengths) {
+    for (const int64_t length : s.options().lengths) {
       if (!s.folder->done(pack_marker(length, part))) lengths.push_back(length);
     }
     if (lengths.empty()) {
@@ -193,9 +188,9 @@ void remove_stray_temporaries(const fs::path& dir) {
 // One length's set: every part's shards, in part order, under one manifest.
 text::CorpusSummary assemble_length(const Stage& s, int64_t length) {
   text::CorpusSummary total;
-  total.files = static_cast<int64_t>(s.job.inputs.size());
+  total.files = static_cast<int64_t>(s.options().inputs.size());
   total.max_seq_length = static_cast<int32_t>(length);
-  total.output_dir = shard_dir_for_length(s.job.out, length);
+  total.output_dir = shard_dir_for_length(s.options().out, length);
   for (const auto& part : s.job.plan) {
     const std::string marker = pack_marker(length, part);
     const text::CorpusSummary packed =
@@ -207,8 +202,8 @@ text::CorpusSummary assemble_length(const Stage& s, int64_t length) {
     add_packed_part(packed, &total);
   }
   if (total.sequences == 0) {
-    throw Error("no sequence of " + std::to_string(length) +
-                " tokens was written: prepare.inputs hold no document with tokens");
+    throw error("no sequence of {} tokens was written: prepare.inputs hold no document with tokens",
+                length);
   }
   const double slots = static_cast<double>(total.sequences) * static_cast<double>(length);
   total.padding_fraction = 1.0 - static_cast<double>(total.sequence_tokens) / slots;
@@ -228,7 +223,7 @@ BertPrepareSummary finish_job(Stage& s) {
   const std::unique_ptr<text::Tokenizer> tokenizer =
       text::load_tokenizer(s.tokenizer_path().string());
   BertPrepareSummary summary;
-  summary.tokenizer = (fs::path(s.job.out) / s.job.tokenizer_file).string();
+  summary.tokenizer = (fs::path(s.options().out) / s.job.tokenizer_file).string();
   summary.trained_tokenizer = s.job.train_tokenizer;
   if (s.job.train_tokenizer) {
     std::string sample = s.folder->read(kTokenizerMarker);
@@ -237,7 +232,7 @@ BertPrepareSummary finish_job(Stage& s) {
   }
   summary.vocab_size = tokenizer->vocab_size();
   std::vector<int64_t> first_length_counts;
-  for (const int64_t length : s.job.lengths) {
+  for (const int64_t length : s.options().lengths) {
     const fs::path dir = shard_dir_for_length(s.folder->path(), length);
     fs::create_directories(dir);
     // Each shard set carries its tokenizer, so it can be moved and used on its own.
@@ -246,11 +241,11 @@ BertPrepareSummary finish_job(Stage& s) {
     // What training needs of the tokenizer, readable without a tokenizer library.
     text::pretraining_vocab(*tokenizer).write((dir / text::kPretrainingVocabFile).string());
     const text::CorpusSummary total = assemble_length(s, length);
-    if (length == s.job.lengths.front()) first_length_counts = total.token_counts;
+    if (length == s.options().lengths.front()) first_length_counts = total.token_counts;
     total.manifest.save(dir.string());
     remove_stray_temporaries(dir);
-    summary.corpus.push_back("Length " + std::to_string(length) + ": " + total.to_string());
-    summary.shard_dirs.push_back(shard_dir_for_length(s.job.out, length));
+    summary.corpus.push_back(fmt::format("Length {}: {}", length, total.to_string()));
+    summary.shard_dirs.push_back(shard_dir_for_length(s.options().out, length));
   }
   std::error_code error;
   fs::remove_all(s.path(kSampleFolder), error);
@@ -317,8 +312,8 @@ BertPrepareSummary run_bert_prepare_stage(const config::Config& config, PrepareS
   s.job = read_bert_prepare_job(config);
   s.rank = env.rank;
   s.world = env.world_size;
-  s.threads = prepare_threads(config, env.local_world_size);
-  s.folder = std::make_unique<io::ResumableDirectory>(s.job.out, s.job.fingerprint,
+  s.threads = prepare_threads(s.options(), env.local_world_size);
+  s.folder = std::make_unique<io::ResumableDirectory>(s.options().out, s.job.fingerprint,
                                                       /*create=*/false);
   switch (stage) {
     case PrepareStage::kSample:

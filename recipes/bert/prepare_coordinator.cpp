@@ -1,19 +1,12 @@
 #include "recipes/bert/prepare_coordinator.h"
 
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <fmt/format.h>
 
-#include <cerrno>
 #include <chrono>
-#include <csignal>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <string>
-#include <vector>
 
+#include "common/base/child_process.h"
 #include "common/base/error.h"
 #include "common/dist/job_ranks.h"
 #include "common/io/atomic_file.h"
@@ -21,62 +14,28 @@
 #include "recipes/bert/prepare_job.h"
 #include "recipes/bert/prepare_options.h"
 
-namespace fs = std::filesystem;
-
 namespace ptk::recipes {
 
 namespace {
 
-std::string stage_binary() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  const std::string binary = (self.parent_path() / "ptk-bert-prepare").string();
-  if (error || !fs::exists(binary)) {
-    throw Error("cannot find ptk-bert-prepare next to ptk-bert (" + binary +
-                "); build the ptk-bert-prepare target");
-  }
-  return binary;
-}
-
-// Runs `args` as a child process that gets SIGKILL when this process dies (a SIGKILLed rank
-// must not leave a stage writing on behind the restarted job). Returns the wait status.
-int run_child(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::fflush(nullptr);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error("cannot start " + args.front() + ": " + std::strerror(errno));
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      throw Error("cannot wait for " + args.front() + ": " + std::strerror(errno));
-  }
-  return status;
-}
-
-// One stage in a child; its own error message (printed by the child) names the cause.
+// One stage in a child (common/base/child_process.h: it dies with this rank, so a SIGKILLed
+// rank leaves no stage writing on behind the restarted job); its own error message, printed by
+// the child, names the cause.
 void run_stage_process(const std::string& binary, const std::string& stage,
                        const std::string& config_path, int rank) {
-  const int status = run_child({binary, stage, "--config", config_path});
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  const std::string what = "ptk-bert-prepare " + stage + " failed on rank " + std::to_string(rank);
-  if (WIFSIGNALED(status)) {
-    throw Error(what + ": killed by signal " + std::to_string(WTERMSIG(status)) +
-                " (run the same command again to resume)");
+  const ChildExit exit = run_child({binary, stage, "--config", config_path});
+  if (exit.succeeded()) return;
+  const std::string what = fmt::format("ptk-bert-prepare {} failed on rank {}", stage, rank);
+  switch (exit.exit_code()) {
+    case -1:
+      throw error("{}: {} (run the same command again to resume)", what, exit.describe());
+    case 2:
+      throw usage_error("{} (its error is above)", what);
+    case 127:
+      throw error("{}: cannot run {}", what, binary);
+    default:
+      throw error("{} with {} (its error is above)", what, exit.describe());
   }
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 2) throw usage_error(what + " (its error is above)");
-  if (code == 127) throw Error(what + ": cannot run " + binary);
-  throw Error(what + " with exit code " + std::to_string(code) + " (its error is above)");
 }
 
 }  // namespace
@@ -84,19 +43,18 @@ void run_stage_process(const std::string& binary, const std::string& stage,
 int run_bert_prepare_job(const config::Config& config) {
   const config::Config tool = prepare_tool_config(config);
   const BertPrepareJob job = read_bert_prepare_job(tool);
-  const std::string binary = stage_binary();
+  const std::string binary = sibling_binary("ptk-bert-prepare");
   const double now =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   ::setenv(kPrepareStartedVariable, std::to_string(now).c_str(), 1);
 
-  const dist::JobRanks ranks =
-      dist::JobRanks::join(std::chrono::seconds(tool.get_int("prepare.timeout_s")));
+  const dist::JobRanks ranks = dist::JobRanks::join(std::chrono::seconds(job.options.timeout_s));
   const bool rank0 = ranks.rank() == 0;
   // Rank 0 alone creates the job folder and writes the config; the others read it only after
   // the stage's agreement, so no file is written by two ranks.
   ranks.run_stage("opening the job folder " + job.partial(), [&] {
     if (!rank0) return;
-    const io::ResumableDirectory folder(job.out, job.fingerprint, /*create=*/true);
+    const io::ResumableDirectory folder(job.options.out, job.fingerprint, /*create=*/true);
     io::write_file_atomic(job.config_path(), tool.to_yaml());
   });
   auto stage = [&](const std::string& name, bool every_rank, const std::string& what) {

@@ -11,6 +11,7 @@
 
 #include "common/config/config.h"
 #include "common/data/input_parts.h"
+#include "recipes/bert/prepare_options.h"
 
 namespace ptk::recipes {
 
@@ -18,10 +19,8 @@ namespace ptk::recipes {
 inline constexpr uint64_t kAutoPartBytes = 64ull << 20;
 
 struct BertPrepareJob {
-  config::Config config;  // the resolved prepare.* keys
-  std::vector<std::string> inputs;
-  std::string out;
-  std::vector<int64_t> lengths;
+  config::Config config;       // the resolved prepare.* keys
+  BertPrepareOptions options;  // the same, checked
   std::vector<data::InputPart> plan;
   std::string tokenizer_file;  // its name in the output: tokenizer.model, or the given file's
   bool train_tokenizer = true;
@@ -41,7 +40,7 @@ BertPrepareJob read_bert_prepare_job(const config::Config& config);
 
 // The threads of one rank: prepare.threads, or this machine's cores shared among
 // `local_world` ranks when it is 0.
-int prepare_threads(const config::Config& config, int local_world);
+int prepare_threads(const BertPrepareOptions& options, int local_world);
 
 // Marker names under <partial>/done/.
 std::string sample_marker(const data::InputPart& part);

@@ -1,26 +1,34 @@
 #include "recipes/eval/eval_ranks.h"
 
 #include <chrono>
-#include <string>
+#include <cstdint>
 
-#include "common/base/error.h"
+#include "common/config/option_table.h"
 
 namespace ptk::recipes {
 
-config::Schema eval_ranks_schema() {
-  config::Schema s;
-  s.add("dist.timeout_s", 6 * 3600,
+namespace {
+
+struct EvalRankOptions {
+  int64_t timeout_s = 6 * 3600;
+};
+
+config::OptionTable<EvalRankOptions> eval_ranks_table() {
+  config::OptionTable<EvalRankOptions> t;
+  t.add("dist.timeout_s", &EvalRankOptions::timeout_s,
         "seconds a rank waits for the others under torchrun / Slurm / MPI (glue ranks wait for "
-        "each other's fine-tuning runs)");
-  return s;
+        "each other's fine-tuning runs)",
+        config::at_least(1));
+  return t;
 }
 
+}  // namespace
+
+config::Schema eval_ranks_schema() { return eval_ranks_table().schema(); }
+
 dist::JobRanks join_eval_ranks(const config::Config& config) {
-  const int64_t timeout_s = config.get_int("dist.timeout_s");
-  if (timeout_s < 1) {
-    throw usage_error("dist.timeout_s must be >= 1, got " + std::to_string(timeout_s));
-  }
-  return dist::JobRanks::join(std::chrono::seconds(timeout_s));
+  const EvalRankOptions options = eval_ranks_table().read(config);
+  return dist::JobRanks::join(std::chrono::seconds(options.timeout_s));
 }
 
 }  // namespace ptk::recipes

@@ -9,33 +9,38 @@
 #include "common/base/error.h"
 #include "common/base/main_guard.h"
 #include "common/config/command_line.h"
+#include "common/config/option_table.h"
 #include "text/tokenizers/pretraining_vocab.h"
 #include "text/tokenizers/tokenizer.h"
 
 namespace {
 
-ptk::config::Schema tokenize_schema() {
-  ptk::config::Schema s;
-  s.add("tokenize.tokenizer", "", "SentencePiece .model, WordPiece vocab.txt or HF folder")
-      .add("tokenize.input", "", "encode: text file, one item a line")
-      .add("tokenize.output", "",
-           "encode: ids file, one line of space-separated ids per input line, then "
-           "'# replaced N'; vocab: the vocab.tsv to write");
-  return s;
-}
+struct TokenizeOptions {
+  std::string tokenizer;
+  std::string input;
+  std::string output;
+};
 
-const std::string& require(const ptk::config::Config& config, const std::string& key) {
-  const std::string& value = config.get_string(key);
-  if (value.empty()) throw ptk::usage_error(key + " is required");
-  return value;
+ptk::config::OptionTable<TokenizeOptions> tokenize_table() {
+  using O = TokenizeOptions;
+  ptk::config::OptionTable<O> t;
+  t.add("tokenize.tokenizer", &O::tokenizer,
+        "SentencePiece .model, WordPiece vocab.txt or HF folder",
+        ptk::config::non_empty("is required"))
+      .add("tokenize.input", &O::input, "encode: text file, one item a line")
+      .add("tokenize.output", &O::output,
+           "encode: ids file, one line of space-separated ids per input line, then "
+           "'# replaced N'; vocab: the vocab.tsv to write",
+           ptk::config::non_empty("is required"));
+  return t;
 }
 
 void encode_file(const ptk::text::Tokenizer& tokenizer, const std::string& input,
                  const std::string& output) {
   std::ifstream in(input, std::ios::binary);
-  if (!in) throw ptk::Error(input + ": cannot open");
+  if (!in) throw ptk::error("{}: cannot open", input);
   std::ofstream out(output, std::ios::binary | std::ios::trunc);
-  if (!out) throw ptk::Error(output + ": cannot create");
+  if (!out) throw ptk::error("{}: cannot create", output);
   int64_t replaced = 0;
   std::string line;
   while (std::getline(in, line)) {
@@ -47,10 +52,10 @@ void encode_file(const ptk::text::Tokenizer& tokenizer, const std::string& input
     }
     out << '\n';
   }
-  if (in.bad()) throw ptk::Error(input + ": read error");
+  if (in.bad()) throw ptk::error("{}: read error", input);
   out << "# replaced " << replaced << '\n';
   out.flush();
-  if (!out) throw ptk::Error(output + ": write error (disk full?)");
+  if (!out) throw ptk::error("{}: write error (disk full?)", output);
 }
 
 }  // namespace
@@ -61,18 +66,22 @@ int main(int argc, char** argv) {
         ptk::config::parse_command_line(argc, argv, {"encode", "vocab"});
     if (command_line.help || command_line.verb.empty()) {
       std::printf("usage: ptk-tokenize encode|vocab [key=value ...]\n\n%s",
-                  tokenize_schema().help().c_str());
+                  tokenize_table().schema().help().c_str());
       return command_line.help ? 0 : 2;
     }
+    const auto table = tokenize_table();
     const ptk::config::Config config =
-        ptk::config::resolve_command_line(tokenize_schema(), command_line);
+        ptk::config::resolve_command_line(table.schema(), command_line);
     if (command_line.dump_config) return 0;
-    const auto tokenizer = ptk::text::load_tokenizer(require(config, "tokenize.tokenizer"));
-    const std::string& output = require(config, "tokenize.output");
+    const TokenizeOptions options = table.read(config);
+    if (command_line.verb == "encode" && options.input.empty()) {
+      throw ptk::usage_error("tokenize.input is required");
+    }
+    const auto tokenizer = ptk::text::load_tokenizer(options.tokenizer);
     if (command_line.verb == "vocab") {
-      ptk::text::pretraining_vocab(*tokenizer).write(output);
+      ptk::text::pretraining_vocab(*tokenizer).write(options.output);
     } else {
-      encode_file(*tokenizer, require(config, "tokenize.input"), output);
+      encode_file(*tokenizer, options.input, options.output);
     }
     return 0;
   });

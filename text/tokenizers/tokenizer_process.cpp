@@ -1,8 +1,6 @@
 #include "text/tokenizers/tokenizer_process.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,9 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/base/child_process.h"
 #include "common/base/error.h"
-
-extern char** environ;
 
 namespace ptk::text {
 
@@ -26,7 +23,7 @@ class ScratchDir {
   ScratchDir() {
     std::string pattern = (fs::temp_directory_path() / "ptk-tokenize-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
-      throw Error("cannot create a scratch folder in " + fs::temp_directory_path().string() + ": " +
+      throw error("cannot create a scratch folder in {}: {}", fs::temp_directory_path().string(),
                   std::strerror(errno));
     }
     path_ = pattern;
@@ -63,7 +60,7 @@ std::vector<int32_t> parse_ids(const std::string& line, const std::string& where
     errno = 0;
     const long value = std::strtol(p, &end, 10);
     if (end == p || errno != 0 || value < 0 || value > INT32_MAX) {
-      throw Error(where + ": not a token id list: '" + line.substr(0, 60) + "'");
+      throw error("{}: not a token id list: '{}'", where, line.substr(0, 60));
     }
     ids.push_back(static_cast<int32_t>(value));
     p = end;
@@ -74,7 +71,7 @@ std::vector<int32_t> parse_ids(const std::string& line, const std::string& where
 
 EncodedLines read_encoded(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw Error(path + ": ptk-tokenize wrote no output");
+  if (!in) throw error("{}: ptk-tokenize wrote no output", path);
   EncodedLines encoded;
   std::string line;
   bool trailer = false;
@@ -87,73 +84,52 @@ EncodedLines read_encoded(const std::string& path) {
     encoded.ids.push_back(parse_ids(line, path));
   }
   // The trailer is written last: without it the child stopped early.
-  if (!trailer) throw Error(path + ": ptk-tokenize output is incomplete (no trailer)");
+  fail_if(!trailer, "{}: ptk-tokenize output is incomplete (no trailer)", path);
   return encoded;
 }
 
 }  // namespace
 
 bool is_wordpiece_path(const std::string& path) {
-  std::error_code error;
-  if (fs::is_directory(path, error)) {
-    if (fs::is_regular_file(fs::path(path) / "vocab.txt", error)) return true;
-    throw Error(path +
-                ": folder holds no vocab.txt (expected a SentencePiece .model file, a "
-                "WordPiece vocab.txt, or an HF BERT folder)");
+  std::error_code failure;
+  if (fs::is_directory(path, failure)) {
+    if (fs::is_regular_file(fs::path(path) / "vocab.txt", failure)) return true;
+    throw error(
+        "{}: folder holds no vocab.txt (expected a SentencePiece .model file, a WordPiece "
+        "vocab.txt, or an HF BERT folder)",
+        path);
   }
   const std::string extension = fs::path(path).extension().string();
   if (extension == ".model") return false;
   if (extension == ".txt") return true;
-  throw Error(path +
-              ": unknown tokenizer file type (expected a SentencePiece .model file or a "
-              "WordPiece vocab.txt)");
-}
-
-std::string tokenizer_tool_path() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  if (error) throw Error("cannot locate the running binary to find ptk-tokenize next to it");
-  return (self.parent_path() / "ptk-tokenize").string();
+  throw error(
+      "{}: unknown tokenizer file type (expected a SentencePiece .model file or a WordPiece "
+      "vocab.txt)",
+      path);
 }
 
 TokenizerProcess::TokenizerProcess(std::string tokenizer, std::string tool)
     : tokenizer_(std::move(tokenizer)), tool_(std::move(tool)) {
-  if (!fs::exists(tokenizer_)) throw Error(tokenizer_ + ": tokenizer does not exist");
+  if (!fs::exists(tokenizer_)) throw error("{}: tokenizer does not exist", tokenizer_);
+  if (tool_.empty()) tool_ = sibling_binary("ptk-tokenize");
   if (::access(tool_.c_str(), X_OK) != 0) {
-    throw Error("cannot run " + tool_ +
-                " (the tokenizer runs in its own process; build or install ptk-tokenize next "
-                "to this program)");
+    throw error(
+        "cannot run {} (the tokenizer runs in its own process; build or install ptk-tokenize "
+        "next to this program)",
+        tool_);
   }
 }
 
 void TokenizerProcess::run(const std::vector<std::string>& args) const {
   ScratchDir scratch;
   const std::string errors = scratch.file("stderr");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errors.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> argv_strings = {tool_};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, tool_.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) throw Error("cannot run " + tool_ + ": " + std::strerror(spawned));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw Error("waiting for " + tool_ + ": " + std::strerror(errno));
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  std::vector<std::string> argv = {tool_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ChildExit exit = run_child(argv, {"/dev/null", errors});
+  if (exit.succeeded()) return;
   std::string message = last_line(errors);
-  if (message.empty()) {
-    message = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
-                                  : "exit code " + std::to_string(WEXITSTATUS(status));
-  }
-  throw Error("tokenizer " + tokenizer_ + ": " + message);
+  if (message.empty()) message = exit.describe();
+  throw error("tokenizer {}: {}", tokenizer_, message);
 }
 
 TokenizerProcess::~TokenizerProcess() = default;
@@ -186,17 +162,15 @@ EncodedLines TokenizerProcess::encode(const std::vector<std::string>& lines) con
     std::ofstream out(input, std::ios::binary);
     for (const std::string& line : lines) {
       if (line.find('\n') != std::string::npos) {
-        throw Error("TokenizerProcess::encode: a line holds a newline: '" + line.substr(0, 60) +
-                    "'");
+        throw error("TokenizerProcess::encode: a line holds a newline: '{}'", line.substr(0, 60));
       }
       out << line << '\n';
     }
-    if (!out) throw Error(input + ": cannot write");
+    if (!out) throw error("{}: cannot write", input);
   }
   EncodedLines encoded = encode_file(input);
   if (encoded.ids.size() != lines.size()) {
-    throw Error("ptk-tokenize returned " + std::to_string(encoded.ids.size()) + " rows for " +
-                std::to_string(lines.size()) + " lines");
+    throw error("ptk-tokenize returned {} rows for {} lines", encoded.ids.size(), lines.size());
   }
   return encoded;
 }

@@ -1,7 +1,8 @@
 // A tokenizer run in its own process, for programs that hold LibTorch. The child is
-// `ptk-tokenize` (recipes/tokenize/ptk_tokenize_main.cpp); this side links neither SentencePiece
-// nor LibTorch. Files go through a scratch folder. Each call starts one child; calls may run
-// from several threads at once.
+// `ptk-tokenize` (recipes/tokenize/ptk_tokenize_main.cpp), started by run_child
+// (common/base/child_process.h) as ptk-bert starts ptk-bert-prepare; this side links neither
+// SentencePiece nor LibTorch. Files go through a scratch folder. Each call starts one child;
+// calls may run from several threads at once.
 //
 // The process split, which the rest of the tree refers to in one line. Debian's libsentencepiece
 // carries its own copy of the protobuf runtime and exports its symbols, while LibTorch uses the
@@ -31,10 +32,6 @@ namespace ptk::text {
 // `path` when it is neither.
 bool is_wordpiece_path(const std::string& path);
 
-// The ptk-tokenize binary next to the running program (the build root and the install's bin/
-// hold all binaries together).
-std::string tokenizer_tool_path();
-
 struct EncodedLines {
   std::vector<std::vector<int32_t>> ids;  // one row per input line, no special tokens
   int64_t replaced = 0;                   // ill-formed UTF-8 subparts encoded as U+FFFD
@@ -44,8 +41,9 @@ class ScratchDir;
 
 class TokenizerProcess {
  public:
-  // `tool` = the ptk-tokenize binary; `tokenizer` = a .model file, vocab.txt or folder.
-  explicit TokenizerProcess(std::string tokenizer, std::string tool = tokenizer_tool_path());
+  // `tokenizer` = a .model file, vocab.txt or folder; `tool` = the ptk-tokenize binary, by
+  // default the one next to the running program (common/base/child_process.h).
+  explicit TokenizerProcess(std::string tokenizer, std::string tool = "");
 
   ~TokenizerProcess();
 
