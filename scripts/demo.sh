@@ -42,6 +42,22 @@ build_targets() {
   cmake --build build -j "${PTK_JOBS:-2}" --target "$@"
 }
 
+# prepare_and_train RECIPE CONFIG PORT PREPARE_INPUT...: `ptk-RECIPE prepare` into
+# <demo_dir>/RECIPE-shards, then `ptk-RECIPE train` from scratch on 2 Gloo ranks under torchrun
+# into <demo_dir>/runs/RECIPE.
+prepare_and_train() {
+  local recipe=$1 config=$2 port=$3
+  shift 3
+  echo "== $recipe: ptk-$recipe prepare"
+  "build/ptk-$recipe" prepare --config "$config" "$@" prepare.out="$demo_dir/$recipe-shards"
+  echo "== $recipe: ptk-$recipe train on 2 ranks (torchrun, Gloo)"
+  rm -rf "$demo_dir/runs/$recipe"  # a fresh run; an existing run directory would be resumed
+  "$python" -m torch.distributed.run --no_python --nproc_per_node 2 -r 1 -t 1 \
+    --master_port "$port" \
+    "build/ptk-$recipe" train --config "$config" prepare.out="$demo_dir/$recipe-shards" \
+    run.dir="$demo_dir/runs/$recipe"
+}
+
 # Prints the first and last training windows and the evaluations of a run's metrics.jsonl.
 report_run() {
   "$python" - "$1/metrics.jsonl" <<'PY'
@@ -66,15 +82,8 @@ demo_wsl() {
   build_targets ptk-demo-data ptk-wsl ptk-eval
   echo "== wsl: demo hashtag set from Fashion-MNIST"
   build/ptk-demo-data demo.output_dir="$demo_dir" demo.train_images=12000 demo.val_images=2000
-  echo "== wsl: ptk-wsl prepare"
-  build/ptk-wsl prepare --config "$config" prepare.manifest="$demo_dir/hashtags/manifest.jsonl" \
-    prepare.out="$demo_dir/wsl-shards"
-  echo "== wsl: ptk-wsl train on 2 ranks (torchrun, Gloo)"
-  rm -rf "$demo_dir/runs/wsl"  # a fresh run; an existing run directory would be resumed
-  "$python" -m torch.distributed.run --no_python --nproc_per_node 2 -r 1 -t 1 \
-    --master_port "${PTK_MASTER_PORT:-29541}" \
-    build/ptk-wsl train --config "$config" prepare.out="$demo_dir/wsl-shards" \
-    run.dir="$demo_dir/runs/wsl"
+  prepare_and_train wsl "$config" "${PTK_MASTER_PORT:-29541}" \
+    prepare.manifest="$demo_dir/hashtags/manifest.jsonl"
   report_run "$demo_dir/runs/wsl"
   echo "== wsl: ptk-eval imagenet: linear probe + kNN, pretrained backbone vs random init"
   local eval_config=recipes/eval/configs/demo.yaml
@@ -126,15 +135,8 @@ demo_bert() {
   build_targets ptk-demo-corpus ptk-bert ptk-bert-prepare
   echo "== bert: demo English corpus from WordNet glosses and GCIDE"
   build/ptk-demo-corpus demo.output_dir="$demo_dir/text" demo.corpus_kb=4096
-  echo "== bert: ptk-bert prepare"
-  build/ptk-bert prepare --config "$config" prepare.inputs="[$demo_dir/text/corpus.txt]" \
-    prepare.out="$demo_dir/bert-shards"
-  echo "== bert: ptk-bert train on 2 ranks (torchrun, Gloo)"
-  rm -rf "$demo_dir/runs/bert"  # a fresh run; an existing run directory would be resumed
-  "$python" -m torch.distributed.run --no_python --nproc_per_node 2 -r 1 -t 1 \
-    --master_port "${PTK_MASTER_PORT:-29542}" \
-    build/ptk-bert train --config "$config" prepare.out="$demo_dir/bert-shards" \
-    run.dir="$demo_dir/runs/bert"
+  prepare_and_train bert "$config" "${PTK_MASTER_PORT:-29542}" \
+    prepare.inputs="[$demo_dir/text/corpus.txt]"
   report_bert "$demo_dir/runs/bert" "$demo_dir/bert-shards/summary.txt"
   echo "== bert: done in $((SECONDS - start)) s; checkpoints in $demo_dir/runs/bert/phase*/checkpoints"
 }

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 
 #include "common/base/error.h"
@@ -52,15 +53,15 @@ std::string system_error(int err) { return std::strerror(err); }
 AtomicFile::AtomicFile(const std::string& path) : path_(path) {
   ignore_file_size_signal();
   if (path.empty() || path.back() == '/') {
-    throw Error("cannot write file '" + path + "': not a file path");
+    throw error("cannot write file '{}': not a file path", path);
   }
   // Same directory as the target, so the final rename never crosses a filesystem.
   std::string pattern = directory_of(path) + "/." + base_name_of(path) + ".tmp.XXXXXX";
   fd_ = ::mkstemp(pattern.data());
   if (fd_ < 0) {
     const int err = errno;
-    throw Error("cannot write file '" + path + "': cannot create a temporary file in '" +
-                directory_of(path) + "': " + system_error(err));
+    throw error("cannot write file '{}': cannot create a temporary file in '{}': {}", path,
+                directory_of(path), system_error(err));
   }
   temp_path_ = pattern;
   if (::fchmod(fd_, 0644) != 0) fail("cannot set permissions of the temporary file", errno);
@@ -76,13 +77,13 @@ void AtomicFile::fail(const std::string& what, int err) {
   fd_ = -1;
   if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
   temp_path_.clear();
-  throw Error("cannot write file '" + path_ + "': " + what + ": " + system_error(err) +
-              " (the previous file, if any, is unchanged)");
+  throw error("cannot write file '{}': {}: {} (the previous file, if any, is unchanged)", path_,
+              what, system_error(err));
 }
 
 void AtomicFile::write(const void* data, std::size_t size) {
   if (fd_ < 0 || committed_) {
-    throw Error("cannot write file '" + path_ + "': the atomic writer is closed");
+    throw error("cannot write file '{}': the atomic writer is closed", path_);
   }
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
@@ -101,7 +102,7 @@ void AtomicFile::write(const void* data, std::size_t size) {
 
 void AtomicFile::commit() {
   if (fd_ < 0 || committed_) {
-    throw Error("cannot write file '" + path_ + "': the atomic writer is closed");
+    throw error("cannot write file '{}': the atomic writer is closed", path_);
   }
   if (::fsync(fd_) != 0) fail("fsync failed", errno);
   const int fd = fd_;
@@ -110,15 +111,17 @@ void AtomicFile::commit() {
     const int err = errno;
     ::unlink(temp_path_.c_str());
     temp_path_.clear();
-    throw Error("cannot write file '" + path_ + "': close failed: " + system_error(err) +
-                " (the previous file, if any, is unchanged)");
+    throw error(
+        "cannot write file '{}': close failed: {} (the previous file, if any, is unchanged)", path_,
+        system_error(err));
   }
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp_path_.c_str());
     temp_path_.clear();
-    throw Error("cannot write file '" + path_ + "': rename failed: " + system_error(err) +
-                " (the previous file, if any, is unchanged)");
+    throw error(
+        "cannot write file '{}': rename failed: {} (the previous file, if any, is unchanged)",
+        path_, system_error(err));
   }
   committed_ = true;
   fsync_directory(directory_of(path_));
@@ -138,7 +141,7 @@ std::string read_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
-    throw Error("cannot read file '" + path + "': " + system_error(err));
+    throw error("cannot read file '{}': {}", path, system_error(err));
   }
   std::string bytes;
   struct stat st;
@@ -150,7 +153,7 @@ std::string read_file(const std::string& path) {
       if (errno == EINTR) continue;
       const int err = errno;
       ::close(fd);
-      throw Error("cannot read file '" + path + "': " + system_error(err));
+      throw error("cannot read file '{}': {}", path, system_error(err));
     }
     if (n == 0) break;
     bytes.append(buffer, static_cast<std::size_t>(n));
@@ -163,16 +166,38 @@ void fsync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
-    throw Error("cannot open directory '" + dir + "' to fsync it: " + system_error(err));
+    throw error("cannot open directory '{}' to fsync it: {}", dir, system_error(err));
   }
   // Some filesystems cannot fsync a directory (EINVAL); their renames are as durable as they
   // get, so that is not an error.
   if (::fsync(fd) != 0 && errno != EINVAL) {
     const int err = errno;
     ::close(fd);
-    throw Error("cannot fsync directory '" + dir + "': " + system_error(err));
+    throw error("cannot fsync directory '{}': {}", dir, system_error(err));
   }
   ::close(fd);
+}
+
+void replace_directory(const std::string& from, const std::string& target,
+                       const std::string& aside) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::remove_all(aside, ec);
+  const bool had_target = fs::exists(target, ec);
+  if (had_target) {
+    fs::rename(target, aside, ec);
+    if (ec) throw error("cannot move the old '{}' aside: {}", target, ec.message());
+  }
+  fs::rename(from, target, ec);
+  if (ec) {
+    std::error_code ignored;
+    if (had_target) fs::rename(aside, target, ignored);
+    throw error("cannot move '{}' to '{}': {}", from, target, ec.message());
+  }
+  if (had_target) fs::remove_all(aside, ec);
+  fs::path absolute = fs::absolute(target);
+  if (!absolute.has_filename()) absolute = absolute.parent_path();
+  fsync_directory(absolute.parent_path().string());
 }
 
 }  // namespace ptk::io

@@ -48,4 +48,10 @@ std::string read_file(const std::string& path);
 // Throws ptk::Error naming the directory on failure.
 void fsync_directory(const std::string& dir);
 
+// Puts the finished folder `from` in the place of `target` with renames: an existing target is
+// moved aside to `aside` first (and moved back if the second rename fails), then removed; the
+// parent folder is synced. Throws ptk::Error naming the folders on failure.
+void replace_directory(const std::string& from, const std::string& target,
+                       const std::string& aside);
+
 }  // namespace ptk::io

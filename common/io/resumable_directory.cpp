@@ -41,26 +41,26 @@ ResumableDirectory::ResumableDirectory(std::string target, const std::string& fi
                                        bool create)
     : target_(without_trailing_slash(target)), partial_(target_ + ".partial") {
   const std::string stored_path = (fs::path(partial_) / kFingerprintFile).string();
-  std::error_code error;
-  if (fs::exists(stored_path, error)) {
+  std::error_code ec;
+  if (fs::exists(stored_path, ec)) {
     const std::string stored = read_file(stored_path);
     if (stored != fingerprint) {
-      throw Error("'" + partial_ + "' holds an unfinished job with other options (" +
-                  first_difference(stored, fingerprint) +
-                  "): run the same command again to finish it, or remove that folder to start "
-                  "over");
+      throw error(
+          "'{}' holds an unfinished job with other options ({}): run the same command again to "
+          "finish it, or remove that folder to start over",
+          partial_, first_difference(stored, fingerprint));
     }
     return;
   }
-  if (!create) throw Error("'" + stored_path + "' is missing: the job folder was not created");
-  fs::create_directories(fs::path(partial_) / kDoneFolder, error);
-  if (error) throw Error("cannot create '" + partial_ + "': " + error.message());
+  fail_if(!create, "'{}' is missing: the job folder was not created", stored_path);
+  fs::create_directories(fs::path(partial_) / kDoneFolder, ec);
+  if (ec) throw error("cannot create '{}': {}", partial_, ec.message());
   write_file_atomic(stored_path, fingerprint);
 }
 
 bool ResumableDirectory::done(const std::string& marker) const {
-  std::error_code error;
-  return fs::exists(fs::path(partial_) / kDoneFolder / marker, error);
+  std::error_code ec;
+  return fs::exists(fs::path(partial_) / kDoneFolder / marker, ec);
 }
 
 std::string ResumableDirectory::read(const std::string& marker) const {
@@ -72,25 +72,10 @@ void ResumableDirectory::mark_done(const std::string& marker, const std::string&
 }
 
 void ResumableDirectory::commit() {
-  std::error_code error;
-  fs::remove_all(fs::path(partial_) / kDoneFolder, error);
-  fs::remove(fs::path(partial_) / kFingerprintFile, error);
-  const std::string replaced = target_ + ".replaced";
-  fs::remove_all(replaced, error);
-  const bool had_target = fs::exists(target_, error);
-  if (had_target) {
-    fs::rename(target_, replaced, error);
-    if (error) throw Error("cannot move the old '" + target_ + "' aside: " + error.message());
-  }
-  fs::rename(partial_, target_, error);
-  if (error) {
-    std::error_code ignored;
-    if (had_target) fs::rename(replaced, target_, ignored);
-    throw Error("cannot move '" + partial_ + "' to '" + target_ + "': " + error.message());
-  }
-  if (had_target) fs::remove_all(replaced, error);
-  fs::path absolute = fs::absolute(target_);
-  fsync_directory(absolute.parent_path().string());
+  std::error_code ec;
+  fs::remove_all(fs::path(partial_) / kDoneFolder, ec);
+  fs::remove(fs::path(partial_) / kFingerprintFile, ec);
+  replace_directory(partial_, target_, target_ + ".replaced");
 }
 
 }  // namespace ptk::io

@@ -1,5 +1,6 @@
 #include "common/io/staged_directory.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -16,17 +17,17 @@ namespace {
 std::string sibling(const std::string& target, const char* what) {
   fs::path path = fs::path(target);
   if (!path.has_filename()) path = path.parent_path();  // "out/" -> "out"
-  return path.string() + "." + what + "-" + std::to_string(::getpid());
+  return fmt::format("{}.{}-{}", path.string(), what, ::getpid());
 }
 
 }  // namespace
 
 StagedDirectory::StagedDirectory(std::string target)
     : target_(std::move(target)), staging_(sibling(target_, "staging")) {
-  std::error_code error;
-  fs::remove_all(staging_, error);
-  fs::create_directories(staging_, error);
-  if (error) throw Error("cannot create '" + staging_ + "': " + error.message());
+  std::error_code ec;
+  fs::remove_all(staging_, ec);
+  fs::create_directories(staging_, ec);
+  if (ec) throw error("cannot create '{}': {}", staging_, ec.message());
 }
 
 StagedDirectory::~StagedDirectory() {
@@ -36,25 +37,9 @@ StagedDirectory::~StagedDirectory() {
 }
 
 void StagedDirectory::commit() {
-  if (committed_) throw Error("'" + target_ + "': committed twice");
-  const std::string replaced = sibling(target_, "replaced");
-  std::error_code error;
-  const bool had_target = fs::exists(target_, error);
-  if (had_target) {
-    fs::rename(target_, replaced, error);
-    if (error) throw Error("cannot move the old '" + target_ + "' aside: " + error.message());
-  }
-  fs::rename(staging_, target_, error);
-  if (error) {
-    std::error_code ignored;
-    if (had_target) fs::rename(replaced, target_, ignored);
-    throw Error("cannot move '" + staging_ + "' to '" + target_ + "': " + error.message());
-  }
+  fail_if(committed_, "'{}': committed twice", target_);
+  replace_directory(staging_, target_, sibling(target_, "replaced"));
   committed_ = true;
-  if (had_target) fs::remove_all(replaced, error);
-  fs::path absolute = fs::absolute(target_);
-  if (!absolute.has_filename()) absolute = absolute.parent_path();
-  fsync_directory(absolute.parent_path().string());
 }
 
 }  // namespace ptk::io

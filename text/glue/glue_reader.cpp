@@ -7,20 +7,13 @@
 #include <fstream>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "common/base/error.h"
+#include "common/base/split.h"
 
 namespace ptk::text::glue {
 namespace {
-
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> columns;
-  size_t start = 0;
-  for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
-    columns.push_back(line.substr(start, tab - start));
-  }
-  columns.push_back(line.substr(start));
-  return columns;
-}
 
 // Windows line ends and the byte-order mark some GLUE files (MRPC) start with are not data.
 void strip_line(std::string& line, bool first_line) {
@@ -36,8 +29,9 @@ std::string find_file(const GlueTaskSpec& spec, const GlueSplitLayout& layout,
     if (std::filesystem::is_regular_file(path)) return path;
     tried += (tried.empty() ? "" : ", ") + path;
   }
-  throw Error("GLUE " + spec.name + " " + layout.split + " file not found: " + tried +
-              " (expected the standard GLUE folder: <glue_dir>/" + spec.name + "/...)");
+  throw error(
+      "GLUE {} {} file not found: {} (expected the standard GLUE folder: <glue_dir>/{}/...)",
+      spec.name, layout.split, tried, spec.name);
 }
 
 // Column numbers of the columns a layout reads, in the order of expected_names.
@@ -55,16 +49,15 @@ void check_header(const GlueTaskSpec& spec, const GlueSplitLayout& layout, const
                   const std::vector<std::string>& header) {
   const std::string what = "is this the GLUE " + spec.name + " " + layout.split + " file?";
   if (static_cast<int>(header.size()) < layout.min_columns) {
-    throw Error(path + ":1: header has " + std::to_string(header.size()) +
-                " columns, expected at least " + std::to_string(layout.min_columns) + " (" + what +
-                ")");
+    throw error("{}:1: header has {} columns, expected at least {} ({})", path, header.size(),
+                layout.min_columns, what);
   }
   const auto columns = named_columns(layout, static_cast<int>(header.size()));
   for (size_t i = 0; i < layout.expected_names.size() && i < columns.size(); ++i) {
     const std::string& name = header[columns[i]];
     if (name != layout.expected_names[i]) {
-      throw Error(path + ":1: header column " + std::to_string(columns[i]) + " is '" + name +
-                  "', expected '" + layout.expected_names[i] + "' (" + what + ")");
+      throw error("{}:1: header column {} is '{}', expected '{}' ({})", path, columns[i], name,
+                  layout.expected_names[i], what);
     }
   }
 }
@@ -85,8 +78,7 @@ std::optional<std::string> parse_row(const GlueTaskSpec& spec, const GlueSplitLa
                                      const std::vector<std::string>& columns, int expected_columns,
                                      GlueExample& example) {
   if (static_cast<int>(columns.size()) != expected_columns) {
-    return std::to_string(columns.size()) + " columns, expected " +
-           std::to_string(expected_columns);
+    return fmt::format("{} columns, expected {}", columns.size(), expected_columns);
   }
   if (layout.index_column != kNoColumn) example.index = columns[layout.index_column];
   example.text_a = columns[layout.text_a_column];
@@ -116,15 +108,14 @@ std::optional<std::string> parse_row(const GlueTaskSpec& spec, const GlueSplitLa
 }  // namespace
 
 std::string GlueSplit::report() const {
-  std::string text = "GLUE " + glue_task_spec(task).name + " " + split + ": read " +
-                     std::to_string(examples.size()) + " examples from " + path + " (" +
-                     std::to_string(rows_read) + " rows, " + std::to_string(rows_skipped) +
-                     " malformed rows skipped)";
+  std::string text =
+      fmt::format("GLUE {} {}: read {} examples from {} ({} rows, {} malformed rows skipped)",
+                  glue_task_spec(task).name, split, examples.size(), path, rows_read, rows_skipped);
   if (problems.empty()) return text + ".";
   text += ":";
   for (const auto& problem : problems) text += "\n  " + problem;
   if (rows_skipped > static_cast<int64_t>(problems.size())) {
-    text += "\n  ... and " + std::to_string(rows_skipped - problems.size()) + " more";
+    text += fmt::format("\n  ... and {} more", rows_skipped - problems.size());
   }
   return text;
 }
@@ -133,8 +124,8 @@ GlueSplit read_glue_split(GlueTask task, const std::string& glue_dir, const std:
   const GlueTaskSpec& spec = glue_task_spec(task);
   const GlueSplitLayout* layout = spec.find_split(split);
   if (layout == nullptr) {
-    throw usage_error("GLUE " + spec.name + " has no split '" + split + "' (it has " +
-                      spec.split_names() + ")");
+    throw usage_error("GLUE {} has no split '{}' (it has {})", spec.name, split,
+                      spec.split_names());
   }
   GlueSplit result;
   result.task = task;
@@ -143,15 +134,15 @@ GlueSplit read_glue_split(GlueTask task, const std::string& glue_dir, const std:
   result.labelled = layout->label_column != kNoColumn;
 
   std::ifstream in(result.path, std::ios::binary);
-  if (!in) throw Error("cannot open GLUE file '" + result.path + "'");
+  fail_if(!in, "cannot open GLUE file '{}'", result.path);
   std::string line;
   int64_t line_number = 0;
   int expected_columns = layout->min_columns;
   if (layout->has_header) {
-    if (!std::getline(in, line)) throw Error(result.path + ": empty file, expected a header");
+    fail_if(!std::getline(in, line), "{}: empty file, expected a header", result.path);
     line_number = 1;
     strip_line(line, true);
-    const auto header = split_tabs(line);
+    const auto header = split_copies(line, '\t');
     check_header(spec, *layout, result.path, header);
     expected_columns = static_cast<int>(header.size());
   }
@@ -161,18 +152,18 @@ GlueSplit read_glue_split(GlueTask task, const std::string& glue_dir, const std:
     example.index = std::to_string(result.rows_read);
     example.line = line_number;
     ++result.rows_read;
-    const auto problem = parse_row(spec, *layout, split_tabs(line), expected_columns, example);
+    const auto problem =
+        parse_row(spec, *layout, split_copies(line, '\t'), expected_columns, example);
     if (problem) {
       ++result.rows_skipped;
       if (result.problems.size() < kMaxReportedProblems) {
-        result.problems.push_back(result.path + ":" + std::to_string(line_number) + ": " +
-                                  *problem);
+        result.problems.push_back(fmt::format("{}:{}: {}", result.path, line_number, *problem));
       }
       continue;
     }
     result.examples.push_back(std::move(example));
   }
-  if (in.bad()) throw Error("error reading GLUE file '" + result.path + "'");
+  fail_if(in.bad(), "error reading GLUE file '{}'", result.path);
   return result;
 }
 

@@ -15,142 +15,74 @@ const std::vector<std::string> kEntailment = {"entailment", "not_entailment"};
 // an MNLI model predicts).
 const std::vector<std::string> kNli = {"entailment", "neutral", "contradiction"};
 
-GlueTaskSpec named_task(GlueTask task, const std::string& name) {
+// The columns of a split: the index (kNoColumn: the row number), the texts and the label
+// (kNoColumn in test files), and the header names of those read, in that order.
+struct Columns {
+  int min_columns;
+  int index;
+  int text_a;
+  int text_b;
+  int label;
+  std::vector<std::string> names;
+};
+
+GlueSplitLayout split_layout(const std::string& split, const std::string& file,
+                             const Columns& columns) {
+  GlueSplitLayout layout;
+  layout.split = split;
+  layout.files = {file};
+  layout.min_columns = columns.min_columns;
+  layout.index_column = columns.index;
+  layout.text_a_column = columns.text_a;
+  layout.text_b_column = columns.text_b;
+  layout.label_column = columns.label;
+  layout.expected_names = columns.names;
+  return layout;
+}
+
+// A task whose train and dev files share the columns `labelled`, with an unlabelled test.tsv,
+// and whose one submission file is <name>.tsv. Empty `labels`: a regression task.
+GlueTaskSpec task_spec(GlueTask task, const std::string& name, const Columns& labelled,
+                       const Columns& test, std::vector<std::string> labels,
+                       std::vector<GlueMetric> metrics) {
   GlueTaskSpec spec;
   spec.task = task;
   spec.name = name;
+  for (const char* split : {"train", "dev"}) {
+    spec.splits.push_back(split_layout(split, name + "/" + split + ".tsv", labelled));
+  }
+  spec.splits.push_back(split_layout("test", name + "/test.tsv", test));
+  spec.regression = labels.empty();
+  spec.labels = std::move(labels);
+  spec.metrics = std::move(metrics);
+  spec.submissions = {{name + ".tsv", "test"}};
   return spec;
-}
-
-// Train and dev share a layout in every task but MNLI; the split names differ.
-std::vector<GlueSplitLayout> train_and_dev(const std::string& task, GlueSplitLayout layout) {
-  GlueSplitLayout train = layout, dev = layout;
-  train.split = "train";
-  train.files = {task + "/train.tsv"};
-  dev.split = "dev";
-  dev.files = {task + "/dev.tsv"};
-  return {train, dev};
-}
-
-GlueSplitLayout test_layout(const std::string& task, int min_columns, int text_a, int text_b,
-                            std::vector<std::string> names) {
-  GlueSplitLayout test;
-  test.split = "test";
-  test.files = {task + "/test.tsv"};
-  test.min_columns = min_columns;
-  test.index_column = 0;
-  test.text_a_column = text_a;
-  test.text_b_column = text_b;
-  test.expected_names = std::move(names);
-  return test;
 }
 
 GlueTaskSpec cola() {
-  GlueTaskSpec spec = named_task(GlueTask::kCoLA, "CoLA");
   // No header: source code, label, the author's original mark ("*" or empty), sentence.
-  GlueSplitLayout labelled;
-  labelled.has_header = false;
-  labelled.min_columns = 4;
-  labelled.text_a_column = 3;
-  labelled.label_column = 1;
-  spec.splits = train_and_dev("CoLA", labelled);
-  spec.splits.push_back(test_layout("CoLA", 2, 1, kNoColumn, {"index", "sentence"}));
-  spec.labels = kBinary;
-  spec.metrics = {GlueMetric::kMatthews};
-  spec.submissions = {{"CoLA.tsv", "test"}};
+  GlueTaskSpec spec = task_spec(GlueTask::kCoLA, "CoLA", {4, kNoColumn, 3, kNoColumn, 1, {}},
+                                {2, 0, 1, kNoColumn, kNoColumn, {"index", "sentence"}}, kBinary,
+                                {GlueMetric::kMatthews});
+  spec.splits[0].has_header = spec.splits[1].has_header = false;
   return spec;
 }
 
-GlueTaskSpec sst2() {
-  GlueTaskSpec spec = named_task(GlueTask::kSST2, "SST-2");
-  GlueSplitLayout labelled;  // sentence label
-  labelled.min_columns = 2;
-  labelled.text_a_column = 0;
-  labelled.label_column = 1;
-  labelled.expected_names = {"sentence", "label"};
-  spec.splits = train_and_dev("SST-2", labelled);
-  spec.splits.push_back(test_layout("SST-2", 2, 1, kNoColumn, {"index", "sentence"}));
-  spec.labels = kBinary;
-  spec.metrics = {GlueMetric::kAccuracy};
-  spec.submissions = {{"SST-2.tsv", "test"}};
-  return spec;
-}
-
-GlueTaskSpec mrpc() {
-  GlueTaskSpec spec = named_task(GlueTask::kMRPC, "MRPC");
-  GlueSplitLayout labelled;  // Quality #1 ID #2 ID #1 String #2 String
-  labelled.min_columns = 5;
-  labelled.text_a_column = 3;
-  labelled.text_b_column = 4;
-  labelled.label_column = 0;
-  labelled.expected_names = {"#1 String", "#2 String", "Quality"};
-  spec.splits = train_and_dev("MRPC", labelled);
-  spec.splits.push_back(
-      test_layout("MRPC", 5, 3, 4, {"index", "#1 String", "#2 String"}));  // index #1 ID ...
-  spec.labels = kBinary;
-  spec.metrics = {GlueMetric::kF1, GlueMetric::kAccuracy};
-  spec.submissions = {{"MRPC.tsv", "test"}};
-  return spec;
-}
-
-GlueTaskSpec stsb() {
-  GlueTaskSpec spec = named_task(GlueTask::kSTSB, "STS-B");
-  // index genre filename year old_index source1 source2 sentence1 sentence2 score
-  GlueSplitLayout labelled;
-  labelled.min_columns = 10;
-  labelled.index_column = 0;
-  labelled.text_a_column = 7;
-  labelled.text_b_column = 8;
-  labelled.label_column = kLastColumn;
-  labelled.expected_names = {"index", "sentence1", "sentence2", "score"};
-  spec.splits = train_and_dev("STS-B", labelled);
-  spec.splits.push_back(test_layout("STS-B", 9, 7, 8, {"index", "sentence1", "sentence2"}));
-  spec.regression = true;
-  spec.metrics = {GlueMetric::kPearson, GlueMetric::kSpearman};
-  spec.submissions = {{"STS-B.tsv", "test"}};
-  return spec;
-}
-
-GlueTaskSpec qqp() {
-  GlueTaskSpec spec = named_task(GlueTask::kQQP, "QQP");
-  GlueSplitLayout labelled;  // id qid1 qid2 question1 question2 is_duplicate
-  labelled.min_columns = 6;
-  labelled.index_column = 0;
-  labelled.text_a_column = 3;
-  labelled.text_b_column = 4;
-  labelled.label_column = 5;
-  labelled.expected_names = {"id", "question1", "question2", "is_duplicate"};
-  spec.splits = train_and_dev("QQP", labelled);
-  spec.splits.push_back(test_layout("QQP", 3, 1, 2, {"id", "question1", "question2"}));
-  spec.labels = kBinary;
-  spec.metrics = {GlueMetric::kF1, GlueMetric::kAccuracy};
-  spec.submissions = {{"QQP.tsv", "test"}};
-  return spec;
-}
-
+// MNLI: index promptID pairID genre sentence1_binary_parse sentence2_binary_parse
+// sentence1_parse sentence2_parse sentence1 sentence2, then label1 (train) or label1..label5
+// (dev), then gold_label; test files stop after sentence2. Two dev and two test splits.
 GlueTaskSpec mnli() {
-  GlueTaskSpec spec = named_task(GlueTask::kMNLI, "MNLI");
-  // index promptID pairID genre sentence1_binary_parse sentence2_binary_parse sentence1_parse
-  // sentence2_parse sentence1 sentence2, then label1 (train) or label1..label5 (dev), then
-  // gold_label; test files stop after sentence2.
-  GlueSplitLayout labelled;
-  labelled.min_columns = 11;
-  labelled.index_column = 0;
-  labelled.text_a_column = 8;
-  labelled.text_b_column = 9;
-  labelled.label_column = kLastColumn;
-  labelled.expected_names = {"index", "sentence1", "sentence2", "gold_label"};
+  const Columns labelled = {11, 0,           8,
+                            9,  kLastColumn, {"index", "sentence1", "sentence2", "gold_label"}};
+  const Columns test = {10, 0, 8, 9, kNoColumn, {"index", "sentence1", "sentence2"}};
+  GlueTaskSpec spec;
+  spec.task = GlueTask::kMNLI;
+  spec.name = "MNLI";
   for (const char* split : {"train", "dev_matched", "dev_mismatched"}) {
-    GlueSplitLayout layout = labelled;
-    layout.split = split;
-    layout.files = {std::string("MNLI/") + split + ".tsv"};
-    spec.splits.push_back(layout);
+    spec.splits.push_back(split_layout(split, std::string("MNLI/") + split + ".tsv", labelled));
   }
   for (const char* split : {"test_matched", "test_mismatched"}) {
-    GlueSplitLayout layout = test_layout("MNLI", 10, 8, 9, {"index", "sentence1", "sentence2"});
-    layout.split = split;
-    layout.files = {std::string("MNLI/") + split + ".tsv"};
-    spec.splits.push_back(layout);
+    spec.splits.push_back(split_layout(split, std::string("MNLI/") + split + ".tsv", test));
   }
   spec.labels = kNli;
   spec.metrics = {GlueMetric::kAccuracy};
@@ -161,29 +93,20 @@ GlueTaskSpec mnli() {
 // QNLI, RTE, WNLI: index text_a text_b label.
 GlueTaskSpec sentence_pair(GlueTask task, const std::string& name, const std::string& a_name,
                            const std::string& b_name, std::vector<std::string> labels) {
-  GlueTaskSpec spec = named_task(task, name);
-  GlueSplitLayout labelled;
-  labelled.min_columns = 4;
-  labelled.index_column = 0;
-  labelled.text_a_column = 1;
-  labelled.text_b_column = 2;
-  labelled.label_column = kLastColumn;
-  labelled.expected_names = {"index", a_name, b_name, "label"};
-  spec.splits = train_and_dev(name, labelled);
-  spec.splits.push_back(test_layout(name, 3, 1, 2, {"index", a_name, b_name}));
-  spec.labels = std::move(labels);
-  spec.metrics = {GlueMetric::kAccuracy};
-  spec.submissions = {{name + ".tsv", "test"}};
-  return spec;
+  return task_spec(task, name, {4, 0, 1, 2, kLastColumn, {"index", a_name, b_name, "label"}},
+                   {3, 0, 1, 2, kNoColumn, {"index", a_name, b_name}}, std::move(labels),
+                   {GlueMetric::kAccuracy});
 }
 
+// The diagnostic set: test only. GLUE's site serves it as AX.tsv; the download script of the
+// GLUE baselines saves it as diagnostic/diagnostic.tsv.
 GlueTaskSpec ax() {
-  GlueTaskSpec spec = named_task(GlueTask::kAX, "AX");
-  // The diagnostic set: test only. GLUE's site serves it as AX.tsv; the download script of
-  // the GLUE baselines saves it as diagnostic/diagnostic.tsv.
-  GlueSplitLayout test = test_layout("AX", 3, 1, 2, {"index", "sentence1", "sentence2"});
-  test.files = {"AX/AX.tsv", "diagnostic/diagnostic.tsv"};
-  spec.splits = {test};
+  GlueTaskSpec spec;
+  spec.task = GlueTask::kAX;
+  spec.name = "AX";
+  spec.splits = {split_layout("test", "AX/AX.tsv",
+                              {3, 0, 1, 2, kNoColumn, {"index", "sentence1", "sentence2"}})};
+  spec.splits[0].files.push_back("diagnostic/diagnostic.tsv");
   spec.labels = kNli;
   spec.metrics = {GlueMetric::kMatthews};  // computed by the GLUE server
   spec.submissions = {{"AX.tsv", "test"}};
@@ -216,10 +139,25 @@ std::string GlueTaskSpec::split_names() const {
 const std::vector<GlueTaskSpec>& glue_tasks() {
   static const std::vector<GlueTaskSpec> tasks = {
       cola(),
-      sst2(),
-      mrpc(),
-      stsb(),
-      qqp(),
+      // sentence label
+      task_spec(GlueTask::kSST2, "SST-2", {2, kNoColumn, 0, kNoColumn, 1, {"sentence", "label"}},
+                {2, 0, 1, kNoColumn, kNoColumn, {"index", "sentence"}}, kBinary,
+                {GlueMetric::kAccuracy}),
+      // Quality #1_ID #2_ID #1_String #2_String; test: index #1_ID #2_ID #1_String #2_String
+      task_spec(GlueTask::kMRPC, "MRPC",
+                {5, kNoColumn, 3, 4, 0, {"#1 String", "#2 String", "Quality"}},
+                {5, 0, 3, 4, kNoColumn, {"index", "#1 String", "#2 String"}}, kBinary,
+                {GlueMetric::kF1, GlueMetric::kAccuracy}),
+      // index genre filename year old_index source1 source2 sentence1 sentence2 score
+      task_spec(GlueTask::kSTSB, "STS-B",
+                {10, 0, 7, 8, kLastColumn, {"index", "sentence1", "sentence2", "score"}},
+                {9, 0, 7, 8, kNoColumn, {"index", "sentence1", "sentence2"}}, {},
+                {GlueMetric::kPearson, GlueMetric::kSpearman}),
+      // id qid1 qid2 question1 question2 is_duplicate; test: id question1 question2
+      task_spec(GlueTask::kQQP, "QQP",
+                {6, 0, 3, 4, 5, {"id", "question1", "question2", "is_duplicate"}},
+                {3, 0, 1, 2, kNoColumn, {"id", "question1", "question2"}}, kBinary,
+                {GlueMetric::kF1, GlueMetric::kAccuracy}),
       mnli(),
       sentence_pair(GlueTask::kQNLI, "QNLI", "question", "sentence", kEntailment),
       sentence_pair(GlueTask::kRTE, "RTE", "sentence1", "sentence2", kEntailment),
@@ -233,7 +171,7 @@ const GlueTaskSpec& glue_task_spec(GlueTask task) {
   for (const auto& spec : glue_tasks()) {
     if (spec.task == task) return spec;
   }
-  throw Error("unknown GLUE task id " + std::to_string(static_cast<int>(task)));
+  throw error("unknown GLUE task id {}", static_cast<int>(task));
 }
 
 GlueTask parse_glue_task(const std::string& name) {
@@ -242,7 +180,7 @@ GlueTask parse_glue_task(const std::string& name) {
     if (canonical(spec.name) == canonical(name)) return spec.task;
     known += (known.empty() ? "" : ", ") + spec.name;
   }
-  throw usage_error("unknown GLUE task '" + name + "' (known: " + known + ")");
+  throw usage_error("unknown GLUE task '{}' (known: {})", name, known);
 }
 
 std::string glue_metric_name(GlueMetric metric) {

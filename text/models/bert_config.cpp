@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/base/error.h"
+#include "common/base/named_presets.h"
 #include "common/io/atomic_file.h"
 
 namespace ptk::text {
@@ -23,8 +25,8 @@ BertConfig compact(int64_t layers, int64_t hidden, int64_t heads, int64_t ffn) {
   return c;
 }
 
-const std::vector<std::pair<std::string, BertConfig>>& presets() {
-  static const std::vector<std::pair<std::string, BertConfig>> all = {
+const NamedPresets<BertConfig>& presets() {
+  static const NamedPresets<BertConfig> all = {
       {"bert-base", compact(12, 768, 12, 3072)}, {"bert-large", compact(24, 1024, 16, 4096)},
       {"bert-tiny", compact(2, 128, 2, 512)},    {"bert-mini", compact(4, 256, 4, 1024)},
       {"bert-small", compact(4, 512, 8, 2048)},  {"bert-medium", compact(8, 512, 8, 2048)},
@@ -57,36 +59,25 @@ std::string json_string(const std::string& s) {
 
 void check_positive(const char* field, int64_t value) {
   if (value < 1) {
-    throw usage_error(std::string("bert config: ") + field + " must be >= 1 (got " +
-                      std::to_string(value) + ")");
+    throw usage_error("bert config: {} must be >= 1 (got {})", field, value);
   }
 }
 
 void check_probability(const char* field, double value) {
   if (!(value >= 0.0 && value < 1.0)) {
-    throw usage_error(std::string("bert config: ") + field + " must be in [0, 1) (got " +
-                      number(value) + ")");
+    throw usage_error("bert config: {} must be in [0, 1) (got {})", field, number(value));
   }
 }
 
 }  // namespace
 
 const std::vector<std::string>& bert_config_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const auto& [name, config] : presets()) out.push_back(name);
-    return out;
-  }();
+  static const std::vector<std::string> names = preset_names(presets());
   return names;
 }
 
 BertConfig bert_config(const std::string& name) {
-  for (const auto& [preset, config] : presets()) {
-    if (preset == name) return config;
-  }
-  std::string valid;
-  for (const auto& n : bert_config_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw usage_error("unknown BERT model '" + name + "'; valid names: " + valid);
+  return find_preset(presets(), name, "BERT model");
 }
 
 void validate(const BertConfig& c) {
@@ -98,28 +89,26 @@ void validate(const BertConfig& c) {
   check_positive("max_position_embeddings", c.max_position_embeddings);
   check_positive("type_vocab_size", c.type_vocab_size);
   if (c.hidden_size % c.num_attention_heads != 0) {
-    throw usage_error("bert config: hidden_size (" + std::to_string(c.hidden_size) +
-                      ") must be a multiple of num_attention_heads (" +
-                      std::to_string(c.num_attention_heads) + ")");
+    throw usage_error(
+        "bert config: hidden_size ({}) must be a multiple of num_attention_heads ({})",
+        c.hidden_size, c.num_attention_heads);
   }
   if (c.hidden_act != "gelu" && c.hidden_act != "gelu_new" && c.hidden_act != "relu") {
-    throw usage_error("bert config: hidden_act '" + c.hidden_act +
-                      "' is not supported; valid: gelu, gelu_new, relu");
+    throw usage_error("bert config: hidden_act '{}' is not supported; valid: gelu, gelu_new, relu",
+                      c.hidden_act);
   }
   check_probability("hidden_dropout_prob", c.hidden_dropout_prob);
   check_probability("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
   if (!(c.initializer_range > 0.0)) {
-    throw usage_error("bert config: initializer_range must be > 0 (got " +
-                      number(c.initializer_range) + ")");
+    throw usage_error("bert config: initializer_range must be > 0 (got {})",
+                      number(c.initializer_range));
   }
   if (!(c.layer_norm_eps > 0.0)) {
-    throw usage_error("bert config: layer_norm_eps must be > 0 (got " + number(c.layer_norm_eps) +
-                      ")");
+    throw usage_error("bert config: layer_norm_eps must be > 0 (got {})", number(c.layer_norm_eps));
   }
   if (c.pad_token_id < 0 || c.pad_token_id >= c.vocab_size) {
-    throw usage_error(
-        "bert config: pad_token_id must be in [0, vocab_size = " + std::to_string(c.vocab_size) +
-        ") (got " + std::to_string(c.pad_token_id) + ")");
+    throw usage_error("bert config: pad_token_id must be in [0, vocab_size = {}) (got {})",
+                      c.vocab_size, c.pad_token_id);
   }
 }
 
@@ -175,79 +164,78 @@ std::string to_hf_json(const BertConfig& c) {
   return out + "}\n";
 }
 
+namespace {
+
+// A field of an HF config.json into `into` when present; a usage_error naming `origin` and the
+// key when it has another JSON type.
+template <typename T>
+void read_json_field(const nlohmann::json& json, const char* key, const std::string& origin,
+                     T& into) {
+  const auto it = json.find(key);
+  if (it == json.end()) return;
+  bool fits = false;
+  const char* kind = "";
+  if constexpr (std::is_same_v<T, bool>) {
+    fits = it->is_boolean();
+    kind = "true or false";
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    fits = it->is_string();
+    kind = "a string";
+  } else if constexpr (std::is_integral_v<T>) {
+    fits = it->is_number_integer();
+    kind = "an integer";
+  } else {
+    fits = it->is_number();
+    kind = "a number";
+  }
+  if (!fits) throw usage_error("{}: field '{}' must be {} (got {})", origin, key, kind, it->dump());
+  into = it->get<T>();
+}
+
+}  // namespace
+
 BertConfig from_hf_json(const std::string& text, const std::string& origin) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw usage_error(origin + ": not valid JSON: " + e.what());
+    throw usage_error("{}: not valid JSON: {}", origin, e.what());
   }
-  if (!json.is_object()) throw usage_error(origin + ": expected a JSON object");
+  if (!json.is_object()) throw usage_error("{}: expected a JSON object", origin);
 
   BertConfig c;
-  const auto read_int = [&](const char* key, int64_t& into) {
-    auto it = json.find(key);
-    if (it == json.end()) return;
-    if (!it->is_number_integer()) {
-      throw usage_error(origin + ": field '" + key + "' must be an integer (got " + it->dump() +
-                        ")");
-    }
-    into = it->get<int64_t>();
-  };
-  const auto read_double = [&](const char* key, double& into) {
-    auto it = json.find(key);
-    if (it == json.end()) return;
-    if (!it->is_number()) {
-      throw usage_error(origin + ": field '" + key + "' must be a number (got " + it->dump() + ")");
-    }
-    into = it->get<double>();
-  };
-  const auto read_string = [&](const char* key, std::string& into) {
-    auto it = json.find(key);
-    if (it == json.end()) return;
-    if (!it->is_string()) {
-      throw usage_error(origin + ": field '" + key + "' must be a string (got " + it->dump() + ")");
-    }
-    into = it->get<std::string>();
-  };
-
+  const auto read = [&](const char* key, auto& into) { read_json_field(json, key, origin, into); };
   std::string model_type = "bert", position_embedding_type = "absolute";
-  read_string("model_type", model_type);
+  read("model_type", model_type);
   if (model_type != "bert") {
-    throw usage_error(origin + ": model_type '" + model_type + "' is not a BERT config");
+    throw usage_error("{}: model_type '{}' is not a BERT config", origin, model_type);
   }
-  read_string("position_embedding_type", position_embedding_type);
+  read("position_embedding_type", position_embedding_type);
   if (position_embedding_type != "absolute") {
-    throw usage_error(origin + ": position_embedding_type '" + position_embedding_type +
-                      "' is not supported (only 'absolute')");
+    throw usage_error("{}: position_embedding_type '{}' is not supported (only 'absolute')", origin,
+                      position_embedding_type);
   }
-  read_int("vocab_size", c.vocab_size);
-  read_int("hidden_size", c.hidden_size);
-  read_int("num_hidden_layers", c.num_hidden_layers);
-  read_int("num_attention_heads", c.num_attention_heads);
-  read_int("intermediate_size", c.intermediate_size);
-  read_string("hidden_act", c.hidden_act);
-  read_double("hidden_dropout_prob", c.hidden_dropout_prob);
-  read_double("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
-  read_int("max_position_embeddings", c.max_position_embeddings);
-  read_int("type_vocab_size", c.type_vocab_size);
-  read_double("initializer_range", c.initializer_range);
-  read_double("layer_norm_eps", c.layer_norm_eps);
+  read("vocab_size", c.vocab_size);
+  read("hidden_size", c.hidden_size);
+  read("num_hidden_layers", c.num_hidden_layers);
+  read("num_attention_heads", c.num_attention_heads);
+  read("intermediate_size", c.intermediate_size);
+  read("hidden_act", c.hidden_act);
+  read("hidden_dropout_prob", c.hidden_dropout_prob);
+  read("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+  read("max_position_embeddings", c.max_position_embeddings);
+  read("type_vocab_size", c.type_vocab_size);
+  read("initializer_range", c.initializer_range);
+  read("layer_norm_eps", c.layer_norm_eps);
   // HF writes "pad_token_id": null in some configs; that means the default.
   if (auto it = json.find("pad_token_id"); it != json.end() && !it->is_null()) {
-    read_int("pad_token_id", c.pad_token_id);
+    read("pad_token_id", c.pad_token_id);
   }
-  if (auto it = json.find("pre_layer_norm"); it != json.end()) {
-    if (!it->is_boolean()) {
-      throw usage_error(origin + ": field 'pre_layer_norm' must be true or false (got " +
-                        it->dump() + ")");
-    }
-    c.pre_layer_norm = it->get<bool>();
-  }
+  read("pre_layer_norm", c.pre_layer_norm);
   try {
     validate(c);
   } catch (const Error& e) {
-    throw usage_error(origin + ": " + e.what());
+    throw usage_error("{}: {}", origin, e.what());
   }
   return c;
 }
@@ -257,7 +245,7 @@ BertConfig load_hf_config(const std::string& path) {
   try {
     text = io::read_file(path);
   } catch (const Error& e) {
-    throw usage_error(std::string("BERT config: ") + e.what());
+    throw usage_error("BERT config: {}", e.what());
   }
   return from_hf_json(text, path);
 }

@@ -6,7 +6,10 @@
 #include <fstream>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "common/base/error.h"
+#include "common/base/split.h"
 #include "vision/hashtags/canonicalizer.h"
 #include "vision/hashtags/wordnet.h"
 
@@ -61,20 +64,6 @@ std::string unescape_member(const std::string& text) {
   return out;
 }
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  size_t begin = 0;
-  while (true) {
-    const size_t end = text.find(separator, begin);
-    if (end == std::string::npos) {
-      parts.push_back(text.substr(begin));
-      return parts;
-    }
-    parts.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-}
-
 bool parse_u64(const std::string& text, uint64_t& out) {
   if (text.empty() || text.size() > 19) return false;
   uint64_t value = 0;
@@ -94,8 +83,8 @@ int64_t parse_vocab_size(const std::string& text) {
   if (text == "17k") return kVocab17k;
   uint64_t value = 0;
   if (!parse_u64(text, value) || value == 0 || value > (1ull << 31)) {
-    throw usage_error("vocabulary size '" + text +
-                      "' is not a preset (1.5k, 8.5k, 17k) or a positive integer");
+    throw usage_error(
+        "vocabulary size '{}' is not a preset (1.5k, 8.5k, 17k) or a positive integer", text);
   }
   return static_cast<int64_t>(value);
 }
@@ -103,13 +92,12 @@ int64_t parse_vocab_size(const std::string& text) {
 HashtagVocab::HashtagVocab(std::vector<VocabEntry> entries) : entries_(std::move(entries)) {
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (entries_[i].id != static_cast<int32_t>(i)) {
-      throw Error("hashtag vocabulary: entry " + std::to_string(i) + " has id " +
-                  std::to_string(entries_[i].id) + " (ids must be 0..n-1 in order)");
+      throw error("hashtag vocabulary: entry {} has id {} (ids must be 0..n-1 in order)", i,
+                  entries_[i].id);
     }
     if (!by_synset_.emplace(entries_[i].synset, entries_[i].id).second) {
-      throw Error("hashtag vocabulary: synset " + wnid(entries_[i].synset) +
-                  " appears twice (ids " + std::to_string(by_synset_[entries_[i].synset]) +
-                  " and " + std::to_string(i) + ")");
+      throw error("hashtag vocabulary: synset {} appears twice (ids {} and {})",
+                  wnid(entries_[i].synset), by_synset_[entries_[i].synset], i);
     }
   }
 }
@@ -131,7 +119,7 @@ void HashtagVocab::write_tsv(const std::string& path) const {
   const std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write " + temporary + ": " + std::strerror(errno));
+    fail_if(!out, "cannot write {}: {}", temporary, std::strerror(errno));
     out << "id\tname\tsynset\tcount\tmembers\n";
     for (const auto& e : entries_) {
       out << e.id << '\t' << e.name << '\t' << wnid(e.synset) << '\t' << e.count << '\t';
@@ -142,21 +130,21 @@ void HashtagVocab::write_tsv(const std::string& path) const {
       out << '\n';
     }
     out.flush();
-    if (!out) throw Error("write to " + temporary + " failed (disk full?)");
+    fail_if(!out, "write to {} failed (disk full?)", temporary);
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    throw Error("cannot rename " + temporary + " to " + path + ": " + std::strerror(errno));
+    throw error("cannot rename {} to {}: {}", temporary, path, std::strerror(errno));
   }
 }
 
 HashtagVocab HashtagVocab::read_tsv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open vocabulary " + path + ": " + std::strerror(errno));
+  fail_if(!in, "cannot open vocabulary {}: {}", path, std::strerror(errno));
   std::string line;
   size_t line_number = 0;
   std::vector<VocabEntry> entries;
   auto fail = [&](const std::string& what) {
-    throw Error("vocabulary " + path + ":" + std::to_string(line_number) + ": " + what);
+    throw error("vocabulary {}:{}: {}", path, line_number, what);
   };
   while (std::getline(in, line)) {
     ++line_number;
@@ -168,25 +156,25 @@ HashtagVocab HashtagVocab::read_tsv(const std::string& path) {
       continue;
     }
     if (line.empty()) continue;
-    const auto fields = split(line, '\t');
+    const auto fields = split_copies(line, '\t');
     if (fields.size() != 5) {
-      fail("expected 5 tab-separated fields, found " + std::to_string(fields.size()));
+      fail(fmt::format("expected 5 tab-separated fields, found {}", fields.size()));
     }
     VocabEntry e;
     uint64_t id = 0;
     if (!parse_u64(fields[0], id) || id != entries.size()) {
-      fail("field 'id' is '" + fields[0] + "', expected " + std::to_string(entries.size()));
+      fail(fmt::format("field 'id' is '{}', expected {}", fields[0], entries.size()));
     }
     e.id = static_cast<int32_t>(id);
     e.name = fields[1];
     try {
       e.synset = parse_wnid(fields[2]);
-    } catch (const Error& error) {
-      fail(std::string("field 'synset': ") + error.what());
+    } catch (const Error& failure) {
+      fail(std::string("field 'synset': ") + failure.what());
     }
     if (!parse_u64(fields[3], e.count)) fail("field 'count' is '" + fields[3] + "'");
     if (!fields[4].empty()) {
-      for (const std::string& member : split(fields[4], ',')) {
+      for (const std::string& member : split_copies(fields[4], ',')) {
         const size_t eq = member.rfind('=');
         uint64_t count = 0;
         if (eq == std::string::npos || !parse_u64(member.substr(eq + 1), count)) {
@@ -197,11 +185,11 @@ HashtagVocab HashtagVocab::read_tsv(const std::string& path) {
     }
     entries.push_back(std::move(e));
   }
-  if (line_number == 0) throw Error("vocabulary " + path + " is empty");
+  fail_if(line_number == 0, "vocabulary {} is empty", path);
   try {
     return HashtagVocab(std::move(entries));
-  } catch (const Error& error) {
-    throw Error("vocabulary " + path + ": " + error.what());
+  } catch (const Error& failure) {
+    throw error("vocabulary {}: {}", path, failure.what());
   }
 }
 
@@ -225,7 +213,7 @@ void HashtagCounter::merge(const HashtagVocab& counts, uint64_t images) {
 }
 
 HashtagVocab HashtagCounter::build(int64_t k, const Canonicalizer& canonicalizer) const {
-  if (k <= 0) throw usage_error("vocabulary size must be positive, got " + std::to_string(k));
+  if (k <= 0) throw usage_error("vocabulary size must be positive, got {}", k);
   std::vector<std::pair<uint32_t, uint64_t>> ranked(counts_.begin(), counts_.end());
   std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;

@@ -1,5 +1,7 @@
 #include "vision/hashtags/manifest_reader.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -7,23 +9,10 @@
 
 #include "common/base/enum_names.h"
 #include "common/base/error.h"
+#include "common/base/split.h"
 
 namespace ptk::vision {
 namespace {
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  size_t begin = 0;
-  while (true) {
-    const size_t end = text.find(separator, begin);
-    if (end == std::string_view::npos) {
-      parts.push_back(text.substr(begin));
-      return parts;
-    }
-    parts.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-}
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
@@ -64,8 +53,10 @@ ManifestFormat detect_manifest_format(const std::string& path) {
   if (name.find("yfcc100m") != std::string::npos) return ManifestFormat::kYfcc100m;
   if (ends_with(name, ".jsonl") || ends_with(name, ".json")) return ManifestFormat::kJsonl;
   if (ends_with(name, ".tsv")) return ManifestFormat::kTsv;
-  throw usage_error("cannot tell the format of manifest " + path +
-                    " from its name; give it explicitly (jsonl, tsv or yfcc100m)");
+  throw usage_error(
+      "cannot tell the format of manifest {} from its name; give it explicitly (jsonl, tsv or "
+      "yfcc100m)",
+      path);
 }
 
 std::string url_decode(std::string_view text) {
@@ -93,8 +84,8 @@ ManifestReader::ManifestReader(const data::InputPart& part, ManifestFormat forma
     : path_(part.file), format_(format), lines_(part) {}
 
 std::string ManifestReader::where(uint64_t line) const {
-  if (lines_.part().begin == 0) return path_ + ":" + std::to_string(line);
-  return path_ + ": line " + std::to_string(line) + " of " + lines_.part().describe();
+  if (lines_.part().begin == 0) return fmt::format("{}:{}", path_, line);
+  return fmt::format("{}: line {} of {}", path_, line, lines_.part().describe());
 }
 
 bool ManifestReader::next(ManifestRecord& record) {
@@ -157,8 +148,8 @@ std::string ManifestReader::parse_jsonl(std::string_view line, ManifestRecord& r
 std::string ManifestReader::parse_tsv(std::string_view line, ManifestRecord& record) {
   const auto fields = split(line, '\t');
   if (fields.size() != 2) {
-    return "expected 2 tab-separated fields (image, hashtags), found " +
-           std::to_string(fields.size());
+    return fmt::format("expected 2 tab-separated fields (image, hashtags), found {}",
+                       fields.size());
   }
   if (fields[0].empty()) return "empty image field";
   record.image = std::string(fields[0]);
@@ -185,8 +176,8 @@ std::string ManifestReader::parse_yfcc(std::string_view line, ManifestRecord& re
     id_field = 0;
     tags_field = 8;
   } else {
-    return "expected 25 (or 23) tab-separated YFCC100M fields, found " +
-           std::to_string(fields.size());
+    return fmt::format("expected 25 (or 23) tab-separated YFCC100M fields, found {}",
+                       fields.size());
   }
   if (fields.back() == "1") {
     is_video = true;

@@ -1,5 +1,6 @@
 #include "vision/hashtags/shard_resampling.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 
 #include "common/base/error.h"
 #include "common/base/parallel_for.h"
+#include "common/base/split.h"
 #include "common/io/atomic_file.h"
 
 namespace ptk::vision {
@@ -28,23 +30,12 @@ bool labels_valid(const data::RecordView& record, size_t num_classes) {
   return true;
 }
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  while (true) {
-    const size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab - start));
-    if (tab == std::string::npos) return fields;
-    start = tab + 1;
-  }
-}
-
 uint64_t parse_count(const std::string& text, const std::string& where) {
   char* end = nullptr;
   errno = 0;
   const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
   if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0) {
-    throw Error(where + ": '" + text + "' is not a count");
+    throw error("{}: '{}' is not a count", where, text);
   }
   return value;
 }
@@ -53,7 +44,7 @@ double parse_weight(const std::string& text, const std::string& where) {
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0) {
-    throw Error(where + ": '" + text + "' is not a finite weight >= 0");
+    throw error("{}: '{}' is not a finite weight >= 0", where, text);
   }
   return value;
 }
@@ -121,10 +112,10 @@ void ResamplingSummary::write_tsv(const std::string& path) const {
   std::string text = std::string(kHeader) +
                      ": class counts n_c, then per shard its images and the sums of their "
                      "weights mean(n_c^-p) for p = 1/2 and p = 1\n";
-  text += "classes\t" + std::to_string(class_counts.size()) + "\n";
+  text += fmt::format("classes\t{}\n", class_counts.size());
   for (size_t c = 0; c < class_counts.size(); ++c) {
     if (class_counts[c] > 0) {
-      text += "class\t" + std::to_string(c) + "\t" + std::to_string(class_counts[c]) + "\n";
+      text += fmt::format("class\t{}\t{}\n", c, class_counts[c]);
     }
   }
   char line[128];
@@ -147,41 +138,42 @@ ResamplingSummary ResamplingSummary::read_tsv(const std::string& path, const dat
   bool classes_seen = false;
   while (std::getline(in, line)) {
     ++number;
-    const std::string where = path + " line " + std::to_string(number);
+    const std::string where = fmt::format("{} line {}", path, number);
     if (number == 1) {
-      if (line.rfind(kHeader, 0) != 0) throw Error(where + ": not a ptk resampling summary");
+      if (line.rfind(kHeader, 0) != 0) throw error("{}: not a ptk resampling summary", where);
       continue;
     }
-    const std::vector<std::string> f = split_tabs(line);
+    const std::vector<std::string> f = split_copies(line, '\t');
     if (f[0] == "classes" && f.size() == 2) {
       if (parse_count(f[1], where) != num_classes) {
-        throw Error(where + ": summary of " + f[1] + " classes for a vocabulary of " +
-                    std::to_string(num_classes) + " (written for another vocabulary?)");
+        throw error(
+            "{}: summary of {} classes for a vocabulary of {} (written for another vocabulary?)",
+            where, f[1], num_classes);
       }
       classes_seen = true;
     } else if (f[0] == "class" && f.size() == 3 && classes_seen) {
       const uint64_t c = parse_count(f[1], where);
-      if (c >= num_classes) throw Error(where + ": class " + f[1] + " outside the vocabulary");
+      if (c >= num_classes) throw error("{}: class {} outside the vocabulary", where, f[1]);
       summary.class_counts[c] = parse_count(f[2], where);
     } else if (f[0] == "shard" && f.size() == 5) {
       const uint64_t s = parse_count(f[1], where);
       if (s != summary.shard_sizes.size() || s >= sizes.size() ||
           parse_count(f[2], where) != sizes[s]) {
-        throw Error(where + ": shard " + f[1] + " of " + f[2] + " images does not match " +
-                    set.dir() + "/manifest.yaml (" + std::to_string(sizes.size()) +
-                    " shards); was the set changed after prepare?");
+        throw error(
+            "{}: shard {} of {} images does not match {}/manifest.yaml ({} shards); was the set "
+            "changed after prepare?",
+            where, f[1], f[2], set.dir(), sizes.size());
       }
       summary.shard_sizes.push_back(sizes[s]);
       summary.sqrt_totals.push_back(parse_weight(f[3], where));
       summary.uniform_totals.push_back(parse_weight(f[4], where));
     } else {
-      throw Error(where + ": expected 'classes', 'class' or 'shard' fields, got '" + line + "'");
+      throw error("{}: expected 'classes', 'class' or 'shard' fields, got '{}'", where, line);
     }
   }
-  if (!classes_seen || summary.shard_sizes.size() != sizes.size()) {
-    throw Error(path + ": lists " + std::to_string(summary.shard_sizes.size()) + " of the " +
-                std::to_string(sizes.size()) + " shards of " + set.dir() + " (truncated?)");
-  }
+  fail_if(!classes_seen || summary.shard_sizes.size() != sizes.size(),
+          "{}: lists {} of the {} shards of {} (truncated?)", path, summary.shard_sizes.size(),
+          sizes.size(), set.dir());
   return summary;
 }
 
@@ -230,7 +222,7 @@ data::EpochOrder hashtag_epoch_order(std::shared_ptr<const data::ShardSet> set,
       return std::vector<double>(set->manifest().shards.at(shard).num_samples, 1.0);
     };
   } else {
-    if (summary == nullptr) throw Error("hashtag epoch order: resampling needs the set's summary");
+    fail_if(summary == nullptr, "hashtag epoch order: resampling needs the set's summary");
     weights.shard_totals = summary->shard_totals(mode);
     auto class_weight =
         std::make_shared<const std::vector<double>>(class_weights(summary->class_counts, mode));

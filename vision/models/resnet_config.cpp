@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/base/error.h"
+#include "common/base/named_presets.h"
 
 namespace ptk::vision {
 namespace {
@@ -33,8 +34,8 @@ ResNetConfig tiny() {
 }
 
 // The layer tables of torchvision.models.resnet (and the WSL hub's ig_resnext101_32x*d).
-const std::vector<std::pair<std::string, ResNetConfig>>& presets() {
-  static const std::vector<std::pair<std::string, ResNetConfig>> table = {
+const NamedPresets<ResNetConfig>& presets() {
+  static const NamedPresets<ResNetConfig> table = {
       {"resnet18", basic({2, 2, 2, 2})},
       {"resnet34", basic({3, 4, 6, 3})},
       {"resnet50", bottleneck({3, 4, 6, 3}, 1, 64)},
@@ -59,8 +60,7 @@ int64_t group_width(const ResNetConfig& c, int stage) {
 
 void require_positive(const char* field, int64_t value) {
   if (value < 1) {
-    throw usage_error(std::string("resnet config: ") + field + " must be >= 1 (got " +
-                      std::to_string(value) + ")");
+    throw usage_error("resnet config: {} must be >= 1 (got {})", field, value);
   }
 }
 
@@ -72,27 +72,17 @@ int64_t window_out(int64_t in, int64_t kernel, int64_t stride, int64_t padding) 
 }  // namespace
 
 const std::vector<std::string>& resnet_config_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const auto& [name, config] : presets()) out.push_back(name);
-    return out;
-  }();
+  static const std::vector<std::string> names = preset_names(presets());
   return names;
 }
 
 ResNetConfig resnet_config(const std::string& name) {
-  for (const auto& [preset, config] : presets()) {
-    if (preset == name) return config;
-  }
-  std::string valid;
-  for (const std::string& n : resnet_config_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw usage_error("unknown ResNet model '" + name + "'; valid names: " + valid);
+  return find_preset(presets(), name, "ResNet model");
 }
 
 void validate(const ResNetConfig& c) {
   if (c.layers.size() != kStages) {
-    throw usage_error("resnet config: layers must list 4 stages (got " +
-                      std::to_string(c.layers.size()) + ")");
+    throw usage_error("resnet config: layers must list 4 stages (got {})", c.layers.size());
   }
   for (int64_t blocks : c.layers) require_positive("every entry of layers", blocks);
   require_positive("groups", c.groups);
@@ -101,29 +91,30 @@ void validate(const ResNetConfig& c) {
   require_positive("stem_width", c.stem_width);
   require_positive("base_planes", c.base_planes);
   if (c.num_classes < 0) {
-    throw usage_error("resnet config: num_classes must be >= 0, 0 meaning no head (got " +
-                      std::to_string(c.num_classes) + ")");
+    throw usage_error("resnet config: num_classes must be >= 0, 0 meaning no head (got {})",
+                      c.num_classes);
   }
   // Keeps every size formula far from int64 overflow; real models use 64.
   if (c.base_planes > 65536) {
-    throw usage_error("resnet config: base_planes must be <= 65536 (got " +
-                      std::to_string(c.base_planes) + ")");
+    throw usage_error("resnet config: base_planes must be <= 65536 (got {})", c.base_planes);
   }
   if (!c.bottleneck && (c.groups != 1 || c.width_per_group != 64)) {
-    throw usage_error("resnet config: basic blocks need groups 1 and width_per_group 64 (got " +
-                      std::to_string(c.groups) + ", " + std::to_string(c.width_per_group) +
-                      "); use bottleneck blocks for ResNeXt");
+    throw usage_error(
+        "resnet config: basic blocks need groups 1 and width_per_group 64 (got {}, {}); use "
+        "bottleneck blocks for ResNeXt",
+        c.groups, c.width_per_group);
   }
   if (c.bottleneck && group_width(c, 0) < 1) {
-    throw usage_error("resnet config: base_planes " + std::to_string(c.base_planes) +
-                      " * width_per_group " + std::to_string(c.width_per_group) +
-                      " / 64 rounds to 0 channels per group in layer1");
+    throw usage_error(
+        "resnet config: base_planes {} * width_per_group {} / 64 rounds to 0 channels per group in "
+        "layer1",
+        c.base_planes, c.width_per_group);
   }
 }
 
 int64_t stage_channels(const ResNetConfig& c, int stage) {
   if (stage < 0 || stage >= kStages) {
-    throw usage_error("resnet config: stage " + std::to_string(stage) + " is not in 0..3");
+    throw usage_error("resnet config: stage {} is not in 0..3", stage);
   }
   return stage_planes(c, stage) * (c.bottleneck ? kBottleneckExpansion : 1);
 }

@@ -1,5 +1,6 @@
 #include "vision/transforms/image_decoder.h"
 
+#include <fmt/format.h>
 #include <turbojpeg.h>
 
 #include <algorithm>
@@ -13,35 +14,12 @@
 #include "common/base/enum_names.h"
 #include "common/base/error.h"
 #include "vision/transforms/decode_errors.h"
+#include "vision/transforms/turbojpeg_thread.h"
 
 namespace ptk::vision {
 namespace {
 
 constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-
-// One decompressor per thread: creating one costs an allocation of libjpeg state, and a handle
-// must never be used by two threads at once.
-struct TjDeleter {
-  void operator()(void* handle) const { tjDestroy(handle); }
-};
-using TjHandle = std::unique_ptr<void, TjDeleter>;
-
-TjHandle& thread_handle_slot() {
-  thread_local TjHandle handle;
-  return handle;
-}
-
-tjhandle thread_decompressor() {
-  TjHandle& handle = thread_handle_slot();
-  if (!handle) handle.reset(tjInitDecompress());
-  if (!handle) throw Error("TurboJPEG: tjInitDecompress failed (out of memory?)");
-  return handle.get();
-}
-
-// After a failed call TurboJPEG 2.x can leave the decompressor mid-stream, and the next header
-// read on that handle then fails on a good image. A fresh handle costs little, and failures are
-// rare.
-void discard_thread_decompressor() { thread_handle_slot().reset(); }
 
 // The scale numerators n (of n/8) this libjpeg-turbo offers that do not enlarge, ascending.
 const std::vector<int>& available_eighths() {
@@ -77,35 +55,13 @@ Image decode_with_opencv(const uint8_t* data, size_t size, const std::string& re
     throw image_record_error(record_name, std::string("OpenCV could not decode it: ") + e.what());
   }
   if (decoded.empty() || decoded.type() != CV_8UC3) {
-    throw image_record_error(record_name, "not a readable image (OpenCV imdecode failed; " +
-                                              std::to_string(size) + " bytes)");
+    throw image_record_error(
+        record_name, fmt::format("not a readable image (OpenCV imdecode failed; {} bytes)", size));
   }
   Image image(decoded.cols, decoded.rows);
   cv::Mat rgb(image.height, image.width, CV_8UC3, image.pixels.data());
   cv::cvtColor(decoded, rgb, cv::COLOR_BGR2RGB);
   return image;
-}
-
-struct JpegHeader {
-  int width = 0;
-  int height = 0;
-  int colorspace = 0;
-};
-
-JpegHeader read_jpeg_header(tjhandle handle, const uint8_t* data, size_t size,
-                            const std::string& record_name) {
-  JpegHeader header;
-  int subsampling = 0;
-  if (tjDecompressHeader3(handle, data, static_cast<unsigned long>(size), &header.width,
-                          &header.height, &subsampling, &header.colorspace) != 0) {
-    const std::string message = tjGetErrorStr2(handle);
-    discard_thread_decompressor();
-    throw image_record_error(record_name, "bad JPEG header: " + message);
-  }
-  if (header.width <= 0 || header.height <= 0) {
-    throw image_record_error(record_name, "JPEG header gives an empty image");
-  }
-  return header;
 }
 
 }  // namespace
@@ -141,7 +97,7 @@ ImageInfo peek_image(const uint8_t* data, size_t size, const std::string& record
   ImageInfo info;
   info.format = sniff_image_format(data, size);
   if (info.format == ImageFormat::kJpeg) {
-    const JpegHeader header = read_jpeg_header(thread_decompressor(), data, size, record_name);
+    const JpegHeader header = read_jpeg_header(data, size, record_name);
     info.width = header.width;
     info.height = header.height;
     return info;
@@ -150,14 +106,13 @@ ImageInfo peek_image(const uint8_t* data, size_t size, const std::string& record
     // Signature, then the IHDR chunk: length (4), type "IHDR" (4), width (4), height (4).
     if (size < 24 || std::memcmp(data + 12, "IHDR", 4) != 0) {
       throw image_record_error(record_name,
-                               "PNG without an IHDR header (" + std::to_string(size) + " bytes)");
+                               fmt::format("PNG without an IHDR header ({} bytes)", size));
     }
     const uint32_t width = read_be32(data + 16);
     const uint32_t height = read_be32(data + 20);
     if (width == 0 || height == 0 || width > (1u << 30) || height > (1u << 30)) {
-      throw image_record_error(record_name, "PNG header gives an impossible size " +
-                                                std::to_string(width) + "x" +
-                                                std::to_string(height));
+      throw image_record_error(
+          record_name, fmt::format("PNG header gives an impossible size {}x{}", width, height));
     }
     info.width = static_cast<int>(width);
     info.height = static_cast<int>(height);
@@ -176,7 +131,7 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& record_n
     return decode_with_opencv(data, size, record_name);
   }
   tjhandle handle = thread_decompressor();
-  const JpegHeader header = read_jpeg_header(handle, data, size, record_name);
+  const JpegHeader header = read_jpeg_header(data, size, record_name);
   if (header.colorspace == TJCS_CMYK || header.colorspace == TJCS_YCCK) {
     // TurboJPEG cannot convert CMYK to RGB; OpenCV's libjpeg path can (full size only).
     return decode_with_opencv(data, size, record_name);
@@ -185,9 +140,9 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& record_n
   const int out_width = jpeg_scaled_size(header.width, eighths);
   const int out_height = jpeg_scaled_size(header.height, eighths);
   if (static_cast<int64_t>(out_width) * out_height > kMaxDecodedPixels) {
-    throw image_record_error(record_name, "JPEG header claims " + std::to_string(header.width) +
-                                              "x" + std::to_string(header.height) +
-                                              " pixels, more than this decoder accepts");
+    throw image_record_error(
+        record_name, fmt::format("JPEG header claims {}x{} pixels, more than this decoder accepts",
+                                 header.width, header.height));
   }
   Image image(out_width, out_height);
   // Without TJFLAG_STOPONWARNING the decode runs to the end and reports a warning afterwards,
@@ -200,8 +155,9 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& record_n
     const bool benign = tjGetErrorCode(handle) == TJERR_WARNING && benign_jpeg_warning(message);
     discard_thread_decompressor();
     if (!benign) {
-      throw image_record_error(record_name, "JPEG data is damaged or truncated: " + message + " (" +
-                                                std::to_string(size) + " bytes)");
+      throw image_record_error(
+          record_name,
+          fmt::format("JPEG data is damaged or truncated: {} ({} bytes)", message, size));
     }
   }
   return image;

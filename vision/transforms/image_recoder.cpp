@@ -1,5 +1,6 @@
 #include "vision/transforms/image_recoder.h"
 
+#include <fmt/format.h>
 #include <turbojpeg.h>
 
 #include <algorithm>
@@ -13,55 +14,10 @@
 #include "common/base/error.h"
 #include "vision/transforms/decode_errors.h"
 #include "vision/transforms/image_decoder.h"
+#include "vision/transforms/turbojpeg_thread.h"
 
 namespace ptk::vision {
 namespace {
-
-// A TurboJPEG handle must never be used by two threads at once, and creating one allocates
-// libjpeg state: each thread keeps one decompressor (headers only) and one compressor.
-struct TjDeleter {
-  void operator()(void* handle) const { tjDestroy(handle); }
-};
-using TjHandle = std::unique_ptr<void, TjDeleter>;
-
-TjHandle& header_reader_slot() {
-  thread_local TjHandle handle;
-  return handle;
-}
-
-TjHandle& compressor_slot() {
-  thread_local TjHandle handle;
-  return handle;
-}
-
-tjhandle thread_handle(TjHandle& slot, tjhandle (*init)(), const char* what) {
-  if (!slot) slot.reset(init());
-  if (!slot) throw Error(std::string("TurboJPEG: ") + what + " failed (out of memory?)");
-  return slot.get();
-}
-
-struct JpegHeader {
-  int width = 0;
-  int height = 0;
-  int colorspace = TJCS_YCbCr;
-};
-
-JpegHeader read_jpeg_header(const std::vector<uint8_t>& bytes, const std::string& record_name) {
-  tjhandle handle = thread_handle(header_reader_slot(), tjInitDecompress, "tjInitDecompress");
-  JpegHeader header;
-  int subsampling = 0;
-  if (tjDecompressHeader3(handle, bytes.data(), static_cast<unsigned long>(bytes.size()),
-                          &header.width, &header.height, &subsampling, &header.colorspace) != 0) {
-    const std::string message = tjGetErrorStr2(handle);
-    // A failed call can leave the handle mid-stream; the next header read would then fail.
-    header_reader_slot().reset();
-    throw image_record_error(record_name, "bad JPEG header: " + message);
-  }
-  if (header.width <= 0 || header.height <= 0) {
-    throw image_record_error(record_name, "JPEG header gives an empty image");
-  }
-  return header;
-}
 
 uint32_t read_uint(const uint8_t* p, int bytes, bool big_endian) {
   uint32_t value = 0;
@@ -138,7 +94,7 @@ cv::Size resized_size(int width, int height, int limit) {
 }
 
 std::vector<uint8_t> compress_rgb(const cv::Mat& rgb, int quality) {
-  tjhandle handle = thread_handle(compressor_slot(), tjInitCompress, "tjInitCompress");
+  tjhandle handle = thread_compressor();
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
   const int status = tjCompress2(handle, rgb.data, rgb.cols, static_cast<int>(rgb.step), rgb.rows,
@@ -146,9 +102,8 @@ std::vector<uint8_t> compress_rgb(const cv::Mat& rgb, int quality) {
   const std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(buffer, tjFree);
   if (status != 0) {
     const std::string message = tjGetErrorStr2(handle);
-    compressor_slot().reset();
-    throw Error("TurboJPEG: encoding a " + std::to_string(rgb.cols) + "x" +
-                std::to_string(rgb.rows) + " JPEG failed: " + message);
+    discard_thread_compressor();
+    throw error("TurboJPEG: encoding a {}x{} JPEG failed: {}", rgb.cols, rgb.rows, message);
   }
   return std::vector<uint8_t>(buffer, buffer + size);
 }
@@ -177,7 +132,7 @@ RecodedImage unchanged(std::vector<uint8_t> bytes, int width, int height) {
 
 RecodedImage recode_jpeg(std::vector<uint8_t> bytes, const RecodeOptions& options,
                          const std::string& record_name) {
-  const JpegHeader header = read_jpeg_header(bytes, record_name);
+  const JpegHeader header = read_jpeg_header(bytes.data(), bytes.size(), record_name);
   const int limit = options.resize_shorter;
   const int orientation = limit > 0 ? jpeg_exif_orientation(bytes.data(), bytes.size()) : 1;
   const bool plain =
@@ -226,15 +181,17 @@ cv::Mat decode_rgb(const std::vector<uint8_t>& bytes, const std::string& record_
     throw image_record_error(record_name, std::string("OpenCV could not decode it: ") + e.what());
   }
   if (decoded.empty()) {
-    throw image_record_error(record_name, "not a readable image (OpenCV imdecode failed; " +
-                                              std::to_string(bytes.size()) + " bytes)");
+    throw image_record_error(
+        record_name,
+        fmt::format("not a readable image (OpenCV imdecode failed; {} bytes)", bytes.size()));
   }
   if (decoded.depth() == CV_16U) decoded.convertTo(decoded, CV_8U, 1.0 / 257);
   const int channels = decoded.channels();
   if (decoded.depth() != CV_8U || (channels != 1 && channels != 3 && channels != 4)) {
-    throw Error("image record '" + record_name + "': unsupported pixel type (" +
-                std::to_string(channels) + " channels, OpenCV depth " +
-                std::to_string(decoded.depth()) + "); convert it to an 8-bit RGB image");
+    throw error(
+        "image record '{}': unsupported pixel type ({} channels, OpenCV depth {}); convert it to "
+        "an 8-bit RGB image",
+        record_name, channels, decoded.depth());
   }
   if (channels == 4) return bgra_on_white(decoded);
   cv::Mat rgb;
@@ -286,10 +243,9 @@ int jpeg_exif_orientation(const uint8_t* data, size_t size) {
 RecodedImage recode_for_training(std::vector<uint8_t> bytes, const RecodeOptions& options,
                                  const std::string& record_name) {
   if (options.resize_shorter < 0 || options.jpeg_quality < 1 || options.jpeg_quality > 100) {
-    throw usage_error("image recoding: resize_shorter must be >= 0 (got " +
-                      std::to_string(options.resize_shorter) +
-                      ") and jpeg_quality in 1..100 (got " + std::to_string(options.jpeg_quality) +
-                      ")");
+    throw usage_error(
+        "image recoding: resize_shorter must be >= 0 (got {}) and jpeg_quality in 1..100 (got {})",
+        options.resize_shorter, options.jpeg_quality);
   }
   if (bytes.empty()) throw image_record_error(record_name, "empty record (0 bytes)");
   if (sniff_image_format(bytes.data(), bytes.size()) == ImageFormat::kJpeg) {
