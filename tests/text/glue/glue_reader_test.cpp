@@ -16,8 +16,8 @@ using testing::GlueTestDir;
 
 const char kMnliParses[] = "( ( A b ) )\t( ( C d ) )\t(ROOT (S A b))\t(ROOT (S C d))";
 
-// Writes one small file per split of every task.
-void write_glue_folder(const GlueTestDir& dir) {
+// CoLA and SST-2: single sentences.
+void write_single_sentence_tasks(const GlueTestDir& dir) {
   dir.write("CoLA/train.tsv",
             "gj04\t1\t\tOur friends won't buy this analysis, let alone the next one we propose.\n"
             "gj04\t0\t*\tOne more pseudo generalization and I'm giving up.\n");
@@ -29,6 +29,10 @@ void write_glue_folder(const GlueTestDir& dir) {
   dir.write("SST-2/dev.tsv",
             "sentence\tlabel\nit 's a charming and often affecting journey . \t1\n");
   dir.write("SST-2/test.tsv", "index\tsentence\n0\tuneasy mishmash of styles and genres .\n");
+}
+
+// MRPC, STS-B, QQP: sentence pairs with ids, a score or a duplicate flag.
+void write_paraphrase_tasks(const GlueTestDir& dir) {
   const std::string mrpc_header = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n";
   dir.write("MRPC/train.tsv",
             "\xEF\xBB\xBF" + mrpc_header +
@@ -63,6 +67,10 @@ void write_glue_folder(const GlueTestDir& dir) {
   dir.write("QQP/test.tsv",
             "id\tquestion1\tquestion2\n0\tWhy am I mentally very lonely?\tFind the remainder "
             "when [math]23^{24}[/math] is divided by 24,23?\n");
+}
+
+// MNLI: parse columns, two dev and two test files.
+void write_mnli(const GlueTestDir& dir) {
   const std::string mnli_columns =
       "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\t"
       "sentence1_parse\tsentence2_parse\tsentence1\tsentence2";
@@ -85,6 +93,10 @@ void write_glue_folder(const GlueTestDir& dir) {
                                          "\tHierbas, ans seco, ans dulce.\tHierbas is a name.\n");
   dir.write("MNLI/test_mismatched.tsv",
             mnli_columns + "\n0" + mnli_prefix + "\tWhat have you decided?\tThe decision.\n");
+}
+
+// QNLI, RTE, WNLI and the diagnostic set AX.
+void write_inference_tasks(const GlueTestDir& dir) {
   dir.write("QNLI/train.tsv",
             "index\tquestion\tsentence\tlabel\n0\tWhen did it begin?\tIt "
             "began in 2002.\tentailment\n");
@@ -109,6 +121,14 @@ void write_glue_folder(const GlueTestDir& dir) {
   dir.write("AX/AX.tsv",
             "index\tsentence1\tsentence2\n0\tThe cat sat on the mat.\tThe cat "
             "did not sit on the mat.\n");
+}
+
+// Writes one small file per split of every task.
+void write_glue_folder(const GlueTestDir& dir) {
+  write_single_sentence_tasks(dir);
+  write_paraphrase_tasks(dir);
+  write_mnli(dir);
+  write_inference_tasks(dir);
 }
 
 struct ExpectedFirst {

@@ -23,84 +23,97 @@ inline void write_text(const std::filesystem::path& path, const std::string& byt
   out << bytes;
 }
 
-// `lines` lines of English-like text mixed with accented words, CJK, Hangul, emoji, digits,
-// brackets and punctuation, with an empty line now and then; deterministic.
-inline std::string generated_corpus(int lines, uint32_t seed = 7) {
-  static const std::vector<std::string> words = {"the",
-                                                 "of",
-                                                 "and",
-                                                 "to",
-                                                 "in",
-                                                 "is",
-                                                 "was",
-                                                 "for",
-                                                 "that",
-                                                 "with",
-                                                 "model",
-                                                 "training",
-                                                 "data",
-                                                 "token",
-                                                 "sentence",
-                                                 "piece",
-                                                 "language",
-                                                 "learning",
-                                                 "large",
-                                                 "scale",
-                                                 "weakly",
-                                                 "supervised",
-                                                 "pretraining",
-                                                 "transformer",
-                                                 "encoder",
-                                                 "masked",
-                                                 "predict",
-                                                 "words",
-                                                 "running",
-                                                 "unbelievable",
-                                                 "tokenization",
-                                                 "shards",
-                                                 "gradient",
-                                                 "batch",
-                                                 "epoch",
-                                                 "café",
-                                                 "naïve",
-                                                 "résumé",
-                                                 "Zürich",
-                                                 "São",
-                                                 "Paulo",
-                                                 "Ångström",
-                                                 "façade",
-                                                 "jalapeño",
-                                                 "Straße",
-                                                 "Dvořák",
-                                                 "Łódź",
-                                                 "crème",
-                                                 "brûlée",
-                                                 "北京大学",
-                                                 "東京",
-                                                 "中文",
-                                                 "语言模型",
-                                                 "日本語",
-                                                 "한국어",
-                                                 "ひらがな",
-                                                 "カタカナ",
-                                                 "😀",
-                                                 "👍🏽",
-                                                 "🇫🇷",
-                                                 "👨‍👩‍👧",
-                                                 "🚀",
-                                                 "2024",
-                                                 "3.14",
-                                                 "42",
-                                                 "[note]",
-                                                 "(see",
-                                                 "above)",
-                                                 "e-mail",
-                                                 "don't",
-                                                 "—",
-                                                 "«quote»"};
+// The words of generated_corpus: English, accented words, CJK, Hangul, emoji, digits, brackets
+// and punctuation.
+inline const std::vector<std::string> kCorpusWords = {"the",
+                                                      "of",
+                                                      "and",
+                                                      "to",
+                                                      "in",
+                                                      "is",
+                                                      "was",
+                                                      "for",
+                                                      "that",
+                                                      "with",
+                                                      "model",
+                                                      "training",
+                                                      "data",
+                                                      "token",
+                                                      "sentence",
+                                                      "piece",
+                                                      "language",
+                                                      "learning",
+                                                      "large",
+                                                      "scale",
+                                                      "weakly",
+                                                      "supervised",
+                                                      "pretraining",
+                                                      "transformer",
+                                                      "encoder",
+                                                      "masked",
+                                                      "predict",
+                                                      "words",
+                                                      "running",
+                                                      "unbelievable",
+                                                      "tokenization",
+                                                      "shards",
+                                                      "gradient",
+                                                      "batch",
+                                                      "epoch",
+                                                      "café",
+                                                      "naïve",
+                                                      "résumé",
+                                                      "Zürich",
+                                                      "São",
+                                                      "Paulo",
+                                                      "Ångström",
+                                                      "façade",
+                                                      "jalapeño",
+                                                      "Straße",
+                                                      "Dvořák",
+                                                      "Łódź",
+                                                      "crème",
+                                                      "brûlée",
+                                                      "北京大学",
+                                                      "東京",
+                                                      "中文",
+                                                      "语言模型",
+                                                      "日本語",
+                                                      "한국어",
+                                                      "ひらがな",
+                                                      "カタカナ",
+                                                      "😀",
+                                                      "👍🏽",
+                                                      "🇫🇷",
+                                                      "👨‍👩‍👧",
+                                                      "🚀",
+                                                      "2024",
+                                                      "3.14",
+                                                      "42",
+                                                      "[note]",
+                                                      "(see",
+                                                      "above)",
+                                                      "e-mail",
+                                                      "don't",
+                                                      "—",
+                                                      "«quote»"};
+
+// A word of generated_corpus: a listed one, or (one time in three) a made-up one that gives the
+// trainer enough distinct pieces to fill a vocabulary.
+inline std::string corpus_word(std::mt19937& rng) {
   static const std::vector<std::string> syllables = {
       "ka",  "lo",  "mer", "tri", "sto", "ven", "qua", "zy",  "phi", "ex",  "ion", "ing", "ed",
       "bra", "cul", "dom", "fex", "gri", "hul", "jo",  "nov", "pre", "rus", "sil", "tum", "wyn"};
+  if (rng() % 3 != 0) return kCorpusWords[rng() % kCorpusWords.size()];
+  std::string word;
+  const int parts = 1 + static_cast<int>(rng() % 4);
+  for (int k = 0; k < parts; ++k) word += syllables[rng() % syllables.size()];
+  return word;
+}
+
+// `lines` lines of English-like text mixed with accented words, CJK, Hangul, emoji, digits,
+// brackets and punctuation, with an empty line now and then; deterministic.
+inline std::string generated_corpus(int lines, uint32_t seed = 7) {
   static const std::vector<std::string> ends = {".", "!", "?", ",", ";", ":", ""};
   std::mt19937 rng(seed);
   std::string text =
@@ -114,14 +127,7 @@ inline std::string generated_corpus(int lines, uint32_t seed = 7) {
     const int length = 3 + static_cast<int>(rng() % 14);
     for (int w = 0; w < length; ++w) {
       if (w > 0) text += " ";
-      std::string word;
-      if (rng() % 3 == 0) {
-        // Made-up words give the trainer enough distinct pieces to fill a vocabulary.
-        const int parts = 1 + static_cast<int>(rng() % 4);
-        for (int k = 0; k < parts; ++k) word += syllables[rng() % syllables.size()];
-      } else {
-        word = words[rng() % words.size()];
-      }
+      std::string word = corpus_word(rng);
       if (w == 0 && word[0] >= 'a' && word[0] <= 'z') word[0] = static_cast<char>(word[0] - 32);
       if (rng() % 50 == 0) {
         for (char& c : word) {
