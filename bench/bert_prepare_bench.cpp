@@ -6,13 +6,8 @@
 // subtracted). Each layout runs --runs times, alternating; the table gives medians.
 //
 //   bert_prepare_bench [--dir DIR] [--corpus-mb N] [--parts P] [--runs R]
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <fmt/format.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +17,7 @@
 #include <vector>
 
 #include "bench/median.h"
+#include "bench/shell_command.h"
 #include "bench/torchrun_command.h"
 
 namespace fs = std::filesystem;
@@ -32,42 +28,13 @@ const std::string kBert = std::string(PTK_BINARY_DIR) + "/ptk-bert";
 const std::string kDemoCorpus = std::string(PTK_BINARY_DIR) + "/ptk-demo-corpus";
 const std::string kConfig = std::string(PTK_SOURCE_DIR) + "/recipes/bert/configs/demo.yaml";
 
-struct Result {
-  int exit_code = 0;
-  double seconds = 0;
-  std::string output;
-};
+using ptk::bench::command_line;
+using ptk::bench::ProcessResult;
 
-std::string quoted(const std::string& word) {
-  std::string out = "'";
-  for (const char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string joined(const std::vector<std::string>& argv) {
-  std::string command;
-  for (const auto& word : argv) command += quoted(word) + " ";
-  return command;
-}
-
-Result run(const std::vector<std::string>& argv) {
-  Result result;
-  const auto start = std::chrono::steady_clock::now();
-  FILE* pipe = popen((joined(argv) + "2>&1").c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("cannot start " + argv.front());
-  char buffer[4096];
-  size_t got = 0;
-  while ((got = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, got);
-  const int status = pclose(pipe);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return result;
-}
-
-Result run_checked(const std::vector<std::string>& argv) {
-  Result result = run(argv);
+ProcessResult run_checked(const std::vector<std::string>& argv) {
+  ProcessResult result = ptk::bench::run_process(argv);
   if (result.exit_code != 0) {
-    throw std::runtime_error(joined(argv) + "failed:\n" + result.output);
+    throw std::runtime_error(command_line(argv) + "failed:\n" + result.output);
   }
   return result;
 }
@@ -85,9 +52,9 @@ std::string make_corpus(const fs::path& dir, int mb) {
   std::ofstream out(corpus, std::ios::binary);
   for (int seed = 1; static_cast<uint64_t>(out.tellp()) < (static_cast<uint64_t>(mb) << 20);
        ++seed) {
-    const fs::path chunk = dir / ("chunk" + std::to_string(seed));
+    const fs::path chunk = dir / fmt::format("chunk{}", seed);
     run_checked({kDemoCorpus, "demo.output_dir=" + chunk.string(), "demo.corpus_kb=4096",
-                 "demo.seed=" + std::to_string(seed)});
+                 fmt::format("demo.seed={}", seed)});
     std::ifstream in(chunk / "corpus.txt", std::ios::binary);
     out << in.rdbuf() << "\n";
   }
@@ -132,19 +99,18 @@ int main(int argc, char** argv) {
       for (size_t l = 0; l < layouts.size(); ++l) {
         const fs::path out = dir / "out";
         fs::remove_all(out);
-        std::vector<std::string> command = {
-            kBert,
-            "prepare",
-            "--config",
-            kConfig,
-            "prepare.inputs=[" + corpus + "]",
-            "prepare.out=" + out.string(),
-            "prepare.tokenizer=" + model,
-            "prepare.lengths=[128]",
-            "prepare.parts=" + std::to_string(parts),
-            "prepare.threads=" + std::to_string(layouts[l].threads)};
+        std::vector<std::string> command = {kBert,
+                                            "prepare",
+                                            "--config",
+                                            kConfig,
+                                            "prepare.inputs=[" + corpus + "]",
+                                            "prepare.out=" + out.string(),
+                                            "prepare.tokenizer=" + model,
+                                            "prepare.lengths=[128]",
+                                            fmt::format("prepare.parts={}", parts),
+                                            fmt::format("prepare.threads={}", layouts[l].threads)};
         if (layouts[l].ranks > 1) command = torchrun(layouts[l].ranks, command);
-        if (l + 1 == layouts.size()) example = joined(command);
+        if (l + 1 == layouts.size()) example = command_line(command);
         seconds[l].push_back(run_checked(command).seconds);
       }
       launcher.push_back(run_checked(torchrun(2, {"/bin/true"})).seconds);

@@ -18,6 +18,7 @@
 // 32 and of 512 from one shard (data.shard_locality=32, 512). Shard-local orders read each
 // shard ahead whole.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,7 +109,7 @@ void write_hashtag_set(const std::string& dir, uint64_t samples, uint64_t classe
       std::memcpy(r.bytes.data() + k, &word, std::min<size_t>(8, r.bytes.size() - k));
     }
     r.labels = zipf_labels(i, classes);
-    r.key = "img-" + std::to_string(i);
+    r.key = fmt::format("img-{}", i);
     writer.add(r);
   }
   data::Manifest manifest = writer.finish();
@@ -188,7 +189,7 @@ int memory(int argc, char** argv) {
       "| samples | shards | two-step (per-shard summary) peak RSS | per-sample weights "
       "peak RSS | two-step start + 100 batches |\n|---|---|---|---|---|\n");
   for (uint64_t samples : numbers(flag(argc, argv, "--samples", "100000,10000000"))) {
-    const std::string set = dir + "/memory-" + std::to_string(samples);
+    const std::string set = fmt::format("{}/memory-{}", dir, samples);
     const auto start = std::chrono::steady_clock::now();
     write_hashtag_set(set, samples, classes, 16, 10000, 0);
     std::fprintf(stderr, "wrote %s in %.0f s\n", set.c_str(), seconds_since(start));
@@ -224,7 +225,7 @@ int locality(int argc, char** argv) {
   const int threads = std::stoi(flag(argc, argv, "--threads", "2"));
   const uint64_t record_bytes = 110000;
   const uint64_t samples = (mb << 20) / record_bytes;
-  const std::string path = dir + "/locality-" + std::to_string(mb) + "mb";
+  const std::string path = fmt::format("{}/locality-{}mb", dir, mb);
   write_hashtag_set(path, samples, 1000, record_bytes, 0, 64ull << 20);
   const data::ShardSet probe(path);
   const vision::ResamplingSummary summary = vision::load_resampling_summary(probe, 1000, 2);

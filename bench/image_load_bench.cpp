@@ -8,11 +8,11 @@
 // that other load on the machine hits both alike.
 //
 //   image_load_bench [--photos DIR] [--dir DIR] [--images N] [--epochs E] [--runs R]
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <turbojpeg.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,17 +20,16 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_main.h"
 #include "bench/median.h"
 #include "bench/reference_script.h"
 #include "bench/test_photos.h"
+#include "bench/wsl_train_stream.h"
 #include "common/base/error.h"
-#include "common/data/epoch_order.h"
 #include "common/data/philox.h"
 #include "common/data/shard_reader.h"
 #include "common/data/shard_writer.h"
 #include "common/io/atomic_file.h"
-#include "vision/datasets/hashtag_stream.h"
-#include "vision/datasets/hashtag_task_options.h"
 #include "vision/transforms/augment.h"
 #include "vision/transforms/image_decoder.h"
 
@@ -43,7 +42,7 @@ using namespace ptk;
 
 // The nature photographs of Debian's mate-backgrounds: 12 camera JPEGs of 1280-2560 px.
 constexpr char kDefaultPhotoDir[] = "/usr/share/backgrounds/mate/nature";
-constexpr int64_t kBatch = 32;
+constexpr int64_t kBatch = bench::WslTrainStream::kBatch;
 constexpr int kQuality = 90;
 
 // ImageNet's training JPEGs are mostly 500 px on the long side, 4:3 or 3:2, landscape more
@@ -80,7 +79,7 @@ double cpu_seconds() {
 class JpegEncoder {
  public:
   JpegEncoder() : handle_(tjInitCompress()) {
-    if (handle_ == nullptr) throw Error("TurboJPEG: tjInitCompress failed");
+    if (handle_ == nullptr) throw error("TurboJPEG: tjInitCompress failed");
   }
   JpegEncoder(const JpegEncoder&) = delete;
   JpegEncoder& operator=(const JpegEncoder&) = delete;
@@ -93,7 +92,7 @@ class JpegEncoder {
     if (tjCompress2(handle_, image.pixels.data(), image.width, /*pitch=*/0, image.height, TJPF_RGB,
                     &jpeg, &size, TJSAMP_420, quality, /*flags=*/0) != 0) {
       tjFree(jpeg);
-      throw Error(std::string("TurboJPEG: tjCompress2 failed: ") + tjGetErrorStr2(handle_));
+      throw error("TurboJPEG: tjCompress2 failed: {}", tjGetErrorStr2(handle_));
     }
     std::vector<uint8_t> bytes(jpeg, jpeg + size);
     tjFree(jpeg);
@@ -150,7 +149,7 @@ void write_sets(const Options& o, const std::vector<std::string>& photos) {
       std::ofstream file(o.dir + "/images/" + record.key, std::ios::binary);
       file.write(reinterpret_cast<const char*>(record.bytes.data()),
                  static_cast<std::streamsize>(record.bytes.size()));
-      if (!file) throw Error("cannot write " + o.dir + "/images/" + record.key);
+      fail_if(!file, "cannot write {}/images/{}", o.dir, record.key);
     }
   }
   // Records in index order, so sample i of the shard set is image i.
@@ -165,42 +164,21 @@ void write_sets(const Options& o, const std::vector<std::string>& photos) {
   std::fflush(stdout);
 }
 
-// The recipe's training stream, configured as HashtagTask::open_train_stream configures it from
-// the wsl recipe's data.* defaults, read for `epochs` passes over the set.
+// The recipe's training stream (bench/wsl_train_stream.h), read for `epochs` passes over the set.
+// CPU time counts from just before the stream opens to the last batch, as its wall clock does.
 Measurement run_toolkit(const std::shared_ptr<const data::ShardSet>& shards, size_t classes,
                         int threads, int epochs) {
-  const vision::HashtagTaskOptions recipe;
-  vision::HashtagStreamOptions options;
-  options.transform.output_size = static_cast<int>(recipe.image_size);
-  options.transform.scale = {recipe.min_scale, 1.0};
-  options.num_classes = classes;
-  options.target_kind = recipe.loss;
-  options.threads = threads;
-  options.seed = recipe.seed;
-  const auto n = static_cast<int64_t>(shards->num_samples());
-  train::StreamSpec spec;
-  spec.global_batch = kBatch;
-  spec.micro_batch = kBatch;
-  spec.samples_per_epoch = n;
-  const data::EpochOrder order(static_cast<uint64_t>(n), recipe.seed);
-  const int64_t batches = epochs * (n / kBatch);
-
-  // Timed from opening the stream (its threads start there) to the last batch.
+  const bench::WslTrainStream stream(shards, classes, threads);
+  const int64_t batches = epochs * (stream.samples() / kBatch);
   const double cpu_start = cpu_seconds();
-  const auto start = std::chrono::steady_clock::now();
-  auto stream = std::make_unique<vision::HashtagStream>(shards, order, spec, options);
-  int64_t images = 0;
-  for (int64_t b = 0; b < batches; ++b) images += stream->next().size;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const bench::WslTrainStream::Read read = stream.read(batches);
   const double cpu = cpu_seconds() - cpu_start;
-  return {images / seconds, images / cpu};
+  return {read.images / read.seconds, read.images / cpu};
 }
 
 Measurement run_reference(const std::string& folder, int threads, int epochs) {
   const std::string output = bench::run_reference_script(
-      "image_load_reference.py",
-      folder + " " + std::to_string(threads) + " " + std::to_string(epochs));
+      "image_load_reference.py", fmt::format("{} {} {}", folder, threads, epochs));
   const double images = bench::reported_value(output, "images");
   const double per_s = bench::reported_value(output, "images_per_s");
   const double cpu_s = bench::reported_value(output, "cpu_s");
@@ -229,6 +207,49 @@ std::string ratio_cell(std::vector<double> ratios) {
     text += cell;
   }
   return text + ")";
+}
+
+// Everything after the command line: the sets, the timed runs, then the table.
+void run_bench(const Options& o, const char* program) {
+  // Only what this bench writes is replaced: --dir may name a folder that holds other things.
+  fs::remove_all(o.dir + "/images");
+  fs::remove_all(o.dir + "/shards");
+  const std::vector<std::string> photos = bench::list_photos(o.photos);
+  write_sets(o, photos);
+  const auto shards = std::make_shared<const data::ShardSet>(o.dir + "/shards");
+  std::vector<std::string> rows;
+  for (int threads : {1, 2}) {
+    std::vector<double> ptk_rate, ptk_cpu, ref_rate, ref_cpu, ratio, cpu_ratio;
+    for (int run = 1; run <= o.runs; ++run) {
+      const Measurement ptk = run_toolkit(shards, photos.size(), threads, o.epochs);
+      const Measurement ref = run_reference(o.dir + "/images", threads, o.epochs);
+      fail_if(ref.images_per_s <= 0, "the torchvision reference failed (see above)");
+      std::printf(
+          "threads %d run %d: ptk %.0f images/s (%.0f per CPU-s), torchvision %.0f images/s "
+          "(%.0f per CPU-s)\n",
+          threads, run, ptk.images_per_s, ptk.images_per_cpu_s, ref.images_per_s,
+          ref.images_per_cpu_s);
+      std::fflush(stdout);
+      ptk_rate.push_back(ptk.images_per_s);
+      ptk_cpu.push_back(ptk.images_per_cpu_s);
+      ref_rate.push_back(ref.images_per_s);
+      ref_cpu.push_back(ref.images_per_cpu_s);
+      ratio.push_back(ptk.images_per_s / ref.images_per_s);
+      cpu_ratio.push_back(ptk.images_per_cpu_s / ref.images_per_cpu_s);
+    }
+    rows.push_back(fmt::format("| {} | {} | {} | {} | {} | {} | {} |", threads,
+                               with_commas(median(ptk_rate)), with_commas(median(ref_rate)),
+                               ratio_cell(ratio), with_commas(median(ptk_cpu)),
+                               with_commas(median(ref_cpu)), ratio_cell(cpu_ratio)));
+  }
+  std::printf(
+      "\n| threads | ptk images/s | torchvision images/s | ratio (%d runs) | "
+      "ptk images per CPU-s | torchvision images per CPU-s | ratio per CPU-s |\n"
+      "|---:|---:|---:|---|---:|---:|---|\n",
+      o.runs);
+  for (const auto& row : rows) std::printf("%s\n", row.c_str());
+  std::printf("\ncommand: %s --photos %s --images %d --epochs %d --runs %d\n", program,
+              o.photos.c_str(), o.images, o.epochs, o.runs);
 }
 
 }  // namespace
@@ -261,55 +282,6 @@ int main(int argc, char** argv) {
                  static_cast<long long>(kBatch));
     return 2;
   }
-  const bool own_dir = o.dir.empty();
-  if (own_dir) o.dir = (fs::temp_directory_path() / "ptk-image-load-bench").string();
-  try {
-    // Only what this bench writes is replaced: --dir may name a folder that holds other things.
-    fs::remove_all(o.dir + "/images");
-    fs::remove_all(o.dir + "/shards");
-    const std::vector<std::string> photos = bench::list_photos(o.photos);
-    write_sets(o, photos);
-    const auto shards = std::make_shared<const data::ShardSet>(o.dir + "/shards");
-    std::vector<std::string> rows;
-    for (int threads : {1, 2}) {
-      std::vector<double> ptk_rate, ptk_cpu, ref_rate, ref_cpu, ratio, cpu_ratio;
-      for (int run = 1; run <= o.runs; ++run) {
-        const Measurement ptk = run_toolkit(shards, photos.size(), threads, o.epochs);
-        const Measurement ref = run_reference(o.dir + "/images", threads, o.epochs);
-        if (ref.images_per_s <= 0) throw Error("the torchvision reference failed (see above)");
-        std::printf(
-            "threads %d run %d: ptk %.0f images/s (%.0f per CPU-s), torchvision %.0f images/s "
-            "(%.0f per CPU-s)\n",
-            threads, run, ptk.images_per_s, ptk.images_per_cpu_s, ref.images_per_s,
-            ref.images_per_cpu_s);
-        std::fflush(stdout);
-        ptk_rate.push_back(ptk.images_per_s);
-        ptk_cpu.push_back(ptk.images_per_cpu_s);
-        ref_rate.push_back(ref.images_per_s);
-        ref_cpu.push_back(ref.images_per_cpu_s);
-        ratio.push_back(ptk.images_per_s / ref.images_per_s);
-        cpu_ratio.push_back(ptk.images_per_cpu_s / ref.images_per_cpu_s);
-      }
-      rows.push_back("| " + std::to_string(threads) + " | " + with_commas(median(ptk_rate)) +
-                     " | " + with_commas(median(ref_rate)) + " | " + ratio_cell(ratio) + " | " +
-                     with_commas(median(ptk_cpu)) + " | " + with_commas(median(ref_cpu)) + " | " +
-                     ratio_cell(cpu_ratio) + " |");
-    }
-    std::printf(
-        "\n| threads | ptk images/s | torchvision images/s | ratio (%d runs) | "
-        "ptk images per CPU-s | torchvision images per CPU-s | ratio per CPU-s |\n"
-        "|---:|---:|---:|---|---:|---:|---|\n",
-        o.runs);
-    for (const auto& row : rows) std::printf("%s\n", row.c_str());
-    std::printf("\ncommand: %s --photos %s --images %d --epochs %d --runs %d\n", argv[0],
-                o.photos.c_str(), o.images, o.epochs, o.runs);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "image_load_bench: error: %s\n", e.what());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "image_load_bench: error: %s\n", e.what());
-    return 1;
-  }
-  if (own_dir) fs::remove_all(o.dir);
-  return 0;
+  return bench::run_in_work_dir("image_load_bench", o.dir, "ptk-image-load-bench",
+                                [&] { run_bench(o, argv[0]); });
 }

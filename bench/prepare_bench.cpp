@@ -17,9 +17,9 @@
 //                 [--loader-images N] [--sets full,crops] [--python plain,draft,malloc,...]
 //                 [--skip-python]
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <turbojpeg.h>
 #include <unistd.h>
 
@@ -33,18 +33,18 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_main.h"
 #include "bench/median.h"
 #include "bench/reference_script.h"
+#include "bench/shell_command.h"
 #include "bench/test_photos.h"
 #include "bench/torchrun_command.h"
+#include "bench/wsl_train_stream.h"
 #include "common/base/error.h"
-#include "common/data/epoch_order.h"
 #include "common/data/philox.h"
 #include "common/data/shard_reader.h"
 #include "common/io/atomic_file.h"
-#include "vision/datasets/hashtag_stream.h"
 #include "vision/datasets/hashtag_task.h"
-#include "vision/datasets/hashtag_task_options.h"
 #include "vision/transforms/augment.h"
 #include "vision/transforms/image_decoder.h"
 
@@ -53,13 +53,16 @@ namespace {
 namespace fs = std::filesystem;
 using namespace ptk;
 using bench::median;
+using bench::ProcessResult;
+using bench::quoted;
+using bench::run_process;
 
 constexpr char kDefaultPhotoDir[] = "/usr/share/backgrounds/mate/nature";
 const std::string kWsl = std::string(PTK_BINARY_DIR) + "/ptk-wsl";
 constexpr int kQuality = 90;
 constexpr int kParts = 8;
 constexpr int kResizeShorter = 256;
-constexpr int64_t kBatch = 32;
+constexpr int64_t kBatch = bench::WslTrainStream::kBatch;
 // WordNet nouns; each image gets 1-3 of them.
 constexpr const char* kHashtags[] = {"#dog",    "#beach", "#mountain", "#sky",   "#flower",
                                      "#car",    "#tree",  "#cat",      "#house", "#sea",
@@ -110,13 +113,13 @@ TestSet tiny_of(const TestSet& set) {
 // TurboJPEG at `quality`, 4:2:0 chroma as cameras and ImageNet store it.
 std::string encode_jpeg(const vision::Image& image, int quality) {
   std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitCompress(), tjDestroy);
-  if (handle == nullptr) throw Error("TurboJPEG: tjInitCompress failed");
+  fail_if(handle == nullptr, "TurboJPEG: tjInitCompress failed");
   unsigned char* jpeg = nullptr;
   unsigned long size = 0;
   if (tjCompress2(handle.get(), image.pixels.data(), image.width, 0, image.height, TJPF_RGB, &jpeg,
                   &size, TJSAMP_420, quality, 0) != 0) {
     tjFree(jpeg);
-    throw Error(std::string("TurboJPEG: tjCompress2 failed: ") + tjGetErrorStr2(handle.get()));
+    throw error("TurboJPEG: tjCompress2 failed: {}", tjGetErrorStr2(handle.get()));
   }
   std::string bytes(reinterpret_cast<const char*>(jpeg), size);
   tjFree(jpeg);
@@ -220,35 +223,6 @@ void warm_page_cache(const std::string& dir) {
 
 // ---- processes -----------------------------------------------------------------------------
 
-std::string quoted(const std::string& word) {
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct ProcessResult {
-  int exit_code = -1;
-  double seconds = 0;
-  std::string output;  // stdout and stderr
-};
-
-ProcessResult run_process(const std::vector<std::string>& argv) {
-  std::string command;
-  for (const auto& word : argv) command += quoted(word) + " ";
-  command += "2>&1";
-  ProcessResult result;
-  const auto start = std::chrono::steady_clock::now();
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) throw Error("cannot start: " + command);
-  char buffer[4096];
-  size_t got = 0;
-  while ((got = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, got);
-  const int status = pclose(pipe);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return result;
-}
-
 std::vector<std::string> torchrun(int ranks, const std::vector<std::string>& command) {
   return bench::torchrun_command({PTK_PYTHON, "-m", "torch.distributed.run"}, ranks, command);
 }
@@ -279,21 +253,19 @@ PrepareRun run_ptk(const TestSet& set, int resize, const Layout& layout, const s
                                       "prepare.manifest=" + set.manifest,
                                       "prepare.out=" + out,
                                       "prepare.vocab_size=1.5k",
-                                      "prepare.parts=" + std::to_string(kParts),
-                                      "prepare.threads=" + std::to_string(layout.threads),
-                                      "prepare.resize_shorter=" + std::to_string(resize),
-                                      "prepare.jpeg_quality=" + std::to_string(kQuality)};
+                                      fmt::format("prepare.parts={}", kParts),
+                                      fmt::format("prepare.threads={}", layout.threads),
+                                      fmt::format("prepare.resize_shorter={}", resize),
+                                      fmt::format("prepare.jpeg_quality={}", kQuality)};
   if (layout.ranks > 1) command = torchrun(layout.ranks, command);
   const ProcessResult result = run_process(command);
-  const std::string expected = std::to_string(kParts) + " parts on " +
-                               std::to_string(layout.ranks) + " rank(s) x " +
-                               std::to_string(layout.threads) + " thread(s), ";
+  const std::string expected =
+      fmt::format("{} parts on {} rank(s) x {} thread(s), ", kParts, layout.ranks, layout.threads);
   const double kept = number_after(result.output, " kept ");
   if (result.exit_code != 0 || result.output.find(expected) == std::string::npos ||
       kept != set.images) {
-    throw Error("ptk-wsl prepare (" + set.name + ", resize " + std::to_string(resize) +
-                ") failed or kept " + std::to_string(static_cast<int64_t>(kept)) + " of " +
-                std::to_string(set.images) + " images; its output:\n" + result.output);
+    throw error("ptk-wsl prepare ({}, resize {}) failed or kept {} of {} images; its output:\n{}",
+                set.name, resize, static_cast<int64_t>(kept), set.images, result.output);
   }
   PrepareRun run;
   run.seconds = result.seconds;
@@ -305,7 +277,7 @@ PrepareRun run_ptk(const TestSet& set, int resize, const Layout& layout, const s
 // The torchrun launch of `ranks` workers that do nothing: its wall clock is the fixed cost.
 double torchrun_probe(int ranks) {
   const ProcessResult result = run_process(torchrun(ranks, {"/bin/true"}));
-  if (result.exit_code != 0) throw Error("torchrun /bin/true failed:\n" + result.output);
+  fail_if(result.exit_code != 0, "torchrun /bin/true failed:\n{}", result.output);
   return result.seconds;
 }
 
@@ -323,8 +295,8 @@ bool is_python_variant(const std::string& variant) {
 PrepareRun run_python(const TestSet& set, int resize, int processes, const std::string& variant,
                       const std::string& out) {
   fs::remove(out);
-  std::string arguments = quoted(set.manifest) + " " + quoted(out) + " " +
-                          std::to_string(processes) + " " + std::to_string(resize);
+  std::string arguments =
+      fmt::format("{} {} {} {}", quoted(set.manifest), quoted(out), processes, resize);
   if (variant.find("draft") != std::string::npos) arguments += " --draft";
   const bool tuned = variant.find("malloc") != std::string::npos;
   if (tuned) setenv("GLIBC_TUNABLES", kPtkMallocTunables, 1);
@@ -334,8 +306,8 @@ PrepareRun run_python(const TestSet& set, int resize, int processes, const std::
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (tuned) unsetenv("GLIBC_TUNABLES");
   if (bench::reported_value(output, "images") != set.images) {
-    throw Error("prepare_reference.py (" + set.name + ", resize " + std::to_string(resize) +
-                ") failed or dropped images: " + output);
+    throw error("prepare_reference.py ({}, resize {}) failed or dropped images: {}", set.name,
+                resize, output);
   }
   PrepareRun run;
   run.seconds = seconds;
@@ -346,34 +318,14 @@ PrepareRun run_python(const TestSet& set, int resize, int processes, const std::
 
 // ---- training loader -----------------------------------------------------------------------
 
-// Images/s of the wsl training stream over a prepared train set, configured as
-// HashtagTask::open_train_stream does from the recipe's defaults (224 px RandomResizedCrop,
-// flip, normalise, batches of 32), one decode thread, for `images` images (as many epochs as
-// that takes), timed from opening the stream.
+// Images/s of the wsl training stream (bench/wsl_train_stream.h: 224 px RandomResizedCrop,
+// flip, normalise, batches of 32) over a prepared train set, one decode thread, for `images`
+// images (as many epochs as that takes), timed from opening the stream.
 double loader_images_per_s(const std::string& train_dir, int images) {
   const auto shards = std::make_shared<const data::ShardSet>(train_dir);
-  const vision::HashtagTaskOptions recipe;
-  vision::HashtagStreamOptions options;
-  options.transform.output_size = static_cast<int>(recipe.image_size);
-  options.transform.scale = {recipe.min_scale, 1.0};
-  options.num_classes = vision::read_shard_vocab(*shards).size();
-  options.target_kind = recipe.loss;
-  options.threads = 1;
-  options.seed = recipe.seed;
-  const auto n = static_cast<int64_t>(shards->num_samples());
-  train::StreamSpec spec;
-  spec.global_batch = kBatch;
-  spec.micro_batch = kBatch;
-  spec.samples_per_epoch = n;
-  const data::EpochOrder order(static_cast<uint64_t>(n), recipe.seed);
-  const int64_t batches = (images + kBatch - 1) / kBatch;
-  const auto start = std::chrono::steady_clock::now();
-  auto stream = std::make_unique<vision::HashtagStream>(shards, order, spec, options);
-  int64_t read = 0;
-  for (int64_t b = 0; b < batches; ++b) read += stream->next().size;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return read / seconds;
+  const bench::WslTrainStream stream(shards, vision::read_shard_vocab(*shards).size(), 1);
+  const bench::WslTrainStream::Read read = stream.read((images + kBatch - 1) / kBatch);
+  return read.images / read.seconds;
 }
 
 // ---- output --------------------------------------------------------------------------------
@@ -530,7 +482,7 @@ Row time_prepare(const TestSet& set, int resize, const Layout& layout, Bench& be
 // run's rate and the shards' size.
 double time_loader(const std::string& name, int resize, Bench& bench) {
   const Options& o = bench.o;
-  const std::string shards = o.dir + "/" + name + "/shards-resize" + std::to_string(resize);
+  const std::string shards = fmt::format("{}/{}/shards-resize{}", o.dir, name, resize);
   fs::remove_all(shards);
   fs::rename(bench.ptk_out, shards);
   std::vector<double> rates;
@@ -581,9 +533,9 @@ std::string variant_column(const std::string& variant) {
 
 // The first cells of a table line: "| set | resize | ranks x threads |".
 std::string row_cells(const Row& row) {
-  return "| " + row.set + " | " +
-         (row.resize > 0 ? std::to_string(row.resize) : std::string("none")) + " | " +
-         std::to_string(row.layout.ranks) + " x " + std::to_string(row.layout.threads) + " |";
+  return fmt::format("| {} | {} | {} x {} |", row.set,
+                     row.resize > 0 ? std::to_string(row.resize) : std::string("none"),
+                     row.layout.ranks, row.layout.threads);
 }
 
 // Images/s of every run. Columns: ptk, then per Python variant its images/s (and per core, for
@@ -601,8 +553,8 @@ void print_rate_table(const Bench& bench, double torchrun_cost) {
       header += " " + name + " images/s per core |";
       rule += "---:|";
     }
-    header += " ratio per core" + (v == 0 ? "" : " to " + o.python[v]) + " (" +
-              std::to_string(o.runs) + " runs) |";
+    header +=
+        fmt::format(" ratio per core{} ({} runs) |", v == 0 ? "" : " to " + o.python[v], o.runs);
     rule += "---|";
   }
   std::printf("%s\n%s\n", header.c_str(), rule.c_str());
@@ -676,7 +628,7 @@ void print_command(const char* program, const Options& o) {
 
 // Everything after the command line: the sets, the timed runs, then the tables.
 void run_bench(const Options& o, const char* program) {
-  if (!fs::is_regular_file(kWsl)) throw Error(kWsl + " is missing; build the ptk-wsl target");
+  fail_if(!fs::is_regular_file(kWsl), "{} is missing; build the ptk-wsl target", kWsl);
   const std::vector<std::string> photos = bench::list_photos(o.photos);
   fs::create_directories(o.dir);
   Bench bench{o, o.dir + "/out-ptk", o.dir + "/out-python.h5", {}, {}, {}};
@@ -704,17 +656,6 @@ void run_bench(const Options& o, const char* program) {
 int main(int argc, char** argv) {
   Options o;
   if (!parse_flags(argc, argv, o) || !check_options(o)) return 2;
-  const bool own_dir = o.dir.empty();
-  if (own_dir) o.dir = (fs::temp_directory_path() / "ptk-prepare-bench").string();
-  try {
-    run_bench(o, argv[0]);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "prepare_bench: error: %s\n", e.what());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "prepare_bench: error: %s\n", e.what());
-    return 1;
-  }
-  if (own_dir) fs::remove_all(o.dir);
-  return 0;
+  return bench::run_in_work_dir("prepare_bench", o.dir, "ptk-prepare-bench",
+                                [&] { run_bench(o, argv[0]); });
 }

@@ -3,6 +3,8 @@
 // image and a token shard set. Writes the synthetic sets itself.
 //
 //   shard_read_bench [--dir DIR] [--image-records N] [--token-records N]
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -39,7 +41,7 @@ void write_sets(const std::string& dir, uint64_t image_records, uint64_t token_r
     r.bytes.resize(80000 + rng.uniform_int(60000));
     for (auto& b : r.bytes) b = static_cast<uint8_t>(rng.next_u32());
     for (int k = 0; k < 3; ++k) r.labels.push_back(static_cast<int32_t>(rng.uniform_int(17000)));
-    r.key = "img-" + std::to_string(i);
+    r.key = fmt::format("img-{}", i);
     images.add(r);
   }
   images.finish();
@@ -109,7 +111,7 @@ Result read_all(const ShardSet& set, int threads) {
 
 Result run_reference(const std::string& dir, int threads) {
   const std::string output = ptk::bench::run_reference_script("shard_read_reference.py",
-                                                              dir + " " + std::to_string(threads));
+                                                              fmt::format("{} {}", dir, threads));
   Result result;
   result.records_per_s = ptk::bench::reported_value(output, "records_per_s");
   result.mb_per_s = ptk::bench::reported_value(output, "mb_per_s");

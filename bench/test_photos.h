@@ -23,8 +23,8 @@ inline std::vector<std::string> list_photos(const std::string& dir) {
     }
   }
   if (photos.empty()) {
-    throw usage_error("no JPEG photos in '" + dir +
-                      "' (install Debian's mate-backgrounds, or pass --photos DIR)");
+    throw usage_error(
+        "no JPEG photos in '{}' (install Debian's mate-backgrounds, or pass --photos DIR)", dir);
   }
   std::sort(photos.begin(), photos.end());
   return photos;

@@ -13,6 +13,8 @@
 //
 // Links no LibTorch (the process split: text/tokenizers/tokenizer_process.h); nothing measured
 // here needs it.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -108,8 +110,7 @@ Run run_ptk(const std::string& corpus, const text::Tokenizer& tokenizer, text::P
 
 Run run_reference(const std::string& corpus, const std::string& model, int threads) {
   const std::string output = bench::run_reference_script(
-      "tokenize_reference.py",
-      model + " " + corpus + " " + std::to_string(threads) + " " + std::to_string(kSequenceLength));
+      "tokenize_reference.py", fmt::format("{} {} {} {}", model, corpus, threads, kSequenceLength));
   const double mb_per_s = bench::reported_value(output, "mb_per_s");
   if (mb_per_s < 0) {
     std::fprintf(stderr, "reference failed: %s\n", output.c_str());

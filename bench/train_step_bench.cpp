@@ -68,7 +68,7 @@ Options parse(int argc, char** argv) {
       o.reference = false;
       continue;
     }
-    if (i + 1 >= argc) throw ptk::usage_error(flag + ": missing value");
+    if (i + 1 >= argc) throw ptk::usage_error("{}: missing value", flag);
     const std::string value = argv[++i];
     if (flag == "--models")
       o.models = split_list(value);
@@ -93,7 +93,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--check")
       o.check_steps = std::stoi(value);
     else
-      throw ptk::usage_error("unknown flag " + flag);
+      throw ptk::usage_error("unknown flag {}", flag);
   }
   if (o.device != "cpu" && o.device != "cuda") throw ptk::usage_error("--device: cpu or cuda");
   if (o.device == "cuda" && !torch::cuda::is_available()) {
@@ -135,8 +135,10 @@ double time_reference(const WorkloadSpec& spec, const Options& o, const std::str
       ptk::bench::run_reference_script("train_step_reference.py", arguments.str());
   const double samples_per_s = ptk::bench::reported_value(output, "samples_per_s");
   if (samples_per_s <= 0) {
-    throw ptk::Error("bench/train_step_reference.py " + arguments.str() +
-                     " reported no samples_per_s (its errors are above); output: " + output);
+    throw ptk::error(
+        "bench/train_step_reference.py {} reported no samples_per_s (its errors are above); "
+        "output: {}",
+        arguments.str(), output);
   }
   return samples_per_s;
 }

@@ -73,8 +73,7 @@ WorkloadSpec resolve_workload(WorkloadSpec spec, const c10::Device& device) {
   if (std::find(names.begin(), names.end(), spec.model) == names.end()) {
     std::string list;
     for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-    throw usage_error("unknown benchmark model '" + spec.model + "' (expected one of " + list +
-                      ")");
+    throw usage_error("unknown benchmark model '{}' (expected one of {})", spec.model, list);
   }
   if (spec.batch <= 0) spec.batch = default_batch(spec.model, device.is_cuda());
   if (spec.image_size <= 0) spec.image_size = spec.model == "wsl-demo" ? 32 : 224;
