@@ -51,13 +51,12 @@ struct ImageNetEvalSection : ImageNetEvalOptions {
   std::string init_from;
 };
 
+void add_protocol_keys(config::OptionTable<ImageNetEvalSection>& t);
+
+// eval.*: the backbone, the data, the transform and the run.
 config::OptionTable<ImageNetEvalSection> imagenet_eval_table() {
-  using config::above;
   using config::at_least;
-  using config::in_range;
-  using config::nested;
   using S = ImageNetEvalSection;
-  using F = FineTuneOptions;
   config::OptionTable<S> t;
   t.add("eval.checkpoint", &S::checkpoint,
         "backbone weights: a run directory (its newest checkpoint), a checkpoint directory, or a "
@@ -98,18 +97,30 @@ config::OptionTable<ImageNetEvalSection> imagenet_eval_table() {
       .add("eval.threads", &S::threads, "image decode threads and LibTorch intra-op threads",
            at_least(1))
       .add("eval.device", &S::device, "cpu | cuda | cuda:N")
-      .add("eval.seed", &S::seed, "random init, held-out split and fine-tuning order")
-      .add("linear.weight_decays", nested(&S::linear, &LinearProbeOptions::weight_decays),
-           "L2 penalties swept on a held-out split of train; the best is refitted on all train",
-           config::non_empty("must list at least one value"),
-           config::satisfies(
-               [](const std::vector<double>& decays) {
-                 for (double wd : decays) {
-                   if (!(wd >= 0) || !std::isfinite(wd)) return false;
-                 }
-                 return true;
-               },
-               "must hold finite values >= 0"))
+      .add("eval.seed", &S::seed, "random init, held-out split and fine-tuning order");
+  add_protocol_keys(t);
+  return t;
+}
+
+// linear.*, knn.*, finetune.*: the protocols' own keys.
+void add_protocol_keys(config::OptionTable<ImageNetEvalSection>& t) {
+  using config::above;
+  using config::at_least;
+  using config::in_range;
+  using config::nested;
+  using S = ImageNetEvalSection;
+  using F = FineTuneOptions;
+  t.add("linear.weight_decays", nested(&S::linear, &LinearProbeOptions::weight_decays),
+        "L2 penalties swept on a held-out split of train; the best is refitted on all train",
+        config::non_empty("must list at least one value"),
+        config::satisfies(
+            [](const std::vector<double>& decays) {
+              for (double wd : decays) {
+                if (!(wd >= 0) || !std::isfinite(wd)) return false;
+              }
+              return true;
+            },
+            "must hold finite values >= 0"))
       .add("linear.holdout_fraction", nested(&S::linear, &LinearProbeOptions::holdout_fraction),
            "share of train held out for the sweep", in_range(0.0, 1.0, "()"))
       .add("linear.max_iterations", nested(&S::linear, &LinearProbeOptions::max_iterations),
@@ -131,7 +142,6 @@ config::OptionTable<ImageNetEvalSection> imagenet_eval_table() {
            "smallest crop area fraction of RandomResizedCrop", in_range(0.0, 1.0, "(]"))
       .add("finetune.hflip", nested(&S::finetune, &F::hflip), "probability of a left-right flip",
            in_range(0.0, 1.0));
-  return t;
 }
 
 }  // namespace
