@@ -18,4 +18,7 @@ if(NOT PTK_CORE_ONLY)
   pkg_check_modules(LIBJPEG REQUIRED IMPORTED_TARGET libjpeg)
   find_package(ICU REQUIRED COMPONENTS uc i18n data)
   find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+  # FAISS (near-duplicate search): Debian ships it as a static library whose link needs OpenMP.
+  find_package(OpenMP REQUIRED COMPONENTS CXX)
+  find_package(faiss REQUIRED)
 endif()

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's main command: builds pretrainkit and runs the demos on this machine's CPUs.
 #   scripts/demo.sh [wsl|bert|glue|all]     (default: all = wsl, bert, glue)
-#   wsl: Fashion-MNIST hashtag set (ptk-demo-data) -> ptk-wsl prepare -> ptk-wsl train on
-#        2 Gloo ranks under torchrun; prints how loss and hashtag top-1 moved; then
-#        ptk-eval imagenet (linear probe + kNN on the ImageNet-layout copy) of the pretrained
-#        backbone and of the same architecture at random init, and prints the comparison.
+#   wsl: Fashion-MNIST hashtag set (ptk-demo-data) -> ptk-wsl prepare -> ptk-wsl dedup against
+#        the val images (reported, not applied) -> ptk-wsl train on 2 Gloo ranks under torchrun;
+#        prints how loss and hashtag top-1 moved; then ptk-eval imagenet (linear probe + kNN on
+#        the ImageNet-layout copy) of the pretrained backbone and of the same architecture at
+#        random init, and prints the comparison.
 #   bert: English corpus from WordNet glosses + GCIDE (ptk-demo-corpus) -> ptk-bert prepare ->
 #         ptk-bert train (bert-tiny, MLM + NSP) on 2 Gloo ranks; prints MLM accuracy against the
 #         most-frequent-token baseline.
@@ -19,7 +20,7 @@ part=${1:-all}
 case "$part" in
   wsl | bert | glue | all) ;;
   -h | --help)
-    sed -n '2,12p' "$0"
+    sed -n '2,15p' "$0"
     exit 0
     ;;
   *)
@@ -42,14 +43,18 @@ build_targets() {
   cmake --build build -j "${PTK_JOBS:-2}" --target "$@"
 }
 
-# prepare_and_train RECIPE CONFIG PORT PREPARE_INPUT...: `ptk-RECIPE prepare` into
-# <demo_dir>/RECIPE-shards, then `ptk-RECIPE train` from scratch on 2 Gloo ranks under torchrun
-# into <demo_dir>/runs/RECIPE.
-prepare_and_train() {
-  local recipe=$1 config=$2 port=$3
-  shift 3
+# prepare_shards RECIPE CONFIG PREPARE_INPUT...: `ptk-RECIPE prepare` into <demo_dir>/RECIPE-shards.
+prepare_shards() {
+  local recipe=$1 config=$2
+  shift 2
   echo "== $recipe: ptk-$recipe prepare"
   "build/ptk-$recipe" prepare --config "$config" "$@" prepare.out="$demo_dir/$recipe-shards"
+}
+
+# train_two_ranks RECIPE CONFIG PORT: `ptk-RECIPE train` from scratch on 2 Gloo ranks under
+# torchrun, from <demo_dir>/RECIPE-shards into <demo_dir>/runs/RECIPE.
+train_two_ranks() {
+  local recipe=$1 config=$2 port=$3
   echo "== $recipe: ptk-$recipe train on 2 ranks (torchrun, Gloo)"
   rm -rf "$demo_dir/runs/$recipe"  # a fresh run; an existing run directory would be resumed
   "$python" -m torch.distributed.run --no_python --nproc_per_node 2 -r 1 -t 1 \
@@ -82,8 +87,11 @@ demo_wsl() {
   build_targets ptk-demo-data ptk-wsl ptk-eval
   echo "== wsl: demo hashtag set from Fashion-MNIST"
   build/ptk-demo-data demo.output_dir="$demo_dir" demo.train_images=12000 demo.val_images=2000
-  prepare_and_train wsl "$config" "${PTK_MASTER_PORT:-29541}" \
-    prepare.manifest="$demo_dir/hashtags/manifest.jsonl"
+  prepare_shards wsl "$config" prepare.manifest="$demo_dir/hashtags/manifest.jsonl"
+  echo "== wsl: ptk-wsl dedup: training images near-duplicate of the ImageNet-layout val copy"
+  build/ptk-wsl dedup dedup.shards="$demo_dir/wsl-shards/train" \
+    dedup.eval="[$demo_dir/imagenet/val]" dedup.out="$demo_dir/wsl-dedup"
+  train_two_ranks wsl "$config" "${PTK_MASTER_PORT:-29541}"
   report_run "$demo_dir/runs/wsl"
   echo "== wsl: ptk-eval imagenet: linear probe + kNN, pretrained backbone vs random init"
   local eval_config=recipes/eval/configs/demo.yaml
@@ -135,8 +143,8 @@ demo_bert() {
   build_targets ptk-demo-corpus ptk-bert ptk-bert-prepare
   echo "== bert: demo English corpus from WordNet glosses and GCIDE"
   build/ptk-demo-corpus demo.output_dir="$demo_dir/text" demo.corpus_kb=4096
-  prepare_and_train bert "$config" "${PTK_MASTER_PORT:-29542}" \
-    prepare.inputs="[$demo_dir/text/corpus.txt]"
+  prepare_shards bert "$config" prepare.inputs="[$demo_dir/text/corpus.txt]"
+  train_two_ranks bert "$config" "${PTK_MASTER_PORT:-29542}"
   report_bert "$demo_dir/runs/bert" "$demo_dir/bert-shards/summary.txt"
   echo "== bert: done in $((SECONDS - start)) s; checkpoints in $demo_dir/runs/bert/phase*/checkpoints"
 }

@@ -20,6 +20,8 @@ packages=(
   libhdf5-dev libxxhash-dev libsentencepiece-dev libicu-dev libopencv-dev libturbojpeg0-dev
   libjpeg62-turbo-dev
   nlohmann-json3-dev zlib1g-dev
+  # near-duplicate search of training images against evaluation images (ptk-wsl dedup)
+  libfaiss-dev
   # python checks (torch.load, torchvision parity, h5py, sentencepiece, metrics) and launcher
   python3 python3-torch python3-torchvision python3-h5py python3-sentencepiece
   python3-sklearn python3-scipy python3-yaml python3-numpy

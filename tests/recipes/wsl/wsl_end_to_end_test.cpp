@@ -1,6 +1,6 @@
 // ptk-wsl as users run it: a small demo hashtag set from ptk-demo-data, `prepare` (vocabulary,
-// shards, bad-image report, summary), `train` on one rank, then continued on two ranks under
-// the real torchrun launcher, and the usage errors.
+// shards, bad-image report, summary), `dedup` against evaluation folders, `train` on one rank, then
+// continued on two ranks under the real torchrun launcher, and the usage errors.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -93,6 +93,33 @@ TEST(WslPrepare, WritesShardsVocabularyAndReportsBadImages) {
   // The ten Fashion-MNIST classes (and hypernyms people tag) make up the vocabulary.
   const std::string vocab = read_text(dir / "shards/train/vocab.tsv");
   EXPECT_NE(vocab.find("n04133789"), std::string::npos) << vocab;  // sandal
+}
+
+// The demo's ImageNet-layout train/ copy holds every training image byte for byte: searched as
+// the evaluation set, every record of the shard set is a duplicate.
+TEST(WslDedup, ExcludesTrainingRecordsCopiedInTheEvaluationFolders) {
+  ScratchDir dir;
+  prepare_demo(dir);
+  std::string output;
+  ASSERT_EQ(run({kWsl, "dedup", "dedup.shards=" + dir / "shards/train",
+                 "dedup.eval=[" + dir / "demo/imagenet/train" + "]", "dedup.out=" + dir / "dedup",
+                 "dedup.threads=2"},
+                dir / "dedup.log", &output),
+            0)
+      << output;
+  const data::ShardSet shards(dir / "shards/train");
+  const std::string exclusions = read_text(dir / "dedup/exclusions.txt");
+  EXPECT_EQ(static_cast<uint64_t>(std::count(exclusions.begin(), exclusions.end(), '\n')),
+            shards.num_samples());
+  EXPECT_NE(output.find(std::to_string(shards.num_samples()) + " records at cosine similarity"),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(run({kWsl, "dedup", "dedup.shards=" + dir / "shards/train",
+                 "dedup.eval=[" + dir / "demo/imagenet/val" + "]", "dedup.out=" + dir / "dedup2",
+                 "dedup.threshold=1.5"},
+                dir / "dedup2.log", &output),
+            2);
+  EXPECT_NE(output.find("dedup.threshold must be in (0, 1]"), std::string::npos) << output;
 }
 
 TEST(WslTrain, TrainsOnOneRankThenResumesOnTwoRanksUnderTorchrun) {

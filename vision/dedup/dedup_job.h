@@ -1,0 +1,62 @@
+// Evaluation-set de-duplication (`ptk-wsl dedup`): finds the training records of an image shard
+// set that are near-duplicates of evaluation images, as Mahajan et al. removed copies of the
+// ImageNet, CUB and Places validation images from their pretraining set before reporting
+// transfer accuracy.
+//
+// Every evaluation image (folders, listed recursively and sorted) and every training record is
+// decoded and described (image_descriptor.h); each training record's nearest evaluation image is
+// searched with FAISS (nearest_images.h) for the record and for its mirror image, and a record
+// whose best similarity reaches the threshold is a duplicate. Unreadable images are listed and
+// skipped. Memory holds the evaluation descriptors, one batch of records and the duplicates
+// found. Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ptk::vision {
+
+// The similarity from which a training record is a duplicate, by default: copies, re-encodings
+// and resizes of a picture score >= 0.997, distinct photographs <= 0.84 (tests/vision/dedup).
+inline constexpr double kDefaultDedupThreshold = 0.97;
+
+struct DedupOptions {
+  std::string shards;             // the training image shard set (its manifest.yaml folder)
+  std::vector<std::string> eval;  // folders of evaluation images, searched recursively
+  std::string out;                // output folder, replaced atomically when the job is done
+  double threshold = kDefaultDedupThreshold;  // similarity from which a record is a duplicate
+  int threads = 1;                            // decode threads
+  int64_t batch = 1024;                       // training records described and searched together
+  int64_t approximate_above = 200000;  // more evaluation images: an IVF index, not exact search
+};
+
+// Nearest-neighbour similarities of the training records, counted in bins, for choosing the
+// threshold: bin i holds similarities in [edges[i], edges[i + 1]).
+struct SimilarityHistogram {
+  std::vector<double> edges;
+  std::vector<int64_t> counts;
+  void add(double similarity);
+};
+
+struct DedupSummary {
+  int64_t eval_images = 0;
+  int64_t eval_unreadable = 0;
+  int64_t records = 0;
+  int64_t records_unreadable = 0;
+  int64_t duplicates = 0;             // training records at or above the threshold
+  int64_t flipped_duplicates = 0;     // of those, found through the mirror image
+  int64_t eval_images_with_copy = 0;  // evaluation images that some duplicate is nearest to
+  double threshold = 0;
+  bool exact_search = true;
+  SimilarityHistogram histogram;
+  std::string out;
+
+  std::string text() const;
+};
+
+// Runs the job; writes <out>/duplicates.tsv, exclusions.txt, unreadable.tsv and summary.txt.
+// Errors (ptk::Error) name the shard set, the folder or the file.
+DedupSummary run_dedup(const DedupOptions& options);
+
+}  // namespace ptk::vision
