@@ -28,7 +28,7 @@ struct DedupOptions {
   double threshold = kDefaultDedupThreshold;  // similarity from which a record is a duplicate
   int threads = 1;                            // decode threads
   int64_t batch = 1024;                       // training records described and searched together
-  int64_t approximate_above = 200000;  // more evaluation images: an IVF index, not exact search
+  int64_t approximate_above = 500000;  // more evaluation images: an IVF index, not exact search
 };
 
 // Nearest-neighbour similarities of the training records, counted in bins, for choosing the

@@ -10,6 +10,12 @@
 
 namespace ptk::vision {
 
+namespace {
+// Lists an IVF search visits. A near-duplicate lies within a hair of its original, so it falls
+// into the list of its original's nearest centroid or one next to it.
+constexpr size_t kProbedLists = 16;
+}  // namespace
+
 NearestImages::NearestImages(int dim, const std::vector<float>& vectors, int64_t approximate_above)
     : dim_(dim),
       count_(static_cast<int64_t>(vectors.size()) / dim),
@@ -24,7 +30,7 @@ NearestImages::NearestImages(int dim, const std::vector<float>& vectors, int64_t
     auto ivf = std::make_unique<faiss::IndexIVFFlat>(quantizer_.get(), dim, lists,
                                                      faiss::METRIC_INNER_PRODUCT);
     ivf->train(count_, vectors.data());
-    ivf->nprobe = std::max<size_t>(1, lists / 10);
+    ivf->nprobe = std::min<size_t>(lists, kProbedLists);
     index_ = std::move(ivf);
   }
   if (count_ > 0) index_->add(count_, vectors.data());

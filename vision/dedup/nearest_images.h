@@ -1,8 +1,8 @@
 // Nearest-neighbour search of descriptors (image_descriptor.h, or backbone features) among a
 // fixed set of reference pictures, the evaluation images, with FAISS by inner product (= cosine
 // similarity of L2-normalised vectors). Exact (a flat index) up to `approximate_above` reference
-// vectors; above it an inverted-file index (IVF, sqrt(n) lists, a tenth of them probed) trades a
-// little recall for time. Searching is thread safe; FAISS spreads a batch over OpenMP threads.
+// vectors; above it an inverted-file index (IVF, sqrt(n) lists, 16 of them probed) trades a little
+// recall for time. Searching is thread safe; FAISS spreads a batch over OpenMP threads.
 #pragma once
 
 #include <cstdint>
