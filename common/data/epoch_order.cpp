@@ -264,11 +264,29 @@ EpochOrder EpochOrder::shard_windows(const std::vector<uint64_t>& shard_sizes,
   return order;
 }
 
+EpochOrder EpochOrder::over_kept_records(std::shared_ptr<const ExcludedRecords> excluded,
+                                         uint64_t set_samples) const {
+  fail_if(excluded == nullptr, "epoch order: no excluded records given");
+  if (num_samples_ + excluded->size() != set_samples) {
+    throw error("epoch order: {} kept + {} excluded records are not the set's {}", num_samples_,
+                excluded->size(), set_samples);
+  }
+  EpochOrder order = *this;
+  order.excluded_ = std::move(excluded);
+  order.set_samples_ = set_samples;
+  return order;
+}
+
 uint64_t EpochOrder::sample_at(uint64_t epoch, uint64_t position) const {
   if (position >= epoch_length_) {
     throw error("epoch order: position {} out of range (epoch has {} samples)", position,
                 epoch_length_);
   }
+  const uint64_t sample = kept_sample_at(epoch, position);
+  return excluded_ ? excluded_->kept_to_global(sample) : sample;
+}
+
+uint64_t EpochOrder::kept_sample_at(uint64_t epoch, uint64_t position) const {
   if (cumulative_) {
     // The i-th draw of an epoch is a fixed function of (seed, epoch, i): a Philox uniform looked
     // up in the cumulative weights. Zero-weight samples are never drawn.

@@ -19,6 +19,8 @@
 #include <memory>
 #include <vector>
 
+#include "common/data/excluded_records.h"
+
 namespace ptk::data {
 
 // A keyed bijection of [0, n). O(1) memory; each lookup costs a few Feistel evaluations
@@ -87,7 +89,15 @@ class EpochOrder {
   static EpochOrder shard_windows(const std::vector<uint64_t>& shard_sizes, uint64_t window_shards,
                                   uint64_t seed);
 
-  uint64_t num_samples() const { return num_samples_; }
+  // The same order over the records that `excluded` leaves in a set of `set_samples`: this
+  // order must have been built over the kept records, counted 0 .. kept - 1 in set order
+  // (ExcludedRecords::kept_shard_sizes gives the shard sizes to build a windowed one with); the
+  // result answers with the set's global indices and never with an excluded one.
+  EpochOrder over_kept_records(std::shared_ptr<const ExcludedRecords> excluded,
+                               uint64_t set_samples) const;
+
+  // Samples of the set the order draws from (global indices are below it).
+  uint64_t num_samples() const { return excluded_ ? set_samples_ : num_samples_; }
   uint64_t epoch_length() const { return epoch_length_; }
   uint64_t seed() const { return seed_; }
   bool is_weighted() const { return cumulative_ != nullptr || two_step_ != nullptr; }
@@ -108,6 +118,10 @@ class EpochOrder {
   std::shared_ptr<const std::vector<double>> cumulative_;
   std::shared_ptr<const TwoStep> two_step_;
   std::shared_ptr<const Windows> windows_;
+  // Set by over_kept_records: positions map to kept records, then to global indices.
+  std::shared_ptr<const ExcludedRecords> excluded_;
+  uint64_t set_samples_ = 0;
+  uint64_t kept_sample_at(uint64_t epoch, uint64_t position) const;
 };
 
 // How global batches of an epoch are cut and shared between ranks. An epoch has

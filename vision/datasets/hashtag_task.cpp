@@ -59,17 +59,27 @@ HashtagTask::HashtagTask(HashtagTaskOptions options) : options_(std::move(option
   }
   // Nothing here reads every record: the order needs the set's per-shard summary at most, and
   // a record with no class or one outside the vocabulary is replaced when the loader meets it.
-  const uint64_t n = train_->num_samples();
+  const int threads = std::max<int>(1, static_cast<int>(options_.threads));
+  std::shared_ptr<const data::ExcludedRecords> excluded;
+  if (!options_.exclude.empty()) {
+    excluded = std::make_shared<const data::ExcludedRecords>(
+        data::ExcludedRecords::read(*train_, options_.exclude, threads));
+    fail_if(excluded->size() == train_->num_samples(), "data.exclude: '{}' leaves out every record",
+            options_.exclude);
+    spdlog::info("wsl: {} records of {} left out (data.exclude {})", excluded->size(),
+                 train_->num_samples(), options_.exclude);
+  }
+  const uint64_t n = train_->num_samples() - (excluded ? excluded->size() : 0);
   const uint64_t length =
       options_.epoch_length > 0 ? static_cast<uint64_t>(options_.epoch_length) : n;
   std::unique_ptr<ResamplingSummary> summary;
   if (options_.resampling != Resampling::kNatural) {
-    summary = std::make_unique<ResamplingSummary>(load_resampling_summary(
-        *train_, vocab_.size(), std::max<int>(1, static_cast<int>(options_.threads))));
+    summary = std::make_unique<ResamplingSummary>(
+        load_resampling_summary(*train_, vocab_.size(), threads, excluded.get()));
   }
   order_ = std::make_shared<const data::EpochOrder>(
       hashtag_epoch_order(train_, summary.get(), options_.resampling, options_.seed, length,
-                          static_cast<uint64_t>(options_.shard_locality)));
+                          static_cast<uint64_t>(options_.shard_locality), excluded));
 
   ResNetConfig config = resnet_config(options_.arch);
   config.num_classes = static_cast<int64_t>(vocab_.size());

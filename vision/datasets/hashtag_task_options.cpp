@@ -20,6 +20,10 @@ config::OptionTable<HashtagTaskOptions> hashtag_task_table() {
            config::non_empty("is required (a shard set directory)"))
       .add("data.val_shards", &O::val_shards,
            "validation shard set directory; empty = no evaluation")
+      .add("data.exclude", &O::exclude,
+           "file of record keys (one a line) training leaves out, e.g. ptk-wsl dedup's "
+           "exclusions.txt: never drawn, and not counted in the sqrt/uniform resampling; "
+           "empty = none")
       .add("data.resampling", &O::resampling,
            "hashtag resampling: natural | sqrt | uniform (Mahajan et al.: sqrt)",
            config::parsed(parse_resampling, to_string))

@@ -14,10 +14,11 @@
 namespace ptk::vision {
 
 struct HashtagTaskOptions {
-  std::string arch = "resnext101_32x8d";            // model.arch: a resnet_config() preset
-  bool zero_init_residual = false;                  // model.zero_init_residual
-  std::string shards;                               // data.shards: training shard set directory
-  std::string val_shards;                           // data.val_shards: "" = no evaluation
+  std::string arch = "resnext101_32x8d";  // model.arch: a resnet_config() preset
+  bool zero_init_residual = false;        // model.zero_init_residual
+  std::string shards;                     // data.shards: training shard set directory
+  std::string val_shards;                 // data.val_shards: "" = no evaluation
+  std::string exclude;  // data.exclude: file of record keys training leaves out; "" = none
   Resampling resampling = Resampling::kSquareRoot;  // data.resampling
   int64_t epoch_length = 0;  // data.epoch_length: draws per epoch when resampling; 0 = set size
   int64_t image_size = 224;  // data.image_size: training crop side

@@ -66,11 +66,15 @@ double image_weight(const int32_t* labels, size_t count, const std::vector<doubl
 }
 
 ResamplingSummary ResamplingSummary::compute(const data::ShardSet& set, size_t num_classes,
-                                             int threads) {
+                                             int threads, const data::ExcludedRecords* excluded) {
   const size_t shards = set.num_shards();
   ResamplingSummary summary;
-  summary.shard_sizes = set.shard_sizes();
+  summary.shard_sizes =
+      excluded ? excluded->kept_shard_sizes(set.shard_sizes()) : set.shard_sizes();
   summary.class_counts.assign(num_classes, 0);
+  const auto left_out = [&set, excluded](int64_t s, uint64_t i) {
+    return excluded != nullptr && excluded->contains(set.first_sample(static_cast<size_t>(s)) + i);
+  };
   // Pass 1: n_c, per shard then summed (integers: the order does not matter).
   std::mutex mutex;
   parallel_for(static_cast<int64_t>(shards), threads, [&](int64_t s) {
@@ -80,7 +84,7 @@ ResamplingSummary ResamplingSummary::compute(const data::ShardSet& set, size_t n
       const auto shard = set.shard(static_cast<size_t>(s));
       for (uint64_t i = 0; i < shard->num_records(); ++i) {
         const data::RecordView record = shard->record(i);
-        if (labels_valid(record, num_classes))
+        if (!left_out(s, i) && labels_valid(record, num_classes))
           ids.insert(ids.end(), record.labels.begin(), record.labels.end());
       }
     }
@@ -98,6 +102,7 @@ ResamplingSummary ResamplingSummary::compute(const data::ShardSet& set, size_t n
     const auto shard = set.shard(static_cast<size_t>(s));
     double sqrt_total = 0.0, uniform_total = 0.0;
     for (uint64_t i = 0; i < shard->num_records(); ++i) {
+      if (left_out(s, i)) continue;
       const data::RecordView record = shard->record(i);
       sqrt_total += image_weight(record.labels.data, record.labels.size, sqrt_weights);
       uniform_total += image_weight(record.labels.data, record.labels.size, uniform_weights);
@@ -190,7 +195,12 @@ std::vector<double> ResamplingSummary::shard_totals(Resampling mode) const {
 }
 
 ResamplingSummary load_resampling_summary(const data::ShardSet& set, size_t num_classes,
-                                          int threads) {
+                                          int threads, const data::ExcludedRecords* excluded) {
+  if (excluded != nullptr && !excluded->empty()) {
+    spdlog::info("{}: counting the hashtags of its {} shards without the {} excluded records",
+                 set.dir(), set.num_shards(), excluded->size());
+    return ResamplingSummary::compute(set, num_classes, threads, excluded);
+  }
   const auto& files = set.manifest().files;
   const auto it = files.find(kResamplingFileRole);
   if (it != files.end()) {
@@ -205,37 +215,49 @@ ResamplingSummary load_resampling_summary(const data::ShardSet& set, size_t num_
 
 data::EpochOrder hashtag_epoch_order(std::shared_ptr<const data::ShardSet> set,
                                      const ResamplingSummary* summary, Resampling mode,
-                                     uint64_t seed, uint64_t epoch_length,
-                                     uint64_t shard_locality) {
+                                     uint64_t seed, uint64_t epoch_length, uint64_t shard_locality,
+                                     std::shared_ptr<const data::ExcludedRecords> excluded) {
   const uint64_t n = set->num_samples();
-  if (mode == Resampling::kNatural && epoch_length == n) {
-    // Every image once per epoch: natural frequencies without sampling noise.
-    if (shard_locality == 0) return data::EpochOrder(n, seed);
-    return data::EpochOrder::shard_windows(set->shard_sizes(), shard_locality, seed);
+  const bool excluding = excluded != nullptr && !excluded->empty();
+  const std::vector<uint64_t> kept_sizes =
+      excluding ? excluded->kept_shard_sizes(set->shard_sizes()) : set->shard_sizes();
+  const uint64_t kept = n - (excluding ? excluded->size() : 0);
+  if (mode == Resampling::kNatural && epoch_length == kept) {
+    // Every image once per epoch: natural frequencies without sampling noise. With exclusions
+    // the order runs over the kept records and answers with their global indices.
+    data::EpochOrder order =
+        shard_locality == 0 ? data::EpochOrder(kept, seed)
+                            : data::EpochOrder::shard_windows(kept_sizes, shard_locality, seed);
+    return excluding ? order.over_kept_records(excluded, n) : order;
   }
   data::ShardWeights weights;
   weights.shard_sizes = set->shard_sizes();
   weights.cached_shards = set->max_open_shards();
+  std::shared_ptr<const std::vector<double>> class_weight;
   if (mode == Resampling::kNatural) {
-    weights.shard_totals.assign(weights.shard_sizes.begin(), weights.shard_sizes.end());
-    weights.record_weights = [set](size_t shard) {
-      return std::vector<double>(set->manifest().shards.at(shard).num_samples, 1.0);
-    };
+    weights.shard_totals.assign(kept_sizes.begin(), kept_sizes.end());
   } else {
     fail_if(summary == nullptr, "hashtag epoch order: resampling needs the set's summary");
     weights.shard_totals = summary->shard_totals(mode);
-    auto class_weight =
+    class_weight =
         std::make_shared<const std::vector<double>>(class_weights(summary->class_counts, mode));
-    weights.record_weights = [set, class_weight](size_t s) {
-      const auto shard = set->shard(s);
-      std::vector<double> w(shard->num_records());
-      for (uint64_t i = 0; i < w.size(); ++i) {
+  }
+  // An excluded record weighs 0: it is never drawn.
+  weights.record_weights = [set, class_weight, excluded](size_t s) {
+    const uint64_t records = set->manifest().shards.at(s).num_samples;
+    std::vector<double> w(records, 1.0);
+    if (class_weight == nullptr && excluded == nullptr) return w;  // natural: no need to read
+    const auto shard = set->shard(s);
+    for (uint64_t i = 0; i < w.size(); ++i) {
+      if (excluded != nullptr && excluded->contains(set->first_sample(s) + i)) {
+        w[i] = 0.0;
+      } else if (class_weight != nullptr) {
         const data::RecordView record = shard->record(i);
         w[i] = image_weight(record.labels.data, record.labels.size, *class_weight);
       }
-      return w;
-    };
-  }
+    }
+    return w;
+  };
   return data::EpochOrder::by_shard(std::move(weights), seed, epoch_length,
                                     std::max<uint64_t>(1, shard_locality));
 }

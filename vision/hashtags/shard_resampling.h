@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/data/epoch_order.h"
+#include "common/data/excluded_records.h"
 #include "common/data/shard_reader.h"
 #include "vision/hashtags/resampling.h"
 
@@ -30,7 +31,9 @@ struct ResamplingSummary {
   // Reads every shard's labels once (one shard open at a time per thread). Records whose
   // class ids fall outside [0, num_classes) count for nothing and weigh 0; the result does not
   // depend on `threads`.
-  static ResamplingSummary compute(const data::ShardSet& set, size_t num_classes, int threads);
+  // Records `excluded` lists count for nothing (and shard_sizes are the kept records).
+  static ResamplingSummary compute(const data::ShardSet& set, size_t num_classes, int threads,
+                                   const data::ExcludedRecords* excluded = nullptr);
   // Writes `path` atomically; numbers printed so they read back bit for bit.
   void write_tsv(const std::string& path) const;
   // Reads what write_tsv wrote and checks it against the set (shards and their sizes) and the
@@ -44,8 +47,10 @@ struct ResamplingSummary {
 
 // The summary a set lists in its manifest, or, for a set written without one, computed from
 // its labels (logged: that reads every shard's labels once).
+// With records excluded (data.exclude) the summary is always computed, without them.
 ResamplingSummary load_resampling_summary(const data::ShardSet& set, size_t num_classes,
-                                          int threads);
+                                          int threads,
+                                          const data::ExcludedRecords* excluded = nullptr);
 
 // Unnormalised weight of an image with these class ids: the mean of class_weights over them;
 // 0 for no classes or a class outside class_weights or of weight 0.
@@ -54,9 +59,11 @@ double image_weight(const int32_t* labels, size_t count, const std::vector<doubl
 // The wsl training order. Natural resampling over one epoch of the set is the uniform
 // permutation (windowed when shard_locality > 0); otherwise two-step weighted draws, in runs of
 // shard_locality draws from one shard when shard_locality > 1. `summary` is only read for sqrt /
-// uniform resampling.
-data::EpochOrder hashtag_epoch_order(std::shared_ptr<const data::ShardSet> set,
-                                     const ResamplingSummary* summary, Resampling mode,
-                                     uint64_t seed, uint64_t epoch_length, uint64_t shard_locality);
+// uniform resampling (computed without `excluded`). Records `excluded` lists are never drawn:
+// the uniform orders run over the kept records, the weighted ones give them weight 0.
+data::EpochOrder hashtag_epoch_order(
+    std::shared_ptr<const data::ShardSet> set, const ResamplingSummary* summary, Resampling mode,
+    uint64_t seed, uint64_t epoch_length, uint64_t shard_locality,
+    std::shared_ptr<const data::ExcludedRecords> excluded = nullptr);
 
 }  // namespace ptk::vision

@@ -1,6 +1,7 @@
 // ptk-wsl as users run it: a small demo hashtag set from ptk-demo-data, `prepare` (vocabulary,
 // shards, bad-image report, summary), `dedup` against evaluation folders, `train` on one rank, then
 // continued on two ranks under the real torchrun launcher, and the usage errors.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -120,6 +121,29 @@ TEST(WslDedup, ExcludesTrainingRecordsCopiedInTheEvaluationFolders) {
                 dir / "dedup2.log", &output),
             2);
   EXPECT_NE(output.find("dedup.threshold must be in (0, 1]"), std::string::npos) << output;
+}
+
+// data.exclude takes dedup's exclusions.txt: the keys are found in the shard set and left out;
+// a key the set does not hold stops the run naming it.
+TEST(WslTrain, LeavesOutTheRecordsOfAnExclusionListAndNamesAnUnknownKey) {
+  ScratchDir dir;
+  prepare_demo(dir);
+  const data::ShardSet shards(dir / "shards/train");
+  const auto first = shards.shard(0);
+  std::ofstream(dir / "exclusions.txt") << first->record(0).key << "\n"
+                                        << first->record(5).key << "\n";
+  std::vector<std::string> args = train_args(dir, 2);
+  args.push_back("data.exclude=" + dir / "exclusions.txt");
+  std::string output;
+  ASSERT_EQ(run(args, dir / "train.log", &output), 0) << output;
+  EXPECT_NE(output.find(fmt::format("2 records of {} left out", shards.num_samples())),
+            std::string::npos)
+      << output;
+  std::ofstream(dir / "exclusions.txt", std::ios::app) << "no-such-image.jpg\n";
+  args.back() = "data.exclude=" + dir / "exclusions.txt";
+  args.push_back("run.dir=" + dir / "run2");
+  EXPECT_EQ(run(args, dir / "train2.log", &output), 1) << output;
+  EXPECT_NE(output.find("'no-such-image.jpg' (line 3)"), std::string::npos) << output;
 }
 
 TEST(WslTrain, TrainsOnOneRankThenResumesOnTwoRanksUnderTorchrun) {

@@ -178,6 +178,40 @@ TEST(HashtagStream, ResumeAtACheckpointedPositionContinuesExactly) {
   }
 }
 
+// data.exclude: with a quarter of the set excluded, no step of the natural or the sqrt order
+// yields an excluded record, one rank and two ranks with accumulation read the same samples,
+// and a stream resumed mid-epoch continues exactly.
+TEST(HashtagStream, ExcludedRecordsAreNeverReadAndAResumeContinuesExactly) {
+  TempDir tmp;
+  const auto labels = cyclic_labels(48);
+  auto set = write_set(tmp.path(), labels);
+  std::vector<uint64_t> left_out;
+  for (uint64_t i = 1; i < 48; i += 4) left_out.push_back(i);
+  const auto excluded = std::make_shared<const data::ExcludedRecords>(left_out, set->shard_sizes());
+  const ResamplingSummary summary = ResamplingSummary::compute(*set, 6, 2, excluded.get());
+  for (const Resampling mode : {Resampling::kNatural, Resampling::kSquareRoot}) {
+    const data::EpochOrder order =
+        hashtag_epoch_order(set, &summary, mode, 9, 48 - left_out.size(), 0, excluded);
+    const std::vector<Step> one = read_steps(set, order, 1, 1, 10);
+    for (const Step& step : one) {
+      for (int64_t index : step.indices) {
+        ASSERT_FALSE(excluded->contains(static_cast<uint64_t>(index))) << to_string(mode);
+      }
+    }
+    const std::vector<Step> two = read_steps(set, order, 2, 2, 10);
+    train::LoaderPosition position;
+    for (int s = 0; s < 3; ++s) position = train::advance(position, 8, order.epoch_length());
+    const std::vector<Step> rest = read_steps(set, order, 2, 1, 7, position);
+    for (size_t s = 0; s < one.size(); ++s) {
+      EXPECT_EQ(two[s].indices, one[s].indices) << to_string(mode) << " step " << s;
+      if (s >= 3) {
+        EXPECT_EQ(rest[s - 3].indices, one[s].indices) << to_string(mode) << " step " << s;
+        EXPECT_TRUE(at::equal(rest[s - 3].images, one[s].images));
+      }
+    }
+  }
+}
+
 // The two-step (per-shard) sqrt order with runs from one shard, through 2 and 4 ranks with
 // accumulation and a resume mid-epoch: the same samples and images as one rank.
 TEST(HashtagStream, TwoStepResampledOrderIsTheSameOnAnyWorldSizeAndResumesExactly) {

@@ -171,5 +171,41 @@ TEST(ResamplingSummary, NaturalOrdersNeedNoSummary) {
   EXPECT_THROW(hashtag_epoch_order(set, nullptr, Resampling::kUniform, 1, 100, 0), Error);
 }
 
+// data.exclude: excluded images are never drawn by any wsl order, and the class counts that
+// sqrt resampling weighs by are those of the kept images.
+TEST(ResamplingSummary, ExcludedImagesAreNeverDrawnAndNotCounted) {
+  TempDir tmp;
+  const auto labels = skewed_labels(120);
+  const auto set = write_set(tmp.path(), labels, 32);
+  std::vector<uint64_t> left_out;
+  for (uint64_t i = 0; i < 120; i += 7) left_out.push_back(i);
+  const auto excluded = std::make_shared<const data::ExcludedRecords>(left_out, set->shard_sizes());
+  const ResamplingSummary summary = ResamplingSummary::compute(*set, 7, 2, excluded.get());
+  std::vector<uint64_t> counts(7, 0);
+  for (uint64_t i = 0; i < 120; ++i) {
+    if (i % 7 == 0 || i == 21) continue;  // excluded, or outside the vocabulary
+    for (int32_t c : labels[i]) ++counts[static_cast<size_t>(c)];
+  }
+  EXPECT_EQ(summary.class_counts, counts);
+  const uint64_t kept = 120 - left_out.size();
+  EXPECT_EQ(summary.shard_sizes, excluded->kept_shard_sizes(set->shard_sizes()));
+  struct Case {
+    Resampling mode;
+    uint64_t length;
+    uint64_t locality;
+  };
+  for (const Case& c : {Case{Resampling::kNatural, kept, 0}, Case{Resampling::kNatural, kept, 2},
+                        Case{Resampling::kNatural, 500, 0}, Case{Resampling::kSquareRoot, 500, 0},
+                        Case{Resampling::kUniform, 500, 4}}) {
+    const data::EpochOrder order =
+        hashtag_epoch_order(set, &summary, c.mode, 3, c.length, c.locality, excluded);
+    EXPECT_EQ(order.epoch_length(), c.length);
+    for (uint64_t p = 0; p < c.length; ++p) {
+      ASSERT_FALSE(excluded->contains(order.sample_at(1, p)))
+          << to_string(c.mode) << " length " << c.length << " locality " << c.locality;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ptk::vision
