@@ -1,5 +1,7 @@
 #include "common/data/excluded_records.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <mutex>
 #include <string_view>

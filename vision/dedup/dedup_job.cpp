@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "common/base/error.h"
 #include "common/base/parallel_for.h"
