@@ -9,6 +9,7 @@
 
 #include "common/base/error.h"
 #include "common/base/parallel_for.h"
+#include "common/base/split.h"
 #include "common/base/trim.h"
 #include "common/data/shard_reader.h"
 #include "common/io/atomic_file.h"
@@ -21,17 +22,10 @@ namespace {
 std::unordered_map<std::string, uint64_t> read_keys(const std::string& file) {
   const std::string text = io::read_file(file);
   std::unordered_map<std::string, uint64_t> keys;
-  uint64_t line_number = 0;
-  size_t begin = 0;
-  while (begin < text.size()) {
-    size_t end = text.find('\n', begin);
-    if (end == std::string::npos) end = text.size();
-    ++line_number;
-    const std::string_view line = trim(std::string_view(text).substr(begin, end - begin));
-    begin = end + 1;
-    if (line.empty() || line.front() == '#') continue;
-    keys.emplace(std::string(line), line_number);
-  }
+  for_each_line(text, [&keys](uint64_t line_number, size_t, std::string_view line) {
+    line = trim(line);
+    if (!line.empty() && line.front() != '#') keys.emplace(std::string(line), line_number);
+  });
   return keys;
 }
 

@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include "common/base/error.h"
+#include "common/base/split.h"
 #include "common/base/utf8_text.h"
 #include "common/io/atomic_file.h"
 
@@ -17,15 +18,8 @@ bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0
 WordPieceTokenizer::WordPieceTokenizer(const std::string& vocab_path, bool do_lower_case)
     : path_(vocab_path), basic_(do_lower_case) {
   const std::string bytes = io::read_file(vocab_path);
-  size_t begin = 0;
-  int64_t line_number = 0;
-  while (begin < bytes.size()) {
-    size_t end = bytes.find('\n', begin);
-    if (end == std::string::npos) end = bytes.size();
-    ++line_number;
-    std::string token = bytes.substr(begin, end - begin);
-    begin = end + 1;
-    if (!token.empty() && token.back() == '\r') token.pop_back();
+  for_each_line(bytes, [&](uint64_t line_number, size_t, std::string_view line) {
+    std::string token(line);
     const std::string where = fmt::format("{}:{}", vocab_path, line_number);
     if (token.empty()) {
       throw error(
@@ -39,7 +33,7 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string& vocab_path, bool do_lo
       throw error("{}: duplicate token \"{}\" (first on line {})", where, token, it->second + 1);
     }
     tokens_.push_back(std::move(token));
-  }
+  });
 
   std::string missing;
   const auto special = [&](const char* token) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/base/error.h"
+#include "common/base/split.h"
 #include "common/io/atomic_file.h"
 
 namespace ptk::vision {
@@ -65,17 +66,9 @@ bool parse_uint(std::string_view text, int base, uint64_t& out) {
 // header (header lines begin with two spaces).
 template <typename Fn>
 void for_each_entry(const std::string& text, Fn fn) {
-  size_t pos = 0;
-  size_t line_number = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    ++line_number;
-    std::string_view line(text.data() + pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty() && line[0] != ' ') fn(line_number, pos, line);
-    pos = end + 1;
-  }
+  for_each_line(text, [&fn](uint64_t line_number, size_t offset, std::string_view line) {
+    if (!line.empty() && line[0] != ' ') fn(static_cast<size_t>(line_number), offset, line);
+  });
 }
 
 }  // namespace

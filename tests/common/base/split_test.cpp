@@ -24,5 +24,22 @@ TEST(Split, ViewsPointIntoTheText) {
   EXPECT_EQ(fields[2].data(), line.data() + 10);
 }
 
+TEST(ForEachLine, NumbersLinesDropsCarriageReturnsAndKeepsOffsets) {
+  std::vector<std::string> lines;
+  std::vector<uint64_t> numbers;
+  std::vector<size_t> offsets;
+  for_each_line("a\r\n\nbc\nlast", [&](uint64_t number, size_t offset, std::string_view line) {
+    numbers.push_back(number);
+    offsets.push_back(offset);
+    lines.emplace_back(line);
+  });
+  EXPECT_EQ(lines, (std::vector<std::string>{"a", "", "bc", "last"}));
+  EXPECT_EQ(numbers, (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(offsets, (std::vector<size_t>{0, 3, 4, 7}));
+  int calls = 0;
+  for_each_line("one\n", [&](uint64_t, size_t, std::string_view) { ++calls; });
+  EXPECT_EQ(calls, 1);  // a final newline ends the last line; it starts no empty one
+}
+
 }  // namespace
 }  // namespace ptk
