@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/dist/free_port.h"
 #include "common/io/state_dict.h"
 
 namespace ptk::testing {
@@ -27,8 +28,7 @@ class ScratchDir {
   std::string path_;
 };
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
-int free_port();
+using dist::free_port;  // a TCP port on 127.0.0.1 that nothing listens on right now
 
 // The launcher command that runs `command` (a binary and its arguments) as `nproc` ranks:
 // Debian's torchrun (1.13, so underscore options, and -r/-t so it does not trip over Python

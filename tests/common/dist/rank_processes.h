@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 
+#include "common/dist/free_port.h"
+
 namespace ptk::dist::testing {
 
 // True inside a rank process started by run_ranks().
@@ -15,8 +17,7 @@ bool in_rank_process();
 // This rank process's RANK / WORLD_SIZE (as set by run_ranks()).
 int env_int(const char* name);
 
-// A TCP port that was free a moment ago (bound to port 0, then released).
-int free_port();
+using ::ptk::dist::free_port;  // a TCP port that was free a moment ago
 
 struct RankRun {
   bool ok = true;
