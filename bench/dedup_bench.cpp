@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bench/bench_main.h"
+#include "bench/median.h"
 #include "bench/shell_command.h"
 #include "bench/test_photos.h"
 #include "common/base/error.h"
@@ -111,11 +112,6 @@ double reference_seconds(const std::vector<std::string>& argv) {
     throw error("{} failed: {}", argv[1], result.output);
   }
   return std::stod(result.output.substr(at + 11));
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
 }
 
 void describe_rows(const Flags& f, const std::string& set, const std::vector<std::string>& files) {
