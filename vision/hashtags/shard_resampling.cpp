@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
@@ -245,15 +246,20 @@ data::EpochOrder hashtag_epoch_order(std::shared_ptr<const data::ShardSet> set,
   // An excluded record weighs 0: it is never drawn.
   weights.record_weights = [set, class_weight, excluded](size_t s) {
     const uint64_t records = set->manifest().shards.at(s).num_samples;
-    std::vector<double> w(records, 1.0);
-    if (class_weight == nullptr && excluded == nullptr) return w;  // natural: no need to read
-    const auto shard = set->shard(s);
-    for (uint64_t i = 0; i < w.size(); ++i) {
-      if (excluded != nullptr && excluded->contains(set->first_sample(s) + i)) {
-        w[i] = 0.0;
-      } else if (class_weight != nullptr) {
+    std::vector<double> w(records, 1.0);  // natural: no label is read
+    if (class_weight != nullptr) {
+      const auto shard = set->shard(s);
+      for (uint64_t i = 0; i < records; ++i) {
         const data::RecordView record = shard->record(i);
         w[i] = image_weight(record.labels.data, record.labels.size, *class_weight);
+      }
+    }
+    if (excluded != nullptr) {
+      const uint64_t first = set->first_sample(s);
+      const std::vector<uint64_t>& left_out = excluded->indices();
+      for (auto it = std::lower_bound(left_out.begin(), left_out.end(), first);
+           it != left_out.end() && *it < first + records; ++it) {
+        w[*it - first] = 0.0;
       }
     }
     return w;
