@@ -176,19 +176,6 @@ config::Schema imagenet_schema() {
 
 namespace {
 
-c10::Device eval_device(const vision::ImageNetEvalOptions& o, const dist::JobRanks& ranks) {
-  c10::Device device(c10::kCPU);
-  try {
-    device = c10::Device(ranks.device_for_rank(o.device));
-  } catch (const std::exception&) {
-    throw usage_error("eval.device: '{}' is not a device (cpu | cuda | cuda:N)", o.device);
-  }
-  if (device.is_cuda() && !at::hasCUDA()) {
-    throw usage_error("eval.device is {} but this LibTorch has no usable CUDA", o.device);
-  }
-  return device;
-}
-
 vision::ImageFolderSet read_data(const vision::ImageNetEvalOptions& o) {
   vision::ImageFolderOptions folder_options;
   folder_options.val_ground_truth = o.val_ground_truth;
@@ -301,7 +288,8 @@ int run_imagenet_eval(const config::Config& config) {
   const std::shared_ptr<dist::ProcessGroup>& group = ranks.group();
   at::set_num_threads(static_cast<int>(o.threads));
   set_blas_threads(static_cast<int>(o.threads));
-  const c10::Device device = eval_device(o, ranks);
+  const c10::Device device =
+      vision::backbone_device("eval.device", ranks.device_for_rank(o.device));
   const vision::ImageFolderSet data = read_data(o);
   vision::Backbone backbone = vision::load_backbone(o);
   if (backbone.model) backbone.model->to(device);

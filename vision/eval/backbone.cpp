@@ -72,26 +72,28 @@ at::Tensor Backbone::features(const at::Tensor& images) const {
   return model->features(images);
 }
 
-std::string resolve_checkpoint_weights(const std::string& path, std::string* config_yaml) {
+std::string resolve_checkpoint_weights(const std::string& path, std::string* config_yaml,
+                                       const std::string& section) {
   config_yaml->clear();
   std::error_code error;
   if (fs::is_regular_file(path, error)) {
     if (!ends_with(path, ".pt") && !ends_with(path, ".pth") && !ends_with(path, ".safetensors")) {
       throw usage_error(
-          "eval.checkpoint: '{}' is a file but not a .pt / .pth / .safetensors state dict", path);
+          "{}.checkpoint: '{}' is a file but not a .pt / .pth / .safetensors state dict", section,
+          path);
     }
     return path;
   }
   if (!fs::is_directory(path, error)) {
-    throw usage_error("eval.checkpoint: '{}' does not exist", path);
+    throw usage_error("{}.checkpoint: '{}' does not exist", section, path);
   }
   std::string dir = path;
   if (!fs::exists(fs::path(path) / train::kModelFile)) {
     const auto found = train::find_resumable_checkpoint(path);
     if (!found) {
       throw usage_error(
-          "eval.checkpoint: '{}' holds no model.pt and no complete checkpoint under checkpoints/",
-          path);
+          "{}.checkpoint: '{}' holds no model.pt and no complete checkpoint under checkpoints/",
+          section, path);
     }
     dir = *found;
   }
@@ -100,7 +102,7 @@ std::string resolve_checkpoint_weights(const std::string& path, std::string* con
   return (fs::path(dir) / train::kModelFile).string();
 }
 
-Backbone load_backbone(const ImageNetEvalOptions& options) {
+Backbone load_backbone(const ImageNetEvalOptions& options, const std::string& section) {
   Backbone backbone;
   backbone.init = options.init;
   if (options.init == BackboneInit::kPixels) {
@@ -110,13 +112,13 @@ Backbone load_backbone(const ImageNetEvalOptions& options) {
   }
   std::string config_yaml;
   if (!options.checkpoint.empty()) {
-    backbone.weights_file = resolve_checkpoint_weights(options.checkpoint, &config_yaml);
+    backbone.weights_file = resolve_checkpoint_weights(options.checkpoint, &config_yaml, section);
   }
   backbone.arch =
       options.arch.empty() ? arch_of_config(config_yaml, backbone.weights_file) : options.arch;
   if (backbone.arch.empty()) {
     throw usage_error(
-        "eval.arch is required: {}",
+        "{}.arch is required: {}", section,
         backbone.weights_file.empty()
             ? std::string("no checkpoint given")
             : fmt::format("{} comes without a config naming model.arch", backbone.weights_file));
@@ -125,7 +127,7 @@ Backbone load_backbone(const ImageNetEvalOptions& options) {
   config.num_classes = 0;
   backbone.in_channels = config.in_channels;
   if (config.in_channels != options.channels) {
-    throw usage_error("eval.channels is {} but {} takes {}-channel images", options.channels,
+    throw usage_error("{}.channels is {} but {} takes {}-channel images", section, options.channels,
                       backbone.arch, config.in_channels);
   }
   // Seeded before construction, so the random baseline is the same network on every run.
@@ -150,6 +152,19 @@ Backbone load_backbone(const ImageNetEvalOptions& options) {
   backbone.identity =
       "checkpoint arch=" + backbone.arch + " weights_xxh64=" + file_hash(backbone.weights_file);
   return backbone;
+}
+
+c10::Device backbone_device(const std::string& key, const std::string& device) {
+  c10::Device parsed(c10::kCPU);
+  try {
+    parsed = c10::Device(device);
+  } catch (const std::exception&) {
+    throw usage_error("{}: '{}' is not a device (cpu | cuda | cuda:N)", key, device);
+  }
+  if (parsed.is_cuda() && !at::hasCUDA()) {
+    throw usage_error("{} is {} but this LibTorch has no usable CUDA", key, device);
+  }
+  return parsed;
 }
 
 }  // namespace ptk::vision

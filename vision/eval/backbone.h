@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <cstdint>
 #include <memory>
@@ -32,12 +33,19 @@ struct Backbone {
 // Where a checkpoint's weights and config live: `path` may be a run directory (its newest
 // complete checkpoint), a checkpoint directory (model.pt + state.yaml), or a .pt / .safetensors
 // file. Returns the weight file; `config_yaml` receives the checkpoint's resolved config ("" for
-// a bare weight file). ptk::Error naming the path when there is nothing to read.
-std::string resolve_checkpoint_weights(const std::string& path, std::string* config_yaml);
+// a bare weight file). ptk::Error naming the path (and the key, <section>.checkpoint) when there
+// is nothing to read.
+std::string resolve_checkpoint_weights(const std::string& path, std::string* config_yaml,
+                                       const std::string& section = "eval");
 
 // Builds the backbone eval.init asks for (see ImageNetEvalOptions): reads the architecture from
 // eval.arch or the checkpoint's model.arch, drops the head (fc.*) and loads the rest strictly.
 // Random init is seeded with eval.seed. Errors name the file or key.
-Backbone load_backbone(const ImageNetEvalOptions& options);
+// `section` names the keys the options were read from in errors: eval.arch, dedup.arch, ...
+Backbone load_backbone(const ImageNetEvalOptions& options, const std::string& section = "eval");
+
+// The device `device` names (cpu | cuda | cuda:N); a usage_error naming `key` when it names none
+// or when this LibTorch has no usable CUDA.
+c10::Device backbone_device(const std::string& key, const std::string& device);
 
 }  // namespace ptk::vision
