@@ -1,4 +1,5 @@
-// `ptk-wsl dedup`: the dedup.* keys, read into vision::DedupOptions and run by
+// `ptk-wsl dedup`: the dedup.* keys, read into vision::DedupOptions and an embedding (thumbnail
+// or backbone), joined with the launcher's ranks and run by
 // vision/dedup/dedup_job.h, which says what is searched and written.
 #pragma once
 

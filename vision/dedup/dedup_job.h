@@ -4,18 +4,29 @@
 // transfer accuracy.
 //
 // Every evaluation image (folders, listed recursively and sorted) and every training record is
-// decoded and described (image_descriptor.h); each training record's nearest evaluation image is
-// searched with FAISS (nearest_images.h) for the record and for its mirror image, and a record
-// whose best similarity reaches the threshold is a duplicate. Unreadable images are listed and
-// skipped. Memory holds the evaluation descriptors, one batch of records and the duplicates
-// found. Torch-free.
+// embedded (image_embedder.h: the thumbnail descriptor or a backbone's features); each training
+// record's nearest evaluation image is searched with FAISS (nearest_images.h) for the record and
+// for its mirror image, and a record whose best similarity reaches the threshold is a duplicate.
+// Unreadable images are listed and skipped.
+//
+// On several ranks (torchrun, Slurm, MPI), rank r embeds the evaluation images i with
+// i % world == r and searches the shards s with s % world == r; the ranks exchange vectors and
+// findings through `<out>.ranks` (dedup_partials.h) and rank 0 writes the outputs, which are
+// byte for byte those of one rank. Memory holds the evaluation vectors, one batch of records and
+// the duplicates found. Torch-free.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+namespace ptk::dist {
+class JobRanks;
+}
+
 namespace ptk::vision {
+
+class ImageEmbedder;
 
 // The similarity from which a training record is a duplicate, by default: copies, re-encodings
 // and resizes of a picture score >= 0.997, distinct photographs <= 0.84 (tests/vision/dedup).
@@ -26,8 +37,8 @@ struct DedupOptions {
   std::vector<std::string> eval;  // folders of evaluation images, searched recursively
   std::string out;                // output folder, replaced atomically when the job is done
   double threshold = kDefaultDedupThreshold;  // similarity from which a record is a duplicate
-  int threads = 1;                            // decode threads
-  int64_t batch = 1024;                       // training records described and searched together
+  int threads = 1;                            // threads reading evaluation image files
+  int64_t batch = 1024;                       // images embedded and searched together
   int64_t approximate_above = 500000;  // more evaluation images: an IVF index, not exact search
 };
 
@@ -49,14 +60,18 @@ struct DedupSummary {
   int64_t eval_images_with_copy = 0;  // evaluation images that some duplicate is nearest to
   double threshold = 0;
   bool exact_search = true;
+  std::string embedding;  // ImageEmbedder::description()
+  int rank = 0;           // of the process that returns this summary: only rank 0's is whole
+  int ranks = 1;
   SimilarityHistogram histogram;
   std::string out;
 
   std::string text() const;
 };
 
-// Runs the job; writes <out>/duplicates.tsv, exclusions.txt, unreadable.tsv and summary.txt.
-// Errors (ptk::Error) name the shard set, the folder or the file.
-DedupSummary run_dedup(const DedupOptions& options);
+// Runs the job on every rank; rank 0 writes <out>/duplicates.tsv, exclusions.txt, unreadable.tsv
+// and summary.txt. Errors (ptk::Error) name the shard set, the folder or the file.
+DedupSummary run_dedup(const DedupOptions& options, const ImageEmbedder& embedder,
+                       const dist::JobRanks& ranks);
 
 }  // namespace ptk::vision

@@ -41,8 +41,8 @@ std::string read_text(const std::string& path) {
 }
 
 // Builds a 400-image demo set with one undecodable and one missing image added, and prepares
-// it into <dir>/shards. Returns prepare's output.
-std::string prepare_demo(const ScratchDir& dir) {
+// it into <dir>/shards (with `prepare_keys` added). Returns prepare's output.
+std::string prepare_demo(const ScratchDir& dir, const std::vector<std::string>& prepare_keys = {}) {
   std::string output;
   EXPECT_EQ(run({kDemoData, "demo.output_dir=" + dir / "demo", "demo.train_images=400",
                  "demo.val_images=20"},
@@ -54,11 +54,14 @@ std::string prepare_demo(const ScratchDir& dir) {
   std::ofstream(manifest, std::ios::app)
       << "{\"image\": \"images/broken.jpg\", \"hashtags\": [\"#tshirt\"]}\n"
       << "{\"image\": \"images/missing.jpg\", \"hashtags\": [\"#sneaker\"]}\n";
-  EXPECT_EQ(run({kWsl, "prepare", "prepare.manifest=" + manifest, "prepare.out=" + dir / "shards",
-                 "prepare.val_fraction=0.1", "prepare.vocab_size=1.5k"},
-                dir / "prepare.log", &output),
-            0)
-      << output;
+  std::vector<std::string> args = {kWsl,
+                                   "prepare",
+                                   "prepare.manifest=" + manifest,
+                                   "prepare.out=" + dir / "shards",
+                                   "prepare.val_fraction=0.1",
+                                   "prepare.vocab_size=1.5k"};
+  args.insert(args.end(), prepare_keys.begin(), prepare_keys.end());
+  EXPECT_EQ(run(args, dir / "prepare.log", &output), 0) << output;
   return output;
 }
 
@@ -121,6 +124,64 @@ TEST(WslDedup, ExcludesTrainingRecordsCopiedInTheEvaluationFolders) {
                 dir / "dedup2.log", &output),
             2);
   EXPECT_NE(output.find("dedup.threshold must be in (0, 1]"), std::string::npos) << output;
+}
+
+// dedup.embedding=backbone runs the network the keys name (here a small random-init ResNet-18 on
+// 32 px crops), and asks for weights when it is given none.
+TEST(WslDedup, TheBackboneEmbeddingRunsTheNetworkTheKeysName) {
+  ScratchDir dir;
+  prepare_demo(dir);
+  std::vector<std::string> args = {kWsl,
+                                   "dedup",
+                                   "dedup.shards=" + dir / "shards/train",
+                                   "dedup.eval=[" + dir / "demo/imagenet/val" + "]",
+                                   "dedup.out=" + dir / "dedup",
+                                   "dedup.embedding=backbone",
+                                   "dedup.arch=resnet18",
+                                   "dedup.resize=36",
+                                   "dedup.crop=32"};
+  std::string output;
+  EXPECT_EQ(run(args, dir / "weights.log", &output), 2);
+  EXPECT_NE(output.find("needs dedup.checkpoint"), std::string::npos) << output;
+  args.push_back("dedup.init=random");
+  ASSERT_EQ(run(args, dir / "dedup.log", &output), 0) << output;
+  EXPECT_NE(output.find("backbone (random arch=resnet18 seed=0; 32 px"), std::string::npos)
+      << output;
+  EXPECT_TRUE(fs::exists(dir / "dedup/exclusions.txt"));
+}
+
+// Two ranks under torchrun take every other evaluation image and shard; rank 0 merges what both
+// found into the files one rank writes, byte for byte.
+TEST(WslDedup, TwoRanksUnderTorchrunWriteWhatOneRankWrites) {
+  ScratchDir dir;
+  prepare_demo(dir, {"prepare.shard_bytes=60000"});
+  ASSERT_GE(data::ShardSet(dir / "shards/train").num_shards(), 3u);
+  std::ofstream(dir / "demo/imagenet/train/zz_broken.jpg") << "not a JPEG";
+  auto dedup = [&](const std::string& out) -> std::vector<std::string> {
+    return {kWsl,
+            "dedup",
+            "dedup.shards=" + dir / "shards/train",
+            "dedup.eval=[" + dir / "demo/imagenet/train" + "]",
+            "dedup.out=" + dir / out,
+            "dedup.threads=1",
+            "dedup.batch=50"};
+  };
+  std::string output;
+  ASSERT_EQ(run(dedup("one"), dir / "one.log", &output), 0) << output;
+  ASSERT_EQ(run(torchrun_command(2, dedup("two")), dir / "two.log", &output), 0) << output;
+  EXPECT_NE(output.find("rank 1 searched its shards"), std::string::npos) << output;
+  for (const char* file : {"duplicates.tsv", "exclusions.txt", "unreadable.tsv"}) {
+    EXPECT_EQ(read_text(dir / ("two/" + std::string(file))),
+              read_text(dir / ("one/" + std::string(file))))
+        << file;
+  }
+  EXPECT_NE(read_text(dir / "two/unreadable.tsv").find("zz_broken.jpg"), std::string::npos);
+  std::string summary = read_text(dir / "two/summary.txt");
+  const size_t out_named = summary.find(dir / "two");
+  ASSERT_NE(out_named, std::string::npos) << summary;
+  summary.replace(out_named, (dir / "two").size(), dir / "one");
+  EXPECT_EQ(summary, read_text(dir / "one/summary.txt"));
+  EXPECT_FALSE(fs::exists(dir / "two.ranks"));
 }
 
 // data.exclude takes dedup's exclusions.txt: the keys are found in the shard set and left out;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -11,7 +12,9 @@
 
 #include "common/base/error.h"
 #include "common/data/shard_writer.h"
+#include "common/dist/job_ranks.h"
 #include "tests/vision/dedup/dedup_test_pictures.h"
+#include "vision/dedup/thumbnail_embedder.h"
 
 namespace ptk::vision {
 namespace {
@@ -35,6 +38,12 @@ void write_file(const fs::path& path, const std::vector<uint8_t>& bytes) {
              static_cast<std::streamsize>(bytes.size()));
 }
 
+// The job in this one process, with the thumbnail embedding.
+DedupSummary run_dedup(const DedupOptions& options) {
+  const ThumbnailEmbedder embedder(options.threads);
+  return run_dedup(options, embedder, dist::JobRanks::join(std::chrono::seconds(60)));
+}
+
 class DedupJob : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -55,12 +64,15 @@ class DedupJob : public ::testing::Test {
     data::ShardSetWriter writer(options);
     for (uint32_t seed : {1u, 2u}) {
       for (const auto& [kind, name] : copy_kinds()) {
-        if (kind == testing::CopyKind::kCrop90) continue;  // not promised by the thumbnail
+        if (testing::is_crop(kind)) continue;  // not promised by the thumbnail
         const std::string key = "copy-" + std::to_string(seed) + "-" + name;
         planted_.insert(key);
         writer.add({copy_of(natural_scene(200, 150, seed), kind), {0}, key});
       }
     }
+    // A key with a tab and a backslash reaches exclusions.txt as it is.
+    planted_.insert(kOddKey);
+    writer.add({copy_of(natural_scene(200, 150, 3), testing::CopyKind::kSame), {0}, kOddKey});
     for (uint32_t seed = 101; seed <= 130; ++seed) {
       writer.add({testing::encode(natural_scene(200, 150, seed), ".jpg"),
                   {0},
@@ -81,6 +93,7 @@ class DedupJob : public ::testing::Test {
     return o;
   }
 
+  static constexpr char kOddKey[] = "odd\tkey\\n with a tab";
   fs::path dir_;
   std::set<std::string> planted_;
 };
@@ -93,10 +106,12 @@ TEST_F(DedupJob, ExcludesEveryPlantedCopyAndNoDistinctPicture) {
   EXPECT_EQ(summary.records_unreadable, 1);
   EXPECT_EQ(summary.duplicates, static_cast<int64_t>(planted_.size()));
   EXPECT_EQ(summary.flipped_duplicates, 2);
-  EXPECT_EQ(summary.eval_images_with_copy, 2);
+  EXPECT_EQ(summary.eval_images_with_copy, 3);
 
+  const std::string exclusions = slurp(dir_ / "dedup" / "exclusions.txt");
+  EXPECT_NE(exclusions.find(std::string(kOddKey) + "\n"), std::string::npos) << exclusions;
   std::set<std::string> excluded;
-  std::istringstream lines(slurp(dir_ / "dedup" / "exclusions.txt"));
+  std::istringstream lines(exclusions);
   for (std::string key; std::getline(lines, key);) excluded.insert(key);
   EXPECT_EQ(excluded, planted_);
   const std::string table = slurp(dir_ / "dedup" / "duplicates.tsv");
@@ -107,6 +122,7 @@ TEST_F(DedupJob, ExcludesEveryPlantedCopyAndNoDistinctPicture) {
   EXPECT_NE(unreadable.find("broken.jpg"), std::string::npos) << unreadable;
   EXPECT_NE(unreadable.find("garbage"), std::string::npos) << unreadable;
   EXPECT_NE(slurp(dir_ / "dedup" / "summary.txt").find("[0.999, 1]"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "dedup.ranks"));  // the ranks' exchange folder is gone
 }
 
 TEST_F(DedupJob, ThresholdOutsideTheUnitIntervalIsAUsageError) {

@@ -21,8 +21,14 @@ enum class CopyKind {
   kLowerContrast,
   kGreyscale,
   kMirrored,
-  kCrop90
+  kCrop90,
+  kCrop80
 };
+
+// Centre crops: what only a network that learnt to ignore framing finds.
+inline bool is_crop(CopyKind kind) {
+  return kind == CopyKind::kCrop90 || kind == CopyKind::kCrop80;
+}
 
 inline const std::vector<std::pair<CopyKind, std::string>>& copy_kinds() {
   static const std::vector<std::pair<CopyKind, std::string>> kinds = {
@@ -30,7 +36,7 @@ inline const std::vector<std::pair<CopyKind, std::string>>& copy_kinds() {
       {CopyKind::kHalfSize, "0.5x"},       {CopyKind::kDoubleSize, "2x"},
       {CopyKind::kBrighter, "+25 bright"}, {CopyKind::kLowerContrast, "0.8 contrast"},
       {CopyKind::kGreyscale, "grey"},      {CopyKind::kMirrored, "mirrored"},
-      {CopyKind::kCrop90, "90% crop"}};
+      {CopyKind::kCrop90, "90% crop"},     {CopyKind::kCrop80, "80% crop"}};
   return kinds;
 }
 
@@ -67,8 +73,10 @@ inline std::vector<uint8_t> copy_of(const cv::Mat& scene, CopyKind kind) {
     case CopyKind::kMirrored:
       cv::flip(scene, out, 1);
       break;
-    case CopyKind::kCrop90: {
-      const int w = scene.cols * 9 / 10, h = scene.rows * 9 / 10;
+    case CopyKind::kCrop90:
+    case CopyKind::kCrop80: {
+      const int tenths = kind == CopyKind::kCrop90 ? 9 : 8;
+      const int w = scene.cols * tenths / 10, h = scene.rows * tenths / 10;
       out = scene(cv::Rect((scene.cols - w) / 2, (scene.rows - h) / 2, w, h)).clone();
       break;
     }

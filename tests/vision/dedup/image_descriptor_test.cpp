@@ -49,12 +49,14 @@ TEST(ImageDescriptor, TheMirrorDescriptorIsTheDescriptorOfTheMirroredPicture) {
 }
 
 // Copies, re-encodings, resizes, brightness, contrast, greyscale and mirror images reach the
-// default threshold; a crop moves every frequency, so a 90% crop is not promised.
+// default threshold; a crop moves every frequency, so crops are not promised: a 90% crop keeps
+// 0.75, an 80% crop is not checked.
 TEST(ImageDescriptor, CopiesOfEveryKindButCropsStayAboveTheDefaultThreshold) {
   for (uint32_t seed = 1; seed <= 12; ++seed) {
     const cv::Mat scene = natural_scene(200, 150, seed);
     const auto original = describe(testing::encode(scene, ".png"));
     for (const auto& [kind, name] : copy_kinds()) {
+      if (kind == testing::CopyKind::kCrop80) continue;
       const double expected = kind == testing::CopyKind::kCrop90 ? 0.75 : kDefaultDedupThreshold;
       EXPECT_GE(similarity(describe(copy_of(scene, kind)), original), expected)
           << name << " copy of scene " << seed;
