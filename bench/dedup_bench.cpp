@@ -5,10 +5,13 @@
 //    photographs (1280-2560 px, Debian's mate-backgrounds) and on 500x375 crops of them, at 1
 //    and N threads / processes;
 //  - the nearest-evaluation-image search of 255-d vectors (synthetic, unit length): FAISS exact
-//    (flat) and IVF against numpy's exact product, queries/s for E evaluation vectors.
+//    (flat) and IVF against numpy's exact product, queries/s for E evaluation vectors;
+//  - dedup.embedding=backbone: a randomly initialised ResNet (--arch, ResNet-50 by default) over
+//    the first --backbone-images crops and their mirror images, against torchvision
+//    (dedup_reference.py embed), images/s at 1 and N threads (0 images: skipped).
 //
 //   dedup_bench [--photos DIR] [--crops N] [--threads N] [--eval E] [--queries Q] [--runs N]
-//               [--no-reference]
+//               [--arch A] [--backbone-images N] [--no-reference]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -28,6 +31,7 @@
 #include "common/base/error.h"
 #include "common/base/parallel_for.h"
 #include "common/io/atomic_file.h"
+#include "vision/dedup/backbone_embedder.h"
 #include "vision/dedup/image_descriptor.h"
 #include "vision/dedup/nearest_images.h"
 #include "vision/transforms/image_decoder.h"
@@ -44,6 +48,8 @@ struct Flags {
   int64_t eval = 100000;
   int64_t queries = 10000;
   int runs = 3;
+  std::string arch = "resnet50";
+  int backbone_images = 32;
   bool reference = true;
   std::string dir;
 };
@@ -70,6 +76,10 @@ Flags parse_flags(int argc, char** argv) {
       f.queries = std::stoll(value);
     } else if (arg == "--runs") {
       f.runs = std::stoi(value);
+    } else if (arg == "--arch") {
+      f.arch = value;
+    } else if (arg == "--backbone-images") {
+      f.backbone_images = std::stoi(value);
     } else {
       throw usage_error("unknown flag {}", arg);
     }
@@ -185,6 +195,53 @@ void search_rows(const Flags& f) {
   }
 }
 
+double embed_seconds(const vision::ImageEmbedder& embedder, const std::vector<std::string>& files) {
+  std::vector<std::string> bytes;
+  for (const std::string& file : files) bytes.push_back(io::read_file(file));
+  std::vector<vision::EncodedImage> images;
+  for (size_t i = 0; i < files.size(); ++i) {
+    images.push_back(
+        {reinterpret_cast<const uint8_t*>(bytes[i].data()), bytes[i].size(), files[i]});
+  }
+  const auto start = std::chrono::steady_clock::now();
+  embedder.embed(images, /*with_mirror=*/true);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void backbone_rows(const Flags& f, const std::vector<std::string>& crops) {
+  if (f.backbone_images <= 0) return;
+  const std::vector<std::string> files(
+      crops.begin(), crops.begin() + std::min<size_t>(crops.size(), f.backbone_images));
+  const std::string list = f.dir + "/backbone.txt";
+  std::string text;
+  for (const auto& file : files) text += file + "\n";
+  io::write_file_atomic(list, text);
+  for (const int threads : {1, f.threads}) {
+    vision::ImageNetEvalOptions options;
+    options.init = vision::BackboneInit::kRandom;
+    options.arch = f.arch;
+    options.batch = 16;
+    options.threads = threads;
+    const auto embedder = vision::make_backbone_embedder(options);
+    embed_seconds(*embedder, {files.front(), files.back()});  // warm-up
+    std::vector<double> ptk, python;
+    for (int run = 0; run < f.runs; ++run) {
+      ptk.push_back(static_cast<double>(files.size()) / embed_seconds(*embedder, files));
+      if (f.reference) {
+        python.push_back(static_cast<double>(files.size()) /
+                         reference_seconds({PTK_PYTHON, PTK_SOURCE_DIR "/bench/dedup_reference.py",
+                                            "embed", "--files", list, "--threads",
+                                            std::to_string(threads), "--arch", f.arch}));
+      }
+    }
+    const std::string reference = f.reference ? fmt::format("{:.1f} | **{:.2f}x**", median(python),
+                                                            median(ptk) / median(python))
+                                              : "- | -";
+    std::printf("| embed crops with %s + mirror (%zu) | %d | %.1f | %s |\n", f.arch.c_str(),
+                files.size(), threads, median(ptk), reference.c_str());
+  }
+}
+
 void run_bench(Flags& f) {
   fs::create_directories(f.dir);
   const std::vector<std::string> photos = list_photos(f.photos);
@@ -196,8 +253,10 @@ void run_bench(Flags& f) {
   for (int copy = 0; copy < 8; ++copy)
     repeated.insert(repeated.end(), photos.begin(), photos.end());
   describe_rows(f, "photographs", repeated);
-  describe_rows(f, "crops", write_crops(photos, f.crops, f.dir + "/crops"));
+  const std::vector<std::string> crops = write_crops(photos, f.crops, f.dir + "/crops");
+  describe_rows(f, "crops", crops);
   search_rows(f);
+  backbone_rows(f, crops);
 }
 
 }  // namespace
