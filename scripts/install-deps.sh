@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Installs every Debian package pretrainkit, its tests and its demos need.
-# Idempotent: packages already installed are skipped. As root it runs apt-get; otherwise it
-# prints the exact command to run.
+# Installs every Debian package pretrainkit, its tests and its demos need, then the npm packages
+# of the node-label tests (tests/node: HF's JavaScript tokenizers, at the version its lock file
+# pins). Idempotent: what is installed is skipped. As root it runs apt-get; otherwise it prints
+# the exact command to run.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# tests/node/node_modules from tests/node/package-lock.json (npm's registry), when missing.
+install_node_packages() {
+  if [ -d tests/node/node_modules/@huggingface/tokenizers ]; then
+    return
+  fi
+  echo "install-deps: npm ci in tests/node"
+  npm ci --prefix tests/node --no-audit --no-fund --silent
+}
 
 packages=(
   # build
@@ -30,6 +41,10 @@ packages=(
   # camera photographs that bench/image_load_bench cuts its ImageNet-sized JPEGs from
   mate-backgrounds
 )
+# node + npm for tests/node, unless a Node.js is installed some other way
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -40,6 +55,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  install_node_packages
   exit 0
 fi
 
@@ -54,3 +70,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 "${cmd[@]}"
+install_node_packages

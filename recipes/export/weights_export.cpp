@@ -17,6 +17,7 @@
 #include "common/io/safetensors.h"
 #include "common/train/checkpoint.h"
 #include "recipes/export/checkpoint_models.h"
+#include "recipes/export/hf_tokenizer_json.h"
 #include "text/models/bert_heads.h"
 #include "text/tokenizers/pretraining_vocab.h"
 #include "text/tokenizers/tokenizer_process.h"
@@ -118,25 +119,34 @@ std::string export_vision(const ExportOptions& options, const ExportSource& sour
   return summary.str();
 }
 
-// HF's tokenizer files next to the weights: BertTokenizer for a WordPiece vocabulary;
+// HF's tokenizer files next to the weights: BertTokenizer for a WordPiece vocabulary, with
+// tokenizer.json so that the fast tokenizer loads without a conversion;
 // AlbertTokenizer (HF's plain SentencePiece tokenizer with BERT-style [CLS] A [SEP] B [SEP])
 // for a SentencePiece model, with this model's special pieces and no extra normalisation.
 std::vector<std::string> write_hf_tokenizer(const std::string& out, const std::string& path,
-                                            const text::PretrainingVocab& vocab,
+                                            const text::PretrainingVocab& vocab_facts,
                                             int64_t max_positions) {
-  const text::SpecialIds& ids = vocab.specials;
+  const text::SpecialIds& ids = vocab_facts.specials;
+  const std::vector<std::string>& pieces = vocab_facts.pieces;
   ordered_json config;
-  ordered_json specials = {{"unk_token", vocab.pieces.at(ids.unk)},
-                           {"sep_token", vocab.pieces.at(ids.sep)},
-                           {"pad_token", vocab.pieces.at(ids.pad)},
-                           {"cls_token", vocab.pieces.at(ids.cls)},
-                           {"mask_token", vocab.pieces.at(ids.mask)}};
+  ordered_json specials = {{"unk_token", pieces.at(ids.unk)},
+                           {"sep_token", pieces.at(ids.sep)},
+                           {"pad_token", pieces.at(ids.pad)},
+                           {"cls_token", pieces.at(ids.cls)},
+                           {"mask_token", pieces.at(ids.mask)}};
   std::vector<std::string> files;
   if (text::is_wordpiece_path(path)) {
     const fs::path vocab = fs::is_directory(path) ? fs::path(path) / "vocab.txt" : fs::path(path);
     fs::copy_file(vocab, fs::path(out) / "vocab.txt", fs::copy_options::overwrite_existing);
     files.push_back("vocab.txt");
-    config = {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true}};
+    // ptk-bert prepare loads a WordPiece vocabulary uncased (TokenizerLoadOptions' default).
+    write_json((fs::path(out) / "tokenizer.json").string(),
+               wordpiece_tokenizer_json(vocab_facts, /*lowercase=*/true));
+    files.push_back("tokenizer.json");
+    config = {{"tokenizer_class", "BertTokenizer"},
+              {"do_lower_case", true},
+              {"tokenize_chinese_chars", true},
+              {"strip_accents", nullptr}};
   } else {
     fs::copy_file(path, fs::path(out) / "spiece.model", fs::copy_options::overwrite_existing);
     files.push_back("spiece.model");
@@ -146,6 +156,9 @@ std::vector<std::string> write_hf_tokenizer(const std::string& out, const std::s
               {"remove_space", true}};
   }
   config["model_max_length"] = max_positions;
+  // The toolkit splits a literal "[MASK]" in text as ordinary text (user text cannot inject a
+  // special token); transformers versions that know this flag do the same.
+  config["split_special_tokens"] = true;
   for (const auto& [key, value] : specials.items()) config[key] = value;
   write_json((fs::path(out) / "tokenizer_config.json").string(), config);
   write_json((fs::path(out) / "special_tokens_map.json").string(), specials);

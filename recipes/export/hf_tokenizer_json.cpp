@@ -1,0 +1,71 @@
+#include "recipes/export/hf_tokenizer_json.h"
+
+#include <string>
+
+#include "text/tokenizers/wordpiece_tokenizer.h"
+
+namespace ptk::recipes {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json added_token(int32_t id, const std::string& content) {
+  return {{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
+          {"rstrip", false}, {"normalized", false}, {"special", true}};
+}
+
+ordered_json special(const std::string& token, int type_id) {
+  return {{"SpecialToken", {{"id", token}, {"type_id", type_id}}}};
+}
+
+ordered_json sequence(const std::string& which, int type_id) {
+  return {{"Sequence", {{"id", which}, {"type_id", type_id}}}};
+}
+
+// [CLS] A [SEP] for one text, [CLS] A [SEP] B [SEP] for a pair, B's part with type id 1.
+ordered_json bert_template(const text::PretrainingVocab& vocab) {
+  const std::string& cls = vocab.pieces.at(static_cast<size_t>(vocab.specials.cls));
+  const std::string& sep = vocab.pieces.at(static_cast<size_t>(vocab.specials.sep));
+  ordered_json specials = ordered_json::object();
+  for (const auto& [token, id] : {std::pair{cls, vocab.specials.cls}, {sep, vocab.specials.sep}}) {
+    specials[token] = {{"id", token}, {"ids", {id}}, {"tokens", {token}}};
+  }
+  return {{"type", "TemplateProcessing"},
+          {"single", {special(cls, 0), sequence("A", 0), special(sep, 0)}},
+          {"pair",
+           {special(cls, 0), sequence("A", 0), special(sep, 0), sequence("B", 1), special(sep, 1)}},
+          {"special_tokens", specials}};
+}
+
+}  // namespace
+
+ordered_json wordpiece_tokenizer_json(const text::PretrainingVocab& vocab, bool lowercase) {
+  const text::SpecialIds& ids = vocab.specials;
+  ordered_json added = ordered_json::array();
+  for (const int32_t id : {ids.pad, ids.unk, ids.cls, ids.sep, ids.mask}) {
+    added.push_back(added_token(id, vocab.pieces.at(static_cast<size_t>(id))));
+  }
+  ordered_json pieces = ordered_json::object();
+  for (size_t id = 0; id < vocab.pieces.size(); ++id) pieces[vocab.pieces[id]] = id;
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added},
+          {"normalizer",
+           {{"type", "BertNormalizer"},
+            {"clean_text", true},
+            {"handle_chinese_chars", true},
+            {"strip_accents", nullptr},  // follows lowercase, as BertTokenizer's does
+            {"lowercase", lowercase}}},
+          {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
+          {"post_processor", bert_template(vocab)},
+          {"decoder", {{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}}},
+          {"model",
+           {{"type", "WordPiece"},
+            {"unk_token", vocab.pieces.at(static_cast<size_t>(ids.unk))},
+            {"continuing_subword_prefix", "##"},
+            {"max_input_chars_per_word", text::WordPieceTokenizer::kMaxWordChars},
+            {"vocab", pieces}}}};
+}
+
+}  // namespace ptk::recipes

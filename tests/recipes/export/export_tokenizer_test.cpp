@@ -1,0 +1,146 @@
+// The tokenizer files of an exported BERT folder as HF's fast tokenizers load them: the
+// tokenizer.json that ptk-export writes for a WordPiece vocabulary, read by HF's JavaScript
+// tokenizers (tests/node, installed by scripts/install-deps.sh from npm: an implementation of
+// the format that is not ours), encodes a hard text file to the ids ptk-tokenize (what
+// ptk-bert prepare runs) gives it, line for line.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/base/split.h"
+#include "common/io/atomic_file.h"
+#include "tests/integration/toy_run.h"
+#include "tests/recipes/export/export_fixtures.h"
+
+namespace ptk::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kTokenize = std::string(PTK_BINARY_DIR) + "/ptk-tokenize";
+const std::string kNodeDir = std::string(PTK_SOURCE_DIR) + "/tests/node";
+
+// An uncased vocabulary in which most text has pieces: lowercase letters, digits and ASCII
+// punctuation alone and as "##" continuations, some whole words and suffixes, a few CJK, Arabic
+// and Hebrew letters.
+void write_rich_vocab(const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  out << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+  for (char c = '!'; c <= '~'; ++c) {
+    if (c < 'A' || c > 'Z') out << c << "\n";
+  }
+  for (const char* c :
+       {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
+        "s", "t", "u", "v", "w", "x", "y", "z", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}) {
+    out << "##" << c << "\n";
+  }
+  for (const char* word :
+       {"the",   "quick",    "brown", "fox",  "jump", "##ed",     "##ing",  "over", "lazy",
+        "dog",   "hello",    "world", "said", "un",   "##believ", "##able", "mask", "cafe",
+        "naive", "istanbul", "中",    "文",   "日",   "本",       "م",      "##ر",  "##ح",
+        "##ب",   "##ا",      "ש",     "##ל",  "##ו",  "##ם"}) {
+    out << word << "\n";
+  }
+}
+
+// Quotes of every kind, control and zero-width characters, combining marks, CJK, emoji,
+// right-to-left scripts, words past WordPiece's 100 characters, odd white space, capitals.
+void write_hard_text(const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  out << "The quick brown fox jumps over the lazy dog.\n"
+      << "``Hello'' said \"the\" 'fox' \xe2\x80\x94 \xe2\x80\x98one\xe2\x80\x99 "
+         "\xe2\x80\x9ctwo\xe2\x80\x9d \xc2\xabthree\xc2\xbb\n"
+      << "a\x0b"
+         "b c\x1c"
+         "d e\x1f"
+         "f g\xc2\x85h \x7f"
+         "del\n"
+      << "zero\xe2\x80\x8bwidth\xe2\x80\x8cjoin\xe2\x80\x8d\xef\xbb\xbf"
+         "bom\n"
+      << "Cafe\xcc\x81 na\xc3\xafve \xc3\x85ngstr\xc3\xb6m \xc4\xb0stanbul STRASSE stra\xc3\x9f"
+         "e\n"
+      << "\xe4\xb8\xad\xe6\x96\x87\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x86\xe3\x82\xad\n"
+      << "emoji \xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd flag "
+         "\xf0\x9f\x87\xab\xf0\x9f\x87\xb7\n"
+      << "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n"
+      << std::string(101, 'a') << " " << std::string(100, 'b') << " unbelievable\n"
+      << "  lots\t\tof   space \xe3\x80\x80 ideographic\xc2\xa0nbsp  \n"
+      << "ABC123 x-ray e-mail U.S.A. 3.14 $5 #tag @user\n"
+      << "\n";
+}
+
+// The absolute path of `program` on PATH ("" when there is none).
+std::string on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  for (const std::string& dir : split_copies(path ? path : "", ':')) {
+    const fs::path candidate = fs::path(dir) / program;
+    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
+}
+
+int run(const std::vector<std::string>& argv, const std::string& log, std::string* output) {
+  Child child(argv, {}, log);
+  const int code = exit_code(child.wait(std::chrono::seconds(120)));
+  *output = child.output();
+  return code;
+}
+
+TEST(ExportTokenizer, TokenizerJsonGivesHfJavascriptTokenizersThePrepareIds) {
+  ScratchDir dir;
+  write_rich_vocab(dir / "vocab.txt");
+  write_hard_text(dir / "hard.txt");
+  std::string output;
+  const std::string vocab = io::read_file(dir / "vocab.txt");
+  const auto vocab_size = static_cast<int64_t>(std::count(vocab.begin(), vocab.end(), '\n'));
+  write_bert_checkpoint(dir / "run", vocab_size);
+  ASSERT_EQ(run_export({"weights", "export.checkpoint=" + dir / "run", "export.format=hf",
+                        "export.tokenizer=" + dir / "vocab.txt", "export.out=" + dir / "hf"},
+                       dir / "export.log", &output),
+            0)
+      << output;
+
+  const auto json = nlohmann::json::parse(io::read_file(dir / "hf/tokenizer.json"));
+  EXPECT_EQ(json["model"]["type"], "WordPiece");
+  EXPECT_EQ(static_cast<int64_t>(json["model"]["vocab"].size()), vocab_size);
+  EXPECT_EQ(json["model"]["vocab"]["##ing"], 115);  // 5 specials, 68 + 36 characters, 6 words
+  EXPECT_EQ(json["normalizer"]["lowercase"], true);
+  EXPECT_EQ(json["post_processor"]["pair"].back()["SpecialToken"]["type_id"], 1);
+  EXPECT_EQ(json["added_tokens"].size(), 5u);
+  const auto config = nlohmann::json::parse(io::read_file(dir / "hf/tokenizer_config.json"));
+  EXPECT_EQ(config["tokenizer_class"], "BertTokenizer");
+  EXPECT_EQ(config["split_special_tokens"], true);
+
+  const std::string node = on_path("node");
+  if (node.empty() || !fs::exists(kNodeDir + "/node_modules/@huggingface/tokenizers")) {
+    GTEST_SKIP() << "node or tests/node/node_modules missing: run scripts/install-deps.sh";
+  }
+  ASSERT_EQ(run({kTokenize, "encode", "tokenize.tokenizer=" + dir / "vocab.txt",
+                 "tokenize.input=" + dir / "hard.txt", "tokenize.output=" + dir / "ptk.ids"},
+                dir / "encode.log", &output),
+            0)
+      << output;
+  ASSERT_EQ(run({node, kNodeDir + "/hf_tokenizer_ids.mjs", dir / "hf", dir / "hard.txt"},
+                dir / "node.log", &output),
+            0)
+      << output;
+  const std::vector<std::string> hard = split_copies(io::read_file(dir / "hard.txt"), '\n');
+  const std::vector<std::string> ours = split_copies(io::read_file(dir / "ptk.ids"), '\n');
+  const std::vector<std::string> theirs = split_copies(output, '\n');
+  ASSERT_GE(ours.size(), hard.size());
+  ASSERT_GE(theirs.size(), hard.size() - 1);
+  for (size_t i = 0; i + 1 < hard.size(); ++i) {  // the last field follows the final newline
+    const std::string expected = "2" + (ours[i].empty() ? "" : " " + ours[i]) + " 3";
+    EXPECT_EQ(theirs[i], expected) << "line " << i + 1 << ": " << hard[i];
+  }
+}
+
+}  // namespace
+}  // namespace ptk::testing
