@@ -11,16 +11,16 @@
 #include <system_error>
 
 #include "common/base/error.h"
+#include "common/base/protobuf_wire.h"
 #include "common/log/crc32c.h"
 
 namespace ptk::log {
 namespace {
 
-// Protobuf wire types.
-constexpr uint32_t kVarint = 0;
-constexpr uint32_t kFixed64 = 1;
-constexpr uint32_t kLengthDelimited = 2;
-constexpr uint32_t kFixed32 = 5;
+using protobuf::kFixed32;
+using protobuf::kFixed64;
+using protobuf::kLengthDelimited;
+using protobuf::kVarint;
 
 void put_varint(std::string& out, uint64_t value) {
   while (value >= 0x80) {

@@ -1,5 +1,7 @@
 #include "recipes/export/hf_tokenizer_json.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "text/tokenizers/wordpiece_tokenizer.h"
@@ -37,20 +39,83 @@ ordered_json bert_template(const text::PretrainingVocab& vocab) {
           {"special_tokens", specials}};
 }
 
-}  // namespace
-
-ordered_json wordpiece_tokenizer_json(const text::PretrainingVocab& vocab, bool lowercase) {
+ordered_json added_specials(const text::PretrainingVocab& vocab) {
   const text::SpecialIds& ids = vocab.specials;
   ordered_json added = ordered_json::array();
   for (const int32_t id : {ids.pad, ids.unk, ids.cls, ids.sep, ids.mask}) {
     added.push_back(added_token(id, vocab.pieces.at(static_cast<size_t>(id))));
   }
+  return added;
+}
+
+std::string base64(const std::string& bytes) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, bytes.size() - i);  // n bytes give n + 1 characters
+    uint32_t group = 0;
+    for (size_t k = 0; k < 3; ++k) {
+      group = (group << 8) | (k < n ? static_cast<uint8_t>(bytes[i + k]) : 0u);
+    }
+    for (size_t k = 0; k < 4; ++k) out += k <= n ? kAlphabet[(group >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
+}
+
+// SentencePiece's normaliser: its character map, then its white space rules.
+ordered_json sentencepiece_normalizer(const text::SentencePieceModelFile& model) {
+  ordered_json steps = ordered_json::array();
+  if (!model.precompiled_charsmap.empty()) {
+    steps.push_back(
+        {{"type", "Precompiled"}, {"precompiled_charsmap", base64(model.precompiled_charsmap)}});
+  }
+  if (model.remove_extra_whitespaces) {
+    steps.push_back({{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}});
+    steps.push_back({{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}});
+  }
+  return {{"type", "Sequence"}, {"normalizers", steps}};
+}
+
+ordered_json metaspace(const text::SentencePieceModelFile& model) {
+  return {{"type", "Metaspace"},
+          {"replacement", "\u2581"},  // SentencePiece's space, in UTF-8
+          {"add_prefix_space", model.add_dummy_prefix},
+          {"prepend_scheme", model.add_dummy_prefix ? "always" : "never"},
+          {"split", true}};
+}
+
+}  // namespace
+
+ordered_json unigram_tokenizer_json(const text::SentencePieceModelFile& model,
+                                    const text::PretrainingVocab& vocab) {
+  ordered_json pieces = ordered_json::array();
+  for (const text::SentencePieceModelFile::Piece& piece : model.pieces) {
+    pieces.push_back({piece.piece, piece.score});
+  }
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added_specials(vocab)},
+          {"normalizer", sentencepiece_normalizer(model)},
+          {"pre_tokenizer", metaspace(model)},
+          {"post_processor", bert_template(vocab)},
+          {"decoder", metaspace(model)},
+          {"model",
+           {{"type", "Unigram"},
+            {"unk_id", vocab.specials.unk},
+            {"vocab", pieces},
+            {"byte_fallback", model.has_byte_pieces()}}}};
+}
+
+ordered_json wordpiece_tokenizer_json(const text::PretrainingVocab& vocab, bool lowercase) {
+  const text::SpecialIds& ids = vocab.specials;
   ordered_json pieces = ordered_json::object();
   for (size_t id = 0; id < vocab.pieces.size(); ++id) pieces[vocab.pieces[id]] = id;
   return {{"version", "1.0"},
           {"truncation", nullptr},
           {"padding", nullptr},
-          {"added_tokens", added},
+          {"added_tokens", added_specials(vocab)},
           {"normalizer",
            {{"type", "BertNormalizer"},
             {"clean_text", true},

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-${PTK_FUZZ_SECONDS:-20}}
 build_dir=${PTK_FUZZ_BUILD_DIR:-build-fuzz}
 targets=(${PTK_FUZZ_TARGETS:-safetensors shard_validation manifest config hashtag_normalizer
-  glue_reader tokenizer})
+  glue_reader tokenizer sentencepiece_model})
 
 if command -v ccache >/dev/null 2>&1; then
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
