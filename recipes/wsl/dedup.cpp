@@ -29,7 +29,8 @@ struct DedupKeys {
   vision::DedupOptions job;
   std::string embedding = "thumbnail";
   vision::ImageNetEvalOptions backbone = backbone_defaults();  // dedup.embedding=backbone
-  int64_t threads = 0;                                         // 0 = this machine's cores
+  std::string init_from;  // another name for dedup.checkpoint, as in ptk-eval and ptk-export
+  int64_t threads = 0;    // 0 = this machine's cores
   int64_t timeout_s = 24 * 3600;
 };
 
@@ -79,6 +80,9 @@ void add_embedding_keys(config::OptionTable<DedupKeys>& t) {
       .add("dedup.checkpoint", nested(&K::backbone, &E::checkpoint),
            "backbone weights: a run directory, a checkpoint directory, or a .pt / .pth / "
            ".safetensors state dict such as a torchvision ResNet's (then dedup.arch is required)")
+      .add("init.from", &K::init_from,
+           "instead of dedup.checkpoint: a .pth / .pt / .safetensors state dict (torchvision "
+           "keys; dedup.arch names the architecture)")
       .add("dedup.arch", nested(&K::backbone, &E::arch),
            "backbone architecture preset; empty = model.arch of the checkpoint's config")
       .add("dedup.init", nested(&K::backbone, &E::init),
@@ -108,6 +112,12 @@ config::OptionTable<DedupKeys> dedup_table() {
 std::unique_ptr<vision::ImageEmbedder> make_embedder(DedupKeys keys, int threads,
                                                      const dist::JobRanks& ranks) {
   if (keys.embedding == "thumbnail") return std::make_unique<vision::ThumbnailEmbedder>(threads);
+  if (!keys.init_from.empty()) {
+    if (!keys.backbone.checkpoint.empty()) {
+      throw usage_error("give dedup.checkpoint or init.from, not both");
+    }
+    keys.backbone.checkpoint = keys.init_from;
+  }
   keys.backbone.threads = threads;
   keys.backbone.device = ranks.device_for_rank(keys.backbone.device);
   return vision::make_backbone_embedder(keys.backbone);

@@ -127,7 +127,7 @@ TEST(WslDedup, ExcludesTrainingRecordsCopiedInTheEvaluationFolders) {
 }
 
 // dedup.embedding=backbone runs the network the keys name (here a small random-init ResNet-18 on
-// 32 px crops), and asks for weights when it is given none.
+// 32 px crops), asks for weights when it is given none, and reads init.from as dedup.checkpoint.
 TEST(WslDedup, TheBackboneEmbeddingRunsTheNetworkTheKeysName) {
   ScratchDir dir;
   prepare_demo(dir);
@@ -143,7 +143,12 @@ TEST(WslDedup, TheBackboneEmbeddingRunsTheNetworkTheKeysName) {
   std::string output;
   EXPECT_EQ(run(args, dir / "weights.log", &output), 2);
   EXPECT_NE(output.find("needs dedup.checkpoint"), std::string::npos) << output;
-  args.push_back("dedup.init=random");
+  args.push_back("init.from=" + dir / "nowhere/resnet18.pth");
+  EXPECT_EQ(run(args, dir / "init_from.log", &output), 2);
+  EXPECT_NE(output.find("dedup.checkpoint: '" + dir / "nowhere/resnet18.pth" + "' does not exist"),
+            std::string::npos)
+      << output;
+  args.back() = "dedup.init=random";
   ASSERT_EQ(run(args, dir / "dedup.log", &output), 0) << output;
   EXPECT_NE(output.find("backbone (random arch=resnet18 seed=0; 32 px"), std::string::npos)
       << output;
