@@ -1,8 +1,11 @@
 """Loads a `ptk-export weights` BERT folder with Hugging Face transformers and compares MLM
 logits, NSP logits and BertModel outputs with the toolkit's own on the same tokens
-(reference_logits.safetensors, written by export.reference_logits=true).
-Usage: hf_parity.py EXPORT_DIR. Prints SKIP and exits 0 where transformers is not installed;
-"OK ..." and exit 0 when every output agrees to 1e-4; exit 1 otherwise."""
+(reference_logits.safetensors, written by export.reference_logits=true), and, given TEXT and
+IDS (ptk-tokenize's ids of TEXT's lines), the ids AutoTokenizer gives each line, slow and fast.
+Usage: hf_parity.py EXPORT_DIR [TEXT IDS]. Prints SKIP and exits 0 where transformers is not
+installed; each tokenizer check it cannot run (no `tokenizers` package for the fast one, no
+`sentencepiece` for a slow SentencePiece one) is reported as "SKIP <check>: <why>" and counted
+neither way. "OK ..." and exit 0 when every check that ran agrees; exit 1 otherwise."""
 import os
 import sys
 
@@ -16,6 +19,38 @@ except ImportError as error:
 from safetensors_file import read_safetensors
 
 TOLERANCE = 1e-4
+
+
+def tokenizer_failures(folder, text_file, ids_file):
+    """The lines whose ids differ, per tokenizer kind that could be loaded."""
+    with open(text_file, encoding="utf-8", newline="\n") as f:
+        lines = f.read().split("\n")[:-1]
+    with open(ids_file, encoding="utf-8") as f:
+        expected = [[int(i) for i in row.split()] for row in f.read().split("\n")
+                    if not row.startswith("#")][:len(lines)]
+    failures = []
+    for use_fast in (False, True):
+        kind = "fast" if use_fast else "slow"
+        try:
+            tokenizer = transformers.AutoTokenizer.from_pretrained(folder, use_fast=use_fast)
+        except Exception as error:  # a missing package or a class this version lacks
+            print("SKIP %s tokenizer ids: %s" % (kind, error))
+            continue
+        if tokenizer.is_fast != use_fast:
+            print("SKIP %s tokenizer ids: AutoTokenizer gave a %s tokenizer" %
+                  (kind, "fast" if tokenizer.is_fast else "slow"))
+            continue
+        wrong = 0
+        for number, (line, ids) in enumerate(zip(lines, expected), 1):
+            want = [tokenizer.cls_token_id] + ids + [tokenizer.sep_token_id]
+            got = tokenizer(line)["input_ids"]
+            if got != want:
+                wrong += 1
+                print("%s tokenizer, line %d %r: %s, toolkit %s" % (kind, number, line, got, want))
+        print("%s tokenizer ids: %d of %d lines differ" % (kind, wrong, len(lines)))
+        if wrong:
+            failures.append("%s tokenizer ids" % kind)
+    return failures
 
 
 def main():
@@ -53,6 +88,8 @@ def main():
     compare("BertModel.last_hidden_state", out.last_hidden_state, ref["sequence_output"])
     compare("BertModel.pooler_output", out.pooler_output, ref["pooled_output"])
     transformers.AutoTokenizer.from_pretrained(folder)
+    if len(sys.argv) == 4:
+        failures += tokenizer_failures(folder, sys.argv[2], sys.argv[3])
     print("FAIL: " + ", ".join(failures) if failures else "OK")
     return 1 if failures else 0
 

@@ -57,6 +57,56 @@ int64_t write_wordpiece_vocab(const std::string& path, int words) {
   return 5 + words;
 }
 
+// An uncased vocabulary in which most text has pieces: lowercase letters, digits and ASCII
+// punctuation alone and as "##" continuations, some whole words and suffixes, a few CJK, Arabic
+// and Hebrew letters.
+int64_t write_rich_vocab(const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  out << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+  for (char c = '!'; c <= '~'; ++c) {
+    if (c < 'A' || c > 'Z') out << c << "\n";
+  }
+  for (const char* c :
+       {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
+        "s", "t", "u", "v", "w", "x", "y", "z", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}) {
+    out << "##" << c << "\n";
+  }
+  for (const char* word :
+       {"the",   "quick",    "brown", "fox",  "jump", "##ed",     "##ing",  "over", "lazy",
+        "dog",   "hello",    "world", "said", "un",   "##believ", "##able", "mask", "cafe",
+        "naive", "istanbul", "中",    "文",   "日",   "本",       "م",      "##ر",  "##ح",
+        "##ب",   "##ا",      "ש",     "##ל",  "##ו",  "##ם"}) {
+    out << word << "\n";
+  }
+  return 5 + 68 + 36 + 33;
+}
+
+// Quotes of every kind, control and zero-width characters, combining marks, CJK, emoji,
+// right-to-left scripts, words past WordPiece's 100 characters, odd white space, capitals.
+void write_hard_text(const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  out << "The quick brown fox jumps over the lazy dog.\n"
+      << "``Hello'' said \"the\" 'fox' \xe2\x80\x94 \xe2\x80\x98one\xe2\x80\x99 "
+         "\xe2\x80\x9ctwo\xe2\x80\x9d \xc2\xabthree\xc2\xbb\n"
+      << "a\x0b"
+         "b c\x1c"
+         "d e\x1f"
+         "f g\xc2\x85h \x7f"
+         "del\n"
+      << "zero\xe2\x80\x8bwidth\xe2\x80\x8cjoin\xe2\x80\x8d\xef\xbb\xbf"
+         "bom\n"
+      << "Cafe\xcc\x81 na\xc3\xafve \xc3\x85ngstr\xc3\xb6m \xc4\xb0stanbul STRASSE stra\xc3\x9f"
+         "e\n"
+      << "\xe4\xb8\xad\xe6\x96\x87\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x86\xe3\x82\xad\n"
+      << "emoji \xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd flag "
+         "\xf0\x9f\x87\xab\xf0\x9f\x87\xb7\n"
+      << "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n"
+      << std::string(101, 'a') << " " << std::string(100, 'b') << " unbelievable\n"
+      << "  lots\t\tof   space \xe3\x80\x80 ideographic\xc2\xa0nbsp  \n"
+      << "ABC123 x-ray e-mail U.S.A. 3.14 $5 #tag @user\n"
+      << "\n";
+}
+
 text::BertConfig tiny_bert_config(int64_t vocab_size) {
   text::BertConfig config = text::bert_config("bert-tiny");
   config.vocab_size = vocab_size;

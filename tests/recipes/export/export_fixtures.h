@@ -20,6 +20,16 @@ void write_wsl_checkpoint(const std::string& run_dir, const std::string& arch, i
 // Writes a WordPiece vocab.txt with the five specials and `words` words; returns its size.
 int64_t write_wordpiece_vocab(const std::string& path, int words);
 
+// Writes an uncased WordPiece vocab.txt in which most text has pieces (letters, digits and
+// punctuation, alone and as "##" continuations, some words, CJK, Arabic and Hebrew letters);
+// returns its size.
+int64_t write_rich_vocab(const std::string& path);
+
+// Writes a text file of hard cases for tokenizers, one a line: quotes of every kind (`` and ''
+// too), control and zero-width characters, combining marks, CJK, emoji, right-to-left scripts,
+// words past WordPiece's 100 characters, odd white space, capitals. No literal special token.
+void write_hard_text(const std::string& path);
+
 // bert-tiny with 32 hidden, 64 FFN, 64 positions and `vocab_size` tokens ([PAD] = 0).
 text::BertConfig tiny_bert_config(int64_t vocab_size);
 

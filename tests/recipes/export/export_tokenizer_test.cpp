@@ -31,55 +31,6 @@ const std::string kNodeDir = std::string(PTK_SOURCE_DIR) + "/tests/node";
 const std::string kBert = std::string(PTK_BINARY_DIR) + "/ptk-bert";
 const std::string kBertDemoConfig = std::string(PTK_SOURCE_DIR) + "/recipes/bert/configs/demo.yaml";
 
-// An uncased vocabulary in which most text has pieces: lowercase letters, digits and ASCII
-// punctuation alone and as "##" continuations, some whole words and suffixes, a few CJK, Arabic
-// and Hebrew letters.
-void write_rich_vocab(const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  out << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
-  for (char c = '!'; c <= '~'; ++c) {
-    if (c < 'A' || c > 'Z') out << c << "\n";
-  }
-  for (const char* c :
-       {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
-        "s", "t", "u", "v", "w", "x", "y", "z", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}) {
-    out << "##" << c << "\n";
-  }
-  for (const char* word :
-       {"the",   "quick",    "brown", "fox",  "jump", "##ed",     "##ing",  "over", "lazy",
-        "dog",   "hello",    "world", "said", "un",   "##believ", "##able", "mask", "cafe",
-        "naive", "istanbul", "中",    "文",   "日",   "本",       "م",      "##ر",  "##ح",
-        "##ب",   "##ا",      "ש",     "##ל",  "##ו",  "##ם"}) {
-    out << word << "\n";
-  }
-}
-
-// Quotes of every kind, control and zero-width characters, combining marks, CJK, emoji,
-// right-to-left scripts, words past WordPiece's 100 characters, odd white space, capitals.
-void write_hard_text(const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  out << "The quick brown fox jumps over the lazy dog.\n"
-      << "``Hello'' said \"the\" 'fox' \xe2\x80\x94 \xe2\x80\x98one\xe2\x80\x99 "
-         "\xe2\x80\x9ctwo\xe2\x80\x9d \xc2\xabthree\xc2\xbb\n"
-      << "a\x0b"
-         "b c\x1c"
-         "d e\x1f"
-         "f g\xc2\x85h \x7f"
-         "del\n"
-      << "zero\xe2\x80\x8bwidth\xe2\x80\x8cjoin\xe2\x80\x8d\xef\xbb\xbf"
-         "bom\n"
-      << "Cafe\xcc\x81 na\xc3\xafve \xc3\x85ngstr\xc3\xb6m \xc4\xb0stanbul STRASSE stra\xc3\x9f"
-         "e\n"
-      << "\xe4\xb8\xad\xe6\x96\x87\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x86\xe3\x82\xad\n"
-      << "emoji \xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd flag "
-         "\xf0\x9f\x87\xab\xf0\x9f\x87\xb7\n"
-      << "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\n"
-      << std::string(101, 'a') << " " << std::string(100, 'b') << " unbelievable\n"
-      << "  lots\t\tof   space \xe3\x80\x80 ideographic\xc2\xa0nbsp  \n"
-      << "ABC123 x-ray e-mail U.S.A. 3.14 $5 #tag @user\n"
-      << "\n";
-}
-
 // The absolute path of `program` on PATH ("" when there is none).
 std::string on_path(const std::string& program) {
   const char* path = std::getenv("PATH");
@@ -160,9 +111,9 @@ void expect_the_same_ids(const ScratchDir& dir, const std::string& tokenizer,
 
 TEST(ExportTokenizer, WordPieceTokenizerJsonGivesHfJavascriptTokenizersThePrepareIds) {
   ScratchDir dir;
-  write_rich_vocab(dir / "vocab.txt");
+  const int64_t vocab_size = write_rich_vocab(dir / "vocab.txt");
   const std::string vocab = io::read_file(dir / "vocab.txt");
-  const auto vocab_size = static_cast<int64_t>(std::count(vocab.begin(), vocab.end(), '\n'));
+  ASSERT_EQ(static_cast<int64_t>(std::count(vocab.begin(), vocab.end(), '\n')), vocab_size);
   export_with(dir, dir / "vocab.txt", vocab_size);
 
   const auto json = nlohmann::json::parse(io::read_file(dir / "hf/tokenizer.json"));
