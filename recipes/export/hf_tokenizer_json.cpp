@@ -1,9 +1,9 @@
 #include "recipes/export/hf_tokenizer_json.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 
+#include "common/base/base64.h"
 #include "text/tokenizers/wordpiece_tokenizer.h"
 
 namespace ptk::recipes {
@@ -48,27 +48,12 @@ ordered_json added_specials(const text::PretrainingVocab& vocab) {
   return added;
 }
 
-std::string base64(const std::string& bytes) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, bytes.size() - i);  // n bytes give n + 1 characters
-    uint32_t group = 0;
-    for (size_t k = 0; k < 3; ++k) {
-      group = (group << 8) | (k < n ? static_cast<uint8_t>(bytes[i + k]) : 0u);
-    }
-    for (size_t k = 0; k < 4; ++k) out += k <= n ? kAlphabet[(group >> (18 - 6 * k)) & 63] : '=';
-  }
-  return out;
-}
-
 // SentencePiece's normaliser: its character map, then its white space rules.
 ordered_json sentencepiece_normalizer(const text::SentencePieceModelFile& model) {
   ordered_json steps = ordered_json::array();
   if (!model.precompiled_charsmap.empty()) {
-    steps.push_back(
-        {{"type", "Precompiled"}, {"precompiled_charsmap", base64(model.precompiled_charsmap)}});
+    steps.push_back({{"type", "Precompiled"},
+                     {"precompiled_charsmap", base64_encode(model.precompiled_charsmap)}});
   }
   if (model.remove_extra_whitespaces) {
     steps.push_back({{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}});

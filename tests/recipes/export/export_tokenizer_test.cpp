@@ -15,11 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "common/base/base64.h"
 #include "common/base/split.h"
 #include "common/io/atomic_file.h"
 #include "tests/integration/toy_run.h"
 #include "tests/recipes/export/export_fixtures.h"
 #include "tests/text/tokenizers/tokenizer_test_corpus.h"
+#include "text/tokenizers/sentencepiece_model_file.h"
 
 namespace ptk::testing {
 namespace {
@@ -122,6 +124,7 @@ TEST(ExportTokenizer, WordPieceTokenizerJsonGivesHfJavascriptTokenizersThePrepar
   EXPECT_EQ(json["model"]["vocab"]["##ing"], 115);  // 5 specials, 68 + 36 characters, 6 words
   EXPECT_EQ(json["normalizer"]["lowercase"], true);
   EXPECT_EQ(json["post_processor"]["pair"].back()["SpecialToken"]["type_id"], 1);
+  EXPECT_EQ(json["post_processor"]["special_tokens"]["[CLS]"]["ids"], nlohmann::json::array({2}));
   EXPECT_EQ(json["added_tokens"].size(), 5u);
   const auto config = nlohmann::json::parse(io::read_file(dir / "hf/tokenizer_config.json"));
   EXPECT_EQ(config["tokenizer_class"], "BertTokenizer");
@@ -150,6 +153,8 @@ TEST(ExportTokenizer, UnigramTokenizerJsonGivesHfJavascriptTokenizersThePrepareI
   ASSERT_EQ(json["model"]["vocab"].size(), 400u);
   EXPECT_EQ(json["model"]["vocab"][4][0], "[MASK]");
   EXPECT_EQ(json["normalizer"]["normalizers"][0]["type"], "Precompiled");
+  EXPECT_EQ(json["normalizer"]["normalizers"][0]["precompiled_charsmap"],
+            base64_encode(text::SentencePieceModelFile::read(model).precompiled_charsmap));
   expect_the_same_ids(dir, model, /*charsmap_lines_apart=*/true);
 }
 
