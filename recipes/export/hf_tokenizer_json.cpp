@@ -1,7 +1,11 @@
 #include "recipes/export/hf_tokenizer_json.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
 
 #include "common/base/base64.h"
 #include "text/tokenizers/wordpiece_tokenizer.h"
@@ -70,7 +74,72 @@ ordered_json metaspace(const text::SentencePieceModelFile& model) {
           {"split", true}};
 }
 
+using Piece = text::SentencePieceModelFile::Piece;
+using PieceType = text::SentencePieceModelFile::PieceType;
+
+bool mergeable(const Piece& piece) {
+  return piece.type == PieceType::kNormal || piece.type == PieceType::kUserDefined;
+}
+
+// The merges of a SentencePiece BPE model, which stores only its pieces: every split of a piece
+// into two pieces is a merge, ranked by the merged piece's score (SentencePiece merges the
+// best-scoring pair first), ties in id order of the halves, as HF's converter derives them.
+ordered_json bpe_merges(const text::SentencePieceModelFile& model) {
+  std::unordered_map<std::string, size_t> ids;
+  for (size_t id = 0; id < model.pieces.size(); ++id) {
+    if (mergeable(model.pieces[id])) ids.emplace(model.pieces[id].piece, id);
+  }
+  struct Merge {
+    float score;
+    size_t left, right;
+  };
+  std::vector<Merge> merges;
+  for (const Piece& piece : model.pieces) {
+    if (!mergeable(piece)) continue;
+    for (size_t cut = 1; cut < piece.piece.size(); ++cut) {
+      const auto left = ids.find(piece.piece.substr(0, cut));
+      const auto right = ids.find(piece.piece.substr(cut));
+      if (left != ids.end() && right != ids.end()) {
+        merges.push_back({piece.score, left->second, right->second});
+      }
+    }
+  }
+  std::stable_sort(merges.begin(), merges.end(), [](const Merge& a, const Merge& b) {
+    return a.score != b.score ? a.score > b.score
+                              : std::tie(a.left, a.right) < std::tie(b.left, b.right);
+  });
+  ordered_json out = ordered_json::array();
+  for (const Merge& m : merges) {
+    out.push_back(model.pieces[m.left].piece + " " + model.pieces[m.right].piece);
+  }
+  return out;
+}
+
 }  // namespace
+
+ordered_json bpe_tokenizer_json(const text::SentencePieceModelFile& model,
+                                const text::PretrainingVocab& vocab) {
+  ordered_json pieces = ordered_json::object();
+  for (size_t id = 0; id < model.pieces.size(); ++id) pieces[model.pieces[id].piece] = id;
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added_specials(vocab)},
+          {"normalizer", sentencepiece_normalizer(model)},
+          {"pre_tokenizer", metaspace(model)},
+          {"post_processor", bert_template(vocab)},
+          {"decoder", metaspace(model)},
+          {"model",
+           {{"type", "BPE"},
+            {"dropout", nullptr},
+            {"unk_token", vocab.pieces.at(static_cast<size_t>(vocab.specials.unk))},
+            {"continuing_subword_prefix", nullptr},
+            {"end_of_word_suffix", nullptr},
+            {"fuse_unk", true},
+            {"byte_fallback", model.has_byte_pieces()},
+            {"vocab", pieces},
+            {"merges", bpe_merges(model)}}}};
+}
 
 ordered_json unigram_tokenizer_json(const text::SentencePieceModelFile& model,
                                     const text::PretrainingVocab& vocab) {

@@ -11,6 +11,8 @@
 //    SentencePiece's white space rules (trimmed, runs of spaces made one, U+2581 for a space,
 //    one before the text), then the unigram model with the pieces' scores (byte fallback when
 //    the model has byte pieces).
+//  - SentencePiece BPE: the same normaliser, then BPE with the model's pieces and the merges
+//    derived from them (a model file stores no merges), consecutive unknowns fused into one.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -26,5 +28,9 @@ nlohmann::ordered_json wordpiece_tokenizer_json(const text::PretrainingVocab& vo
 // `model` must be a unigram model (SentencePieceModelFile::unigram); `vocab` names its specials.
 nlohmann::ordered_json unigram_tokenizer_json(const text::SentencePieceModelFile& model,
                                               const text::PretrainingVocab& vocab);
+
+// `model` must be a BPE model.
+nlohmann::ordered_json bpe_tokenizer_json(const text::SentencePieceModelFile& model,
+                                          const text::PretrainingVocab& vocab);
 
 }  // namespace ptk::recipes

@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <map>
@@ -120,9 +119,8 @@ std::string export_vision(const ExportOptions& options, const ExportSource& sour
   return summary.str();
 }
 
-// HF's tokenizer files next to the weights, with tokenizer.json (but for a SentencePiece BPE
-// model) so that the fast tokenizer loads without a conversion: BertTokenizer for a WordPiece
-// vocabulary;
+// HF's tokenizer files next to the weights, with tokenizer.json so that the fast tokenizer
+// loads without a conversion: BertTokenizer for a WordPiece vocabulary;
 // AlbertTokenizer (HF's plain SentencePiece tokenizer with BERT-style [CLS] A [SEP] B [SEP])
 // for a SentencePiece model, with this model's special pieces and no extra normalisation.
 std::vector<std::string> write_hf_tokenizer(const std::string& out, const std::string& path,
@@ -153,16 +151,10 @@ std::vector<std::string> write_hf_tokenizer(const std::string& out, const std::s
     fs::copy_file(path, fs::path(out) / "spiece.model", fs::copy_options::overwrite_existing);
     files.push_back("spiece.model");
     const text::SentencePieceModelFile model = text::SentencePieceModelFile::read(path);
-    if (model.unigram) {
-      write_json((fs::path(out) / "tokenizer.json").string(),
-                 unigram_tokenizer_json(model, vocab_facts));
-      files.push_back("tokenizer.json");
-    } else {
-      spdlog::warn(
-          "{}: a BPE SentencePiece model: no tokenizer.json is written (transformers "
-          "converts spiece.model when the fast tokenizer is asked for)",
-          path);
-    }
+    write_json((fs::path(out) / "tokenizer.json").string(),
+               model.unigram ? unigram_tokenizer_json(model, vocab_facts)
+                             : bpe_tokenizer_json(model, vocab_facts));
+    files.push_back("tokenizer.json");
     config = {{"tokenizer_class", "AlbertTokenizer"},
               {"do_lower_case", false},
               {"keep_accents", true},

@@ -1,9 +1,8 @@
 // The tokenizer files of an exported BERT folder as HF's fast tokenizers load them: the
-// tokenizer.json that ptk-export writes for a WordPiece vocabulary and for a SentencePiece
-// unigram model, read by HF's JavaScript
-// tokenizers (tests/node, installed by scripts/install-deps.sh from npm: an implementation of
-// the format that is not ours), encodes a hard text file to the ids ptk-tokenize (what
-// ptk-bert prepare runs) gives it, line for line.
+// tokenizer.json that ptk-export writes for a WordPiece vocabulary and for SentencePiece unigram
+// and BPE models, read by HF's JavaScript tokenizers (tests/node, installed by
+// scripts/install-deps.sh from npm: an implementation of the format that is not ours), encodes
+// a hard text file to the ids ptk-tokenize (what ptk-bert prepare runs) gives it, line for line.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -132,20 +131,25 @@ TEST(ExportTokenizer, WordPieceTokenizerJsonGivesHfJavascriptTokenizersThePrepar
   expect_the_same_ids(dir, dir / "vocab.txt");
 }
 
-// A unigram model as ptk-bert prepare trains it (SentencePiece's nmt_nfkc normaliser), on
-// English-like text with accents, CJK, Hangul and emoji. (Trained by the binary: SentencePiece
-// and LibTorch do not share a process.)
-TEST(ExportTokenizer, UnigramTokenizerJsonGivesHfJavascriptTokenizersThePrepareIds) {
-  ScratchDir dir;
+// Trains a SentencePiece model of 400 pieces with ptk-bert prepare (SentencePiece's nmt_nfkc
+// normaliser), on English-like text with accents, CJK, Hangul and emoji, and returns its path.
+// (Trained by the binary: SentencePiece and LibTorch do not share a process.)
+std::string prepare_sentencepiece(const ScratchDir& dir, const std::string& model_type) {
   std::ofstream(dir / "corpus.txt") << text::testing::generated_corpus(3000);
   std::string output;
-  ASSERT_EQ(run({kBert, "prepare", "--config", kBertDemoConfig,
+  EXPECT_EQ(run({kBert, "prepare", "--config", kBertDemoConfig,
                  "prepare.inputs=[" + dir / "corpus.txt" + "]", "prepare.out=" + dir / "shards",
-                 "prepare.vocab_size=400", "prepare.packing=contiguous", "data.max_seq_length=32"},
+                 "prepare.vocab_size=400", "prepare.model_type=" + model_type,
+                 "prepare.packing=contiguous", "data.max_seq_length=32"},
                 dir / "prepare.log", &output),
             0)
       << output;
-  const std::string model = dir / "shards/tokenizer.model";
+  return dir / "shards/tokenizer.model";
+}
+
+TEST(ExportTokenizer, UnigramTokenizerJsonGivesHfJavascriptTokenizersThePrepareIds) {
+  ScratchDir dir;
+  const std::string model = prepare_sentencepiece(dir, "unigram");
   export_with(dir, model, 400);
 
   const auto json = nlohmann::json::parse(io::read_file(dir / "hf/tokenizer.json"));
@@ -155,6 +159,18 @@ TEST(ExportTokenizer, UnigramTokenizerJsonGivesHfJavascriptTokenizersThePrepareI
   EXPECT_EQ(json["normalizer"]["normalizers"][0]["type"], "Precompiled");
   EXPECT_EQ(json["normalizer"]["normalizers"][0]["precompiled_charsmap"],
             base64_encode(text::SentencePieceModelFile::read(model).precompiled_charsmap));
+  expect_the_same_ids(dir, model, /*charsmap_lines_apart=*/true);
+}
+
+TEST(ExportTokenizer, BpeTokenizerJsonGivesHfJavascriptTokenizersThePrepareIds) {
+  ScratchDir dir;
+  const std::string model = prepare_sentencepiece(dir, "bpe");
+  export_with(dir, model, 400);
+
+  const auto json = nlohmann::json::parse(io::read_file(dir / "hf/tokenizer.json"));
+  EXPECT_EQ(json["model"]["type"], "BPE");
+  EXPECT_EQ(json["model"]["vocab"].size(), 400u);
+  EXPECT_GT(json["model"]["merges"].size(), 100u);
   expect_the_same_ids(dir, model, /*charsmap_lines_apart=*/true);
 }
 
