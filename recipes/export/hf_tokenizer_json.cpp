@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/base/base64.h"
@@ -115,30 +116,36 @@ ordered_json bpe_merges(const text::SentencePieceModelFile& model) {
   return out;
 }
 
+// The file: the specials as added tokens and the BERT template around the given pipeline.
+ordered_json tokenizer_file(const text::PretrainingVocab& vocab, ordered_json normalizer,
+                            ordered_json pre_tokenizer, ordered_json decoder, ordered_json model) {
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added_specials(vocab)},
+          {"normalizer", std::move(normalizer)},
+          {"pre_tokenizer", std::move(pre_tokenizer)},
+          {"post_processor", bert_template(vocab)},
+          {"decoder", std::move(decoder)},
+          {"model", std::move(model)}};
+}
+
 }  // namespace
 
 ordered_json bpe_tokenizer_json(const text::SentencePieceModelFile& model,
                                 const text::PretrainingVocab& vocab) {
   ordered_json pieces = ordered_json::object();
   for (size_t id = 0; id < model.pieces.size(); ++id) pieces[model.pieces[id].piece] = id;
-  return {{"version", "1.0"},
-          {"truncation", nullptr},
-          {"padding", nullptr},
-          {"added_tokens", added_specials(vocab)},
-          {"normalizer", sentencepiece_normalizer(model)},
-          {"pre_tokenizer", metaspace(model)},
-          {"post_processor", bert_template(vocab)},
-          {"decoder", metaspace(model)},
-          {"model",
-           {{"type", "BPE"},
-            {"dropout", nullptr},
-            {"unk_token", vocab.pieces.at(static_cast<size_t>(vocab.specials.unk))},
-            {"continuing_subword_prefix", nullptr},
-            {"end_of_word_suffix", nullptr},
-            {"fuse_unk", true},
-            {"byte_fallback", model.has_byte_pieces()},
-            {"vocab", pieces},
-            {"merges", bpe_merges(model)}}}};
+  return tokenizer_file(vocab, sentencepiece_normalizer(model), metaspace(model), metaspace(model),
+                        {{"type", "BPE"},
+                         {"dropout", nullptr},
+                         {"unk_token", vocab.pieces.at(static_cast<size_t>(vocab.specials.unk))},
+                         {"continuing_subword_prefix", nullptr},
+                         {"end_of_word_suffix", nullptr},
+                         {"fuse_unk", true},
+                         {"byte_fallback", model.has_byte_pieces()},
+                         {"vocab", pieces},
+                         {"merges", bpe_merges(model)}});
 }
 
 ordered_json unigram_tokenizer_json(const text::SentencePieceModelFile& model,
@@ -147,44 +154,29 @@ ordered_json unigram_tokenizer_json(const text::SentencePieceModelFile& model,
   for (const text::SentencePieceModelFile::Piece& piece : model.pieces) {
     pieces.push_back({piece.piece, piece.score});
   }
-  return {{"version", "1.0"},
-          {"truncation", nullptr},
-          {"padding", nullptr},
-          {"added_tokens", added_specials(vocab)},
-          {"normalizer", sentencepiece_normalizer(model)},
-          {"pre_tokenizer", metaspace(model)},
-          {"post_processor", bert_template(vocab)},
-          {"decoder", metaspace(model)},
-          {"model",
-           {{"type", "Unigram"},
-            {"unk_id", vocab.specials.unk},
-            {"vocab", pieces},
-            {"byte_fallback", model.has_byte_pieces()}}}};
+  return tokenizer_file(vocab, sentencepiece_normalizer(model), metaspace(model), metaspace(model),
+                        {{"type", "Unigram"},
+                         {"unk_id", vocab.specials.unk},
+                         {"vocab", pieces},
+                         {"byte_fallback", model.has_byte_pieces()}});
 }
 
 ordered_json wordpiece_tokenizer_json(const text::PretrainingVocab& vocab, bool lowercase) {
   const text::SpecialIds& ids = vocab.specials;
   ordered_json pieces = ordered_json::object();
   for (size_t id = 0; id < vocab.pieces.size(); ++id) pieces[vocab.pieces[id]] = id;
-  return {{"version", "1.0"},
-          {"truncation", nullptr},
-          {"padding", nullptr},
-          {"added_tokens", added_specials(vocab)},
-          {"normalizer",
-           {{"type", "BertNormalizer"},
-            {"clean_text", true},
-            {"handle_chinese_chars", true},
-            {"strip_accents", nullptr},  // follows lowercase, as BertTokenizer's does
-            {"lowercase", lowercase}}},
-          {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
-          {"post_processor", bert_template(vocab)},
-          {"decoder", {{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}}},
-          {"model",
-           {{"type", "WordPiece"},
-            {"unk_token", vocab.pieces.at(static_cast<size_t>(ids.unk))},
-            {"continuing_subword_prefix", "##"},
-            {"max_input_chars_per_word", text::WordPieceTokenizer::kMaxWordChars},
-            {"vocab", pieces}}}};
+  const ordered_json normalizer = {{"type", "BertNormalizer"},
+                                   {"clean_text", true},
+                                   {"handle_chinese_chars", true},
+                                   {"strip_accents", nullptr},  // follows lowercase, as in BERT
+                                   {"lowercase", lowercase}};
+  return tokenizer_file(vocab, normalizer, {{"type", "BertPreTokenizer"}},
+                        {{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}},
+                        {{"type", "WordPiece"},
+                         {"unk_token", vocab.pieces.at(static_cast<size_t>(ids.unk))},
+                         {"continuing_subword_prefix", "##"},
+                         {"max_input_chars_per_word", text::WordPieceTokenizer::kMaxWordChars},
+                         {"vocab", pieces}});
 }
 
 }  // namespace ptk::recipes
