@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <tuple>
 
@@ -326,13 +327,19 @@ DedupSummary run_dedup(const DedupOptions& options, const ImageEmbedder& embedde
                      embed_files(slice_of_rank(files, ranks), embedder, options.threads,
                                  static_cast<size_t>(options.batch)));
   });
-  const EvalSet eval = gather_eval_set(files, parts_dir, ranks.world(), embedder.dim());
+  // In a stage too: a rank that cannot read the others' vectors must stop them all.
+  EvalSet eval;
+  std::unique_ptr<NearestImages> index;
+  ranks.run_stage("reading the evaluation vectors", [&] {
+    eval = gather_eval_set(files, parts_dir, ranks.world(), embedder.dim());
+    index =
+        std::make_unique<NearestImages>(embedder.dim(), eval.vectors, options.approximate_above);
+  });
   summary.eval_images = static_cast<int64_t>(files.size());
   summary.eval_unreadable = static_cast<int64_t>(eval.unreadable.size());
-  const NearestImages index(embedder.dim(), eval.vectors, options.approximate_above);
-  summary.exact_search = index.exact();
+  summary.exact_search = index->exact();
   ranks.run_stage("searching the training records", [&] {
-    write_findings(parts_dir, ranks.rank(), search_shards(options, embedder, index, ranks));
+    write_findings(parts_dir, ranks.rank(), search_shards(options, embedder, *index, ranks));
   });
   ranks.run_stage("writing the outputs", [&] {
     if (ranks.rank() != 0) return;
