@@ -311,7 +311,6 @@ DedupSummary run_dedup(const DedupOptions& options, const ImageEmbedder& embedde
   summary.out = options.out;
   summary.embedding = embedder.description();
   summary.rank = ranks.rank();
-  summary.ranks = ranks.world();
   summary.histogram.edges = kHistogramEdges;
   std::string target = options.out;
   while (target.size() > 1 && target.back() == '/') target.pop_back();

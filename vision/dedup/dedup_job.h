@@ -62,7 +62,6 @@ struct DedupSummary {
   bool exact_search = true;
   std::string embedding;  // ImageEmbedder::description()
   int rank = 0;           // of the process that returns this summary: only rank 0's is whole
-  int ranks = 1;
   SimilarityHistogram histogram;
   std::string out;
 

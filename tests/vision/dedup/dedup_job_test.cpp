@@ -13,6 +13,7 @@
 #include "common/base/error.h"
 #include "common/data/shard_writer.h"
 #include "common/dist/job_ranks.h"
+#include "common/io/atomic_file.h"
 #include "tests/vision/dedup/dedup_test_pictures.h"
 #include "vision/dedup/thumbnail_embedder.h"
 
@@ -23,13 +24,6 @@ namespace fs = std::filesystem;
 using testing::copy_kinds;
 using testing::copy_of;
 using testing::natural_scene;
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void write_file(const fs::path& path, const std::vector<uint8_t>& bytes) {
   fs::create_directories(path.parent_path());
@@ -108,20 +102,20 @@ TEST_F(DedupJob, ExcludesEveryPlantedCopyAndNoDistinctPicture) {
   EXPECT_EQ(summary.flipped_duplicates, 2);
   EXPECT_EQ(summary.eval_images_with_copy, 3);
 
-  const std::string exclusions = slurp(dir_ / "dedup" / "exclusions.txt");
+  const std::string exclusions = io::read_file(dir_ / "dedup" / "exclusions.txt");
   EXPECT_NE(exclusions.find(std::string(kOddKey) + "\n"), std::string::npos) << exclusions;
   std::set<std::string> excluded;
   std::istringstream lines(exclusions);
   for (std::string key; std::getline(lines, key);) excluded.insert(key);
   EXPECT_EQ(excluded, planted_);
-  const std::string table = slurp(dir_ / "dedup" / "duplicates.tsv");
+  const std::string table = io::read_file(dir_ / "dedup" / "duplicates.tsv");
   EXPECT_EQ(table.rfind("key\tshard\tindex\teval_image\tsimilarity\tflipped\n", 0), 0u);
   EXPECT_NE(table.find("copy-2-mirrored\tshard-00000.h5\t"), std::string::npos) << table;
   EXPECT_NE(table.find("val_2.JPEG"), std::string::npos) << table;
-  const std::string unreadable = slurp(dir_ / "dedup" / "unreadable.tsv");
+  const std::string unreadable = io::read_file(dir_ / "dedup" / "unreadable.tsv");
   EXPECT_NE(unreadable.find("broken.jpg"), std::string::npos) << unreadable;
   EXPECT_NE(unreadable.find("garbage"), std::string::npos) << unreadable;
-  EXPECT_NE(slurp(dir_ / "dedup" / "summary.txt").find("[0.999, 1]"), std::string::npos);
+  EXPECT_NE(io::read_file(dir_ / "dedup" / "summary.txt").find("[0.999, 1]"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "dedup.ranks"));  // the ranks' exchange folder is gone
 }
 
